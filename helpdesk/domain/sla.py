@@ -1,0 +1,110 @@
+"""The response promise: when a response is due, when it is due soon, and how much time is left."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from helpdesk.domain.calendar import BusinessCalendar
+
+CALAMITY = "calamity"
+
+DEFAULT_TARGET_HOURS: tuple[tuple[str, int], ...] = (
+    ("bug", 24),
+    ("configuration", 24),
+    ("outage", 24),
+    ("question", 24),
+    ("wish", 24),
+)
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """Response targets per category; standard targets count working-day hours."""
+
+    # Pairs rather than a dict so the policy stays hashable; a mapping is accepted and frozen.
+    target_hours: tuple[tuple[str, int], ...] = DEFAULT_TARGET_HOURS
+    calamity_target_minutes: int = 60
+    due_soon_fraction: float = 0.75
+    calamity_renotify_minutes: int = 15
+
+    def __post_init__(self) -> None:
+        pairs = self.target_hours
+        if isinstance(pairs, Mapping):
+            pairs = pairs.items()
+        object.__setattr__(self, "target_hours", tuple(sorted(pairs)))
+        if CALAMITY in dict(self.target_hours):
+            raise ValueError("the calamity target is set by calamity_target_minutes")
+        if any(hours <= 0 for _, hours in self.target_hours) or self.calamity_target_minutes <= 0:
+            raise ValueError("targets must be positive")
+        if not 0 < self.due_soon_fraction <= 1:
+            raise ValueError("due_soon_fraction must be in (0, 1]")
+
+    def target_for(self, category: str) -> timedelta:
+        """The response target for a category (working-day time, or wall clock for calamity)."""
+        if category == CALAMITY:
+            return timedelta(minutes=self.calamity_target_minutes)
+        for name, hours in self.target_hours:
+            if name == category:
+                return timedelta(hours=hours)
+        raise ValueError(f"no response target for category {category!r}")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The three moments stored on a ticket when a customer message starts the clock."""
+
+    clock_started_at: datetime
+    due_soon_at: datetime
+    response_due_at: datetime
+
+
+def deadline_for(
+    received_at: datetime, category: str, calendar: BusinessCalendar, policy: SlaPolicy
+) -> Deadline:
+    """Clock start, due-soon moment and response due moment for a message received then."""
+    target = policy.target_for(category)
+    due_soon_after = target * policy.due_soon_fraction
+    if category == CALAMITY:
+        # A calamity's clock runs at all hours, from the moment of receipt.
+        started_at = _utc(received_at)
+        return Deadline(started_at, started_at + due_soon_after, started_at + target)
+    started_at = calendar.clock_start(received_at)
+    return Deadline(
+        clock_started_at=started_at,
+        due_soon_at=calendar.add_working_time(started_at, due_soon_after),
+        response_due_at=calendar.add_working_time(started_at, target),
+    )
+
+
+def response_due_at(
+    received_at: datetime, category: str, calendar: BusinessCalendar, policy: SlaPolicy
+) -> datetime:
+    """When the first response to a message received at `received_at` is due (UTC)."""
+    return deadline_for(received_at, category, calendar, policy).response_due_at
+
+
+def due_soon_at(
+    received_at: datetime, category: str, calendar: BusinessCalendar, policy: SlaPolicy
+) -> datetime:
+    """When the due-soon fraction of the target has elapsed on the category's clock (UTC)."""
+    return deadline_for(received_at, category, calendar, policy).due_soon_at
+
+
+def working_time_left(
+    now: datetime, due_at: datetime, category: str, calendar: BusinessCalendar
+) -> timedelta:
+    """Time left until `due_at` on the category's clock; negative when overdue."""
+    now, due_at = _utc(now), _utc(due_at)
+    if category == CALAMITY:
+        return due_at - now
+    if now <= due_at:
+        return calendar.working_time_between(now, due_at)
+    return -calendar.working_time_between(due_at, now)
+
+
+def _utc(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"expected an aware datetime, got naive {at!r}")
+    return at.astimezone(timezone.utc)
