@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
-from types import MappingProxyType
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -19,7 +19,7 @@ _MAX_DAYS_SEARCHED = 3700
 _HOLIDAY_LANGUAGE = "en_US"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _listed_holidays(country: str, year: int) -> Mapping[date, str]:
     """Public holidays `holidays` lists for a country in one year, cached because hot loops ask."""
     # Neighbouring years are loaded too, so a holiday observed across New Year is not missed.
@@ -35,14 +35,14 @@ def _listed_holidays(country: str, year: int) -> Mapping[date, str]:
 def _local_moment_utc(zone_name: str, day: date, at: time) -> datetime:
     """The UTC instant of a local wall-clock time on a day (fold=0 if ambiguous)."""
     local = datetime.combine(day, at, tzinfo=ZoneInfo(zone_name))
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
-def _require_aware(at: datetime, name: str) -> datetime:
+def as_utc(at: datetime, name: str = "at") -> datetime:
     """Return `at` in UTC, refusing naive datetimes."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"{name} must be an aware datetime, got naive {at!r}")
-    return at.astimezone(timezone.utc)
+    return at.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class BusinessCalendar:
 
     def is_open(self, at: datetime) -> bool:
         """Whether `at` falls in office hours [opens_at, closes_at) on a working day."""
-        at = _require_aware(at, "at")
+        at = as_utc(at, "at")
         day = self._local_date(at)
         return (
             self.is_working_day(day)
@@ -102,7 +102,7 @@ class BusinessCalendar:
 
     def next_opening(self, at: datetime) -> datetime:
         """`at` itself if the desk is open then, else the next office opening (UTC)."""
-        at = _require_aware(at, "at")
+        at = as_utc(at, "at")
         day = self._local_date(at)
         if self.is_working_day(day):
             if at < self._opening(day):
@@ -117,7 +117,7 @@ class BusinessCalendar:
 
     def add_working_time(self, start: datetime, duration: timedelta) -> datetime:
         """The earliest instant by which `duration` of working-day time has passed since `start`."""
-        cursor = _require_aware(start, "start")
+        cursor = as_utc(start, "start")
         if duration < timedelta(0):
             raise ValueError("duration must not be negative")
         remaining = duration
@@ -137,8 +137,8 @@ class BusinessCalendar:
 
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Time on working days within [start, end); zero when end is not after start."""
-        start = _require_aware(start, "start")
-        end = _require_aware(end, "end")
+        start = as_utc(start, "start")
+        end = as_utc(end, "end")
         total = timedelta(0)
         day = self._local_date(start)
         day_start = self._midnight(day)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from helpdesk.domain.calendar import BusinessCalendar
+from helpdesk.domain.calendar import BusinessCalendar, as_utc
 
 CALAMITY = "calamity"
 
@@ -68,7 +68,7 @@ def deadline_for(
     due_soon_after = target * policy.due_soon_fraction
     if category == CALAMITY:
         # A calamity's clock runs at all hours, from the moment of receipt.
-        started_at = _utc(received_at)
+        started_at = as_utc(received_at, "received_at")
         return Deadline(started_at, started_at + due_soon_after, started_at + target)
     started_at = calendar.clock_start(received_at)
     return Deadline(
@@ -96,15 +96,10 @@ def working_time_left(
     now: datetime, due_at: datetime, category: str, calendar: BusinessCalendar
 ) -> timedelta:
     """Time left until `due_at` on the category's clock; negative when overdue."""
-    now, due_at = _utc(now), _utc(due_at)
+    now, due_at = as_utc(now, "now"), as_utc(due_at, "due_at")
     if category == CALAMITY:
         return due_at - now
     if now <= due_at:
         return calendar.working_time_between(now, due_at)
     return -calendar.working_time_between(due_at, now)
 
-
-def _utc(at: datetime) -> datetime:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"expected an aware datetime, got naive {at!r}")
-    return at.astimezone(timezone.utc)

@@ -1,6 +1,6 @@
 """Tests for the business calendar: closed days, office hours and working time."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -164,13 +164,13 @@ def test_next_opening_is_now_when_open_else_the_next_opening(at, expected):
 
 def test_returned_instants_are_utc():
     opening = CAL.next_opening(local(2026, 12, 5, 11, 0))
-    assert opening.tzinfo is timezone.utc
-    assert opening == datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc)
+    assert opening.tzinfo is UTC
+    assert opening == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
 
 def test_is_open_compares_instants_not_wall_clock_in_another_zone():
-    assert CAL.is_open(datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc))  # 09:00 local
-    assert not CAL.is_open(datetime(2026, 11, 30, 16, 0, tzinfo=timezone.utc))  # 17:00 local
+    assert CAL.is_open(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))  # 09:00 local
+    assert not CAL.is_open(datetime(2026, 11, 30, 16, 0, tzinfo=UTC))  # 17:00 local
 
 
 def test_custom_office_hours():
@@ -205,8 +205,8 @@ def test_add_working_time_of_a_day_lands_on_the_same_local_time(start, expected)
 def test_dst_weekends_keep_utc_instants_a_real_weekend_apart():
     spring = CAL.add_working_time(local(2026, 3, 27, 16, 30), DAY)
     autumn = CAL.add_working_time(local(2026, 10, 23, 16, 30), DAY)
-    assert spring == datetime(2026, 3, 30, 14, 30, tzinfo=timezone.utc)
-    assert autumn == datetime(2026, 10, 26, 15, 30, tzinfo=timezone.utc)
+    assert spring == datetime(2026, 3, 30, 14, 30, tzinfo=UTC)
+    assert autumn == datetime(2026, 10, 26, 15, 30, tzinfo=UTC)
 
 
 def test_add_working_time_from_a_closed_day_starts_at_the_next_working_midnight():
@@ -276,7 +276,7 @@ def test_naive_datetimes_are_rejected(call):
 # --- properties -----------------------------------------------------------------------------
 
 instants = st.datetimes(
-    min_value=datetime(2025, 1, 1), max_value=datetime(2032, 12, 31), timezones=st.just(timezone.utc)
+    min_value=datetime(2025, 1, 1), max_value=datetime(2032, 12, 31), timezones=st.just(UTC)
 )
 durations = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=40))
 fast = settings(max_examples=300, deadline=None)
