@@ -1,0 +1,64 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app.py
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint translations system-packages postgres test-sqlite test-postgresql messages
+
+run: $(VENV)/.installed translations  ## Start the desk on SQLite with demo data
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo
+	@echo
+	@echo "helpdesk runs at http://$(HOST):$(PORT)/  (staff: /sign-in, customers: /portal/sign-in)"
+	@echo "Demo logins use the password 'demo-password'. Staff sign-in asks for a TOTP code:"
+	@echo "  $(BIN)/flask staff code agent@helpdesk.example   (also manager@..., admin@...)"
+	@echo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed translations system-packages postgres lint  ## The whole suite, on SQLite and PostgreSQL
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgresql
+
+test-sqlite:
+	HELPDESK_TEST_DATABASE=sqlite $(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-postgresql:
+	HELPDESK_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -q -d helpdesk/translations
+
+# Refresh the catalogue after adding strings: make messages, then translate the .po file.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o helpdesk/translations/messages.pot .
+	$(BIN)/pybabel update -i helpdesk/translations/messages.pot -d helpdesk/translations
+
+# Real servers the tests talk to: Dovecot (IMAP) and Chromium (browser tests).
+system-packages:
+	@missing=""; \
+	command -v dovecot >/dev/null || missing="$$missing dovecot-imapd"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+	  echo "Starting PostgreSQL"; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | tail -n 1) main start; \
+	  for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }

@@ -1,0 +1,117 @@
+"""helpdesk: a support desk that keeps its response promise and never loses a message."""
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from helpdesk.config import DefaultConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` (tests) wins over environment and defaults."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    configure_settings(app, config)
+    configure_extensions(app)
+    configure_blueprints(app)
+    configure_security(app)
+    configure_templates(app)
+    return app
+
+
+def configure_settings(app: Flask, config: dict | None) -> None:
+    app.config.from_object(DefaultConfig)
+    app.config.from_prefixed_env("HELPDESK")
+    if config:
+        app.config.update(config)
+    instance = Path(app.instance_path)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'helpdesk.sqlite'}"
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret_key(instance)
+    blob_store = Path(app.config["BLOB_STORE"])
+    if not blob_store.is_absolute():
+        blob_store = instance / blob_store
+    app.config["BLOB_STORE"] = str(blob_store)
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """A random key kept in the instance folder, so no secret lives in the repository."""
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def configure_extensions(app: Flask) -> None:
+    from helpdesk import models  # noqa: F401  (registers the tables with the metadata)
+    from helpdesk.extensions import babel, csrf, db, login_manager, mail, migrate
+    from helpdesk.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+
+
+def configure_blueprints(app: Flask) -> None:
+    from helpdesk.agent import bp as agent_bp
+    from helpdesk.auth import bp as auth_bp
+    from helpdesk.cli import bp as cli_bp
+    from helpdesk.manager import bp as manager_bp
+    from helpdesk.portal import bp as portal_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(agent_bp, url_prefix="/desk")
+    app.register_blueprint(manager_bp, url_prefix="/manage")
+    app.register_blueprint(portal_bp, url_prefix="/portal")
+    app.register_blueprint(cli_bp)
+
+
+def configure_security(app: Flask) -> None:
+    from helpdesk.access import enforce_access_policy, set_security_headers
+    from helpdesk.auth.sessions import load_user, refresh_or_expire_session
+    from helpdesk.extensions import login_manager
+
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.staff_sign_in"
+    app.view_functions["static"].access_policy = "public"
+    app.before_request(refresh_or_expire_session)
+    app.before_request(enforce_access_policy)
+    app.after_request(set_security_headers)
+
+
+def configure_templates(app: Flask) -> None:
+    from flask import render_template
+    from flask_babel import lazy_gettext as _l
+    from werkzeug.exceptions import HTTPException
+
+    from helpdesk.labels import register_template_helpers
+
+    register_template_helpers(app)
+    texts = {
+        403: (_l("Not allowed"), _l("You may not open this page.")),
+        404: (_l("Not found"), _l("This page does not exist, or you may not see it.")),
+    }
+
+    @app.errorhandler(HTTPException)
+    def render_error(error: HTTPException):
+        title, text = texts.get(error.code, (error.name, error.description))
+        return render_template("errors/error.html", code=error.code, title=title,
+                               text=text), error.code

@@ -1,0 +1,169 @@
+"""Every admin task as a `flask` command; bad input exits non-zero with one line."""
+import json
+import sys
+from datetime import UTC, datetime
+from functools import wraps
+
+import click
+import pyotp
+import sqlalchemy as sa
+from flask import Blueprint
+
+from helpdesk.extensions import db
+from helpdesk.models import HeldMessage, StaffMember
+from helpdesk.services import ServiceError, demo, people
+from helpdesk.services.export import export_organisation
+
+bp = Blueprint("cli", __name__, cli_group=None)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def one_line_errors(command):
+    """Turn a ServiceError into click's one-line error and exit code 1."""
+    @wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ServiceError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from None
+    return run
+
+
+@bp.cli.command("demo")
+@click.option("--tickets", "ticket_count", type=click.IntRange(min=0), default=0,
+              help="Also add this many realistic tickets in bulk (for benchmarks).")
+@one_line_errors
+def demo_command(ticket_count: int):
+    """Seed a demo desk: organisations, super-users, staff and tickets in every state."""
+    now = _now()
+    seeded = demo.seed_demo(now)
+    if seeded:
+        click.echo(f"Demo desk seeded. Staff (password {demo.DEMO_PASSWORD!r}):")
+        for email, role in demo.staff_demo_logins():
+            click.echo(f"  {role:8} {email}")
+        click.echo("Portal super-users (same password):")
+        for contact in demo.demo_contacts():
+            click.echo(f"  {contact.email} ({contact.organisation.name})")
+        click.echo("A staff member's current TOTP code: flask staff code EMAIL")
+    if ticket_count:
+        with click.progressbar(length=ticket_count, label="Adding tickets",
+                               file=sys.stderr) as bar:
+            demo.seed_bulk_tickets(ticket_count, now, progress=bar.update)
+        click.echo(f"Added {ticket_count} tickets.")
+
+
+@bp.cli.group("staff")
+def staff_group():
+    """Staff accounts."""
+
+
+@staff_group.command("add")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["agent", "manager", "admin"]), required=True)
+@one_line_errors
+def staff_add(email: str, name: str, role: str):
+    """Create a staff account; the password is read from stdin."""
+    password = sys.stdin.readline().rstrip("\n")
+    staff = people.add_staff(email, name, role, password, _now())
+    click.echo(f"Created {staff.role.value} {staff.email}.")
+    click.echo("Add this to an authenticator app now; it is not shown again:")
+    click.echo(people.totp_provisioning_uri(staff))
+
+
+@staff_group.command("code")
+@click.argument("email")
+@one_line_errors
+def staff_code(email: str):
+    """Print a staff member's current TOTP code (demo, or recovery with server access)."""
+    staff = db.session.scalar(sa.select(StaffMember).filter_by(email=email.strip().lower()))
+    if staff is None:
+        raise ServiceError(f"no staff member with email {email}")
+    click.echo(pyotp.TOTP(staff.totp_secret).now())
+
+
+@bp.cli.group("orgs")
+def orgs_group():
+    """Customer organisations."""
+
+
+@orgs_group.command("add")
+@click.argument("slug")
+@click.option("--name", required=True)
+@one_line_errors
+def orgs_add(slug: str, name: str):
+    """Create an organisation."""
+    organisation = people.add_organisation(slug, name, _now())
+    click.echo(f"Created organisation {organisation.slug}.")
+
+
+@orgs_group.command("status")
+@click.argument("slug")
+@click.argument("status")
+@one_line_errors
+def orgs_status(slug: str, status: str):
+    """Change an organisation's status: active, suspended or ended."""
+    organisation = people.set_organisation_status(slug, status, _now())
+    click.echo(f"{organisation.slug} is now {organisation.status.value}.")
+
+
+@bp.cli.group("contacts")
+def contacts_group():
+    """Contacts of customer organisations."""
+
+
+@contacts_group.command("add")
+@click.argument("email")
+@click.option("--org", "organisation_slug", required=True)
+@click.option("--name", required=True)
+@click.option("--super-user", is_flag=True, help="May raise tickets and use the portal.")
+@click.option("--language", type=click.Choice(["nl", "en"]), default="nl")
+@one_line_errors
+def contacts_add(email: str, organisation_slug: str, name: str, super_user: bool,
+                 language: str):
+    """Register a contact of an organisation."""
+    contact = people.add_contact(email, organisation_slug, name, _now(),
+                                 super_user=super_user, language=language)
+    kind = "super-user" if contact.is_super_user else "contact"
+    click.echo(f"Registered {kind} {contact.email} of {organisation_slug}.")
+
+
+@bp.cli.command("export")
+@click.option("--org", "organisation_slug", required=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None)
+@one_line_errors
+def export_command(organisation_slug: str, output: str | None):
+    """Write everything held about an organisation as JSON."""
+    data = export_organisation(organisation_slug, _now())
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        click.echo(f"Wrote {output}.", err=True)
+    else:
+        click.echo(text)
+
+
+@bp.cli.command("held")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def held_command(as_json: bool):
+    """List held (not ticketed) messages with their reasons."""
+    held = db.session.scalars(
+        sa.select(HeldMessage).where(HeldMessage.resolved_at.is_(None))
+        .order_by(HeldMessage.received_at)
+    ).all()
+    rows = [{"id": h.id, "received_at": h.received_at.isoformat(), "sender": h.sender,
+             "subject": h.subject, "reason": h.reason.value, "detail": h.detail,
+             "message_id": h.message_id} for h in held]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No held messages.")
+    for row in rows:
+        click.echo(f"{row['id']:>6}  {row['received_at'][:16]}  {row['reason']:<28} "
+                   f"{row['sender'] or '-':<32} {row['subject']}")

@@ -1,0 +1,65 @@
+"""Default settings; every key can be overridden with a HELPDESK_* environment variable."""
+from datetime import timedelta
+
+
+class DefaultConfig:
+    """Defaults that make `make run` work on a fresh machine (SQLite in the instance folder)."""
+
+    # Filled in by create_app with a SQLite file in the instance folder when left empty.
+    SQLALCHEMY_DATABASE_URI = ""
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Replaced at start-up by a per-instance random key kept in the instance folder.
+    SECRET_KEY = ""
+
+    # Sessions and sign-in.
+    STAFF_SESSION_IDLE = timedelta(minutes=30)
+    PORTAL_SESSION_IDLE = timedelta(hours=8)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set True behind HTTPS (HELPDESK_SESSION_COOKIE_SECURE=true)
+    SIGN_IN_FAILURES_PER_ACCOUNT = 5
+    SIGN_IN_FAILURES_PER_ADDRESS = 20
+    SIGN_IN_FAILURE_WINDOW = timedelta(minutes=15)
+    SIGN_IN_LINK_VALID = timedelta(minutes=15)
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (revocable) session
+
+    # Languages.
+    LANGUAGES = ("nl", "en")
+    BABEL_DEFAULT_LOCALE = "nl"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
+
+    # Storage of raw mail and attachments (relative paths are inside the instance folder).
+    BLOB_STORE = "blobs"
+    MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+
+    # Incoming mail (IMAP).
+    IMAP_HOST = "127.0.0.1"
+    IMAP_PORT = 993
+    IMAP_USER = ""
+    IMAP_PASSWORD = ""
+    IMAP_FOLDER = "INBOX"
+    IMAP_PROCESSED_FOLDER = ""  # empty: flag processed mail instead of moving it
+    IMAP_SECURITY = "ssl"  # ssl, starttls, or none (loopback only)
+    IMAP_TIMEOUT_SECONDS = 30
+    IMAP_POLL_SECONDS = 30
+    MAX_MESSAGE_BYTES = 40 * 1024 * 1024
+    SENDER_AUTH = "log"  # off, log or enforce
+    AUTHSERV_ID = ""
+    CALAMITY_ADDRESSES = ()
+
+    # Outgoing mail (SMTP via Flask-Mail).
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 465
+    MAIL_SECURITY = "ssl"  # ssl, starttls, or none (loopback only)
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "support@helpdesk.invalid"
+    MAIL_TIMEOUT_SECONDS = 30
+    OUTBOX_MAX_ATTEMPTS = 8
+    AUTOMATIC_MAILS_PER_RECIPIENT_PER_HOUR = 5
+
+    # The desk as customers see it.
+    DESK_NAME = "Service desk"
+    PHONE_NUMBER = "+31 20 123 4567"
+    PHONE_HOURS = "10:00-17:00"

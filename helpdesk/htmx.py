@@ -1,0 +1,18 @@
+"""One place that decides between a page and an htmx fragment."""
+from flask import make_response, render_template, request
+
+
+def wants_fragment(target_id: str) -> bool:
+    """True when htmx asked to swap exactly this element (not a boosted page load)."""
+    return request.headers.get("HX-Request") == "true" and (
+        request.headers.get("HX-Target") == target_id
+    )
+
+
+def render_page_or_fragment(page: str, fragment: str, target_id: str, status: int = 200,
+                            **context):
+    """Render the fragment for htmx, the whole page otherwise; caches must keep them apart."""
+    template = fragment if wants_fragment(target_id) else page
+    response = make_response(render_template(template, **context), status)
+    response.headers["Vary"] = "HX-Request, HX-Target"
+    return response

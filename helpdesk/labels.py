@@ -1,0 +1,45 @@
+"""Translated names for enum values, shared by pages and mail."""
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+
+from helpdesk.models import Category, OrganisationStatus, TicketStatus
+
+CATEGORY_LABELS = {
+    Category.BUG: _l("Bug"),
+    Category.OUTAGE: _l("Outage"),
+    Category.WISH: _l("Feature request"),
+    Category.CONFIGURATION: _l("Configuration question"),
+    Category.QUESTION: _l("Knowledge question"),
+    Category.CALAMITY: _l("Calamity"),
+}
+STATUS_LABELS = {
+    TicketStatus.NEW: _l("New"),
+    TicketStatus.OPEN: _l("Open"),
+    TicketStatus.WAITING: _l("Waiting on customer"),
+    TicketStatus.RESOLVED: _l("Resolved"),
+    TicketStatus.CLOSED: _l("Closed"),
+}
+ORGANISATION_STATUS_LABELS = {
+    OrganisationStatus.ACTIVE: _l("Active"),
+    OrganisationStatus.SUSPENDED: _l("Suspended"),
+    OrganisationStatus.ENDED: _l("Ended"),
+}
+
+
+def category_label(category) -> str:
+    return str(CATEGORY_LABELS[Category(category)])
+
+
+def status_label(status) -> str:
+    return str(STATUS_LABELS[TicketStatus(status)])
+
+
+def organisation_status_label(status) -> str:
+    return str(ORGANISATION_STATUS_LABELS[OrganisationStatus(status)])
+
+
+def register_template_helpers(app) -> None:
+    app.jinja_env.globals.update(category_label=category_label, status_label=status_label,
+                                 organisation_status_label=organisation_status_label,
+                                 get_locale=get_locale)
+    app.jinja_env.filters["datetimeformat"] = format_datetime

@@ -1,0 +1,36 @@
+"""All models, importable from one place (Alembic sees them through this module)."""
+from helpdesk.models.mail import (
+    HeldMessage,
+    HeldReason,
+    MailboxState,
+    MailReceipt,
+    OutboxMessage,
+    OutboxState,
+)
+from helpdesk.models.organisation import Contact, Organisation, OrganisationStatus
+from helpdesk.models.security import AuditEntry, CannedReply, SignInFailure, SignInToken
+from helpdesk.models.settings import CalendarSettings, ClosingDay, ResponseTarget
+from helpdesk.models.staff import ROLE_RANK, StaffMember, StaffRole
+from helpdesk.models.ticket import (
+    AWAITING_DESK_STATUSES,
+    OPEN_STATUSES,
+    Attachment,
+    Category,
+    Channel,
+    Message,
+    MessageKind,
+    ResponseRecord,
+    Ticket,
+    TicketEvent,
+    TicketNumberCounter,
+    TicketStatus,
+)
+
+__all__ = [
+    "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "ROLE_RANK", "Attachment", "AuditEntry",
+    "CalendarSettings", "CannedReply", "Category", "Channel", "ClosingDay", "Contact",
+    "HeldMessage", "HeldReason", "MailReceipt", "MailboxState", "Message", "MessageKind",
+    "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState", "ResponseRecord",
+    "ResponseTarget", "SignInFailure", "SignInToken", "StaffMember", "StaffRole", "Ticket",
+    "TicketEvent", "TicketNumberCounter", "TicketStatus",
+]

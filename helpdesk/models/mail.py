@@ -1,0 +1,111 @@
+"""Mail bookkeeping: the ingestion ledger, held mail, mailbox positions and the outbox."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from helpdesk.extensions import db
+from helpdesk.models.staff import StaffMember
+from helpdesk.models.types import UTCDateTime, enum_column
+
+
+class MailReceipt(db.Model):
+    """Every inbound message once: its dedupe key is unique, so a re-fetch adds nothing."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The Message-ID, or a digest of the raw bytes when there is none.
+    dedupe_key: Mapped[str] = mapped_column(sa.String(998), unique=True)
+    raw_path: Mapped[str] = mapped_column(sa.String(200))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    mailbox: Mapped[str] = mapped_column(sa.String(200), default="")
+    uidvalidity: Mapped[int | None] = mapped_column(sa.BigInteger)
+    uid: Mapped[int | None] = mapped_column(sa.BigInteger)
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message.id"))
+    held_message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("held_message.id"))
+
+
+class HeldReason(StrEnum):
+    UNKNOWN_SENDER = "unknown sender"
+    NOT_SUPER_USER = "not a super-user"
+    ORGANISATION_SUSPENDED = "organisation suspended"
+    ORGANISATION_ENDED = "organisation ended"
+    SENDER_AUTH_FAILED = "sender authentication failed"
+    AUTOMATIC_REPLY = "automatic reply"
+    BOUNCE = "bounce"
+    UNPARSABLE = "unparsable"
+    TOO_LARGE = "too large"
+    OTHER_ORGANISATION = "reply from another organisation"
+
+
+class HeldMessage(db.Model):
+    """Mail that did not become a ticket message, kept whole with the reason why."""
+
+    __table_args__ = (sa.Index("ix_held_message_resolved_at_received_at",
+                               "resolved_at", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    raw_path: Mapped[str | None] = mapped_column(sa.String(200))
+    sender: Mapped[str] = mapped_column(sa.String(254), default="")
+    subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    reason: Mapped[HeldReason] = mapped_column(enum_column(HeldReason, name="held_reason",
+                                                           length=40))
+    detail: Mapped[str | None] = mapped_column(sa.String(500))
+    message_id: Mapped[str | None] = mapped_column(sa.String(998))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
+    resolution: Mapped[str | None] = mapped_column(sa.String(200))
+
+    resolved_by: Mapped[StaffMember | None] = relationship()
+
+
+class MailboxState(db.Model):
+    """How far ingestion got in one IMAP folder; a new UIDVALIDITY means a re-scan."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    uidvalidity: Mapped[int] = mapped_column(sa.BigInteger)
+    last_uid: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # permanent failure (5xx) or too many attempts: shown to agents
+    HELD_BACK = "held back"  # the loop brake stopped it: shown to agents
+
+
+class OutboxMessage(db.Model):
+    """A mail to send, written in the same transaction as the change that caused it."""
+
+    __table_args__ = (
+        sa.Index("ix_outbox_message_state_next_attempt_at", "state", "next_attempt_at"),
+        sa.Index("ix_outbox_message_to_address_created_at", "to_address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ticket.id"), index=True)
+    # The conversation message this mail carries (an agent reply), for its attachments.
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message.id"))
+    kind: Mapped[str] = mapped_column(sa.String(40))  # acknowledgement, reply, due_soon, ...
+    automatic: Mapped[bool] = mapped_column(default=True)  # counts for the loop brake
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    language: Mapped[str] = mapped_column(sa.String(5), default="nl")
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str | None] = mapped_column(sa.Text)
+    smtp_message_id: Mapped[str] = mapped_column(sa.String(998))
+    state: Mapped[OutboxState] = mapped_column(
+        enum_column(OutboxState, name="outbox_state"), default=OutboxState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # For mails that must go once only (escalations): a rerun hits the constraint.
+    once_key: Mapped[str | None] = mapped_column(sa.String(160), unique=True)

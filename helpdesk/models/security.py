@@ -1,0 +1,56 @@
+"""Sign-in bookkeeping and the audit trail of who looked at what."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from helpdesk.extensions import db
+from helpdesk.models.types import UTCDateTime
+
+
+class SignInFailure(db.Model):
+    """A failed sign-in, counted per account and per address for rate limiting."""
+
+    __table_args__ = (sa.Index("ix_sign_in_failure_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(300))  # "account:<email>" or "address:<ip>"
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignInToken(db.Model):
+    """A one-time link for a super-user: sign-in or password reset. Only its hash is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contact.id"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(20))  # sign-in or reset
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(db.Model):
+    """Who read or exported customer data, and when (the least-privilege promise)."""
+
+    __table_args__ = (sa.Index("ix_audit_entry_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact.id"))
+    action: Mapped[str] = mapped_column(sa.String(40))  # view_ticket, download, export, ...
+    subject_type: Mapped[str] = mapped_column(sa.String(40))
+    subject_id: Mapped[int | None] = mapped_column()
+    detail: Mapped[str | None] = mapped_column(sa.String(300))
+
+
+class CannedReply(db.Model):
+    """A reply text managers prepare for agents."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+    language: Mapped[str] = mapped_column(sa.String(5), default="nl")

@@ -1,0 +1,38 @@
+"""The desk's calendar and response targets, as managers configure them."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from helpdesk.extensions import db
+from helpdesk.models.types import UTCDateTime
+
+
+class CalendarSettings(db.Model):
+    """A single row; absent means the defaults of sla.md."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Amsterdam")
+    opens_at: Mapped[time] = mapped_column(sa.Time, default=time(9))
+    closes_at: Mapped[time] = mapped_column(sa.Time, default=time(17))
+    public_holidays: Mapped[str | None] = mapped_column(sa.String(8), default="NL")
+    calamity_target_minutes: Mapped[int] = mapped_column(default=60)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ClosingDay(db.Model):
+    """A manager's exception to the calendar: an extra closed day, or a reopened holiday."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, unique=True)
+    closed: Mapped[bool] = mapped_column()  # True: extra closing day; False: reopened holiday
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class ResponseTarget(db.Model):
+    """Working-day hours to the response due moment, per standard category."""
+
+    category: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
+    target_hours: Mapped[int] = mapped_column()

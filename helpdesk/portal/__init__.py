@@ -1,0 +1,6 @@
+"""The super-user portal: sign-in and the organisation's tickets."""
+from flask import Blueprint
+
+bp = Blueprint("portal", __name__)
+
+from helpdesk.portal import views  # noqa: E402,F401

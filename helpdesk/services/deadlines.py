@@ -1,0 +1,91 @@
+"""Stored response deadlines: recomputed whenever a ticket changes, swept cheaply later."""
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from helpdesk.domain.calendar import BusinessCalendar
+from helpdesk.domain.sla import SlaPolicy, deadline_for
+from helpdesk.extensions import db
+from helpdesk.models import AWAITING_DESK_STATUSES, Category, ResponseRecord, Ticket
+
+
+def open_response(ticket: Ticket) -> ResponseRecord | None:
+    """The response the desk currently owes on this ticket, if any."""
+    return db.session.scalar(
+        sa.select(ResponseRecord)
+        .where(ResponseRecord.ticket_id == ticket.id, ResponseRecord.met_at.is_(None),
+               ResponseRecord.cancelled_at.is_(None))
+        .order_by(ResponseRecord.id.desc()).limit(1)
+    )
+
+
+def owe_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalendar,
+                 policy: SlaPolicy) -> ResponseRecord:
+    """A customer message: start a response clock, unless one already runs.
+
+    A second message before we answered keeps the earlier (stricter) due moment.
+    """
+    record = open_response(ticket)
+    if record is None:
+        is_first = ticket.first_response_at is None and not db.session.scalar(
+            sa.select(sa.exists().where(ResponseRecord.ticket_id == ticket.id)))
+        record = ResponseRecord(ticket_id=ticket.id, is_first=is_first, received_at=received_at,
+                                category=ticket.category, clock_started_at=received_at,
+                                due_at=received_at)
+        db.session.add(record)
+    _schedule(ticket, record, calendar, policy)
+    return record
+
+
+def recompute(ticket: Ticket, calendar: BusinessCalendar, policy: SlaPolicy) -> None:
+    """Recompute the owed response after a category or calendar change."""
+    record = open_response(ticket)
+    if record is not None and ticket.status in AWAITING_DESK_STATUSES:
+        record.category = ticket.category
+        _schedule(ticket, record, calendar, policy)
+
+
+def _schedule(ticket: Ticket, record: ResponseRecord, calendar: BusinessCalendar,
+              policy: SlaPolicy) -> None:
+    deadline = deadline_for(record.received_at, ticket.category, calendar, policy)
+    record.clock_started_at = deadline.clock_started_at
+    record.due_at = deadline.response_due_at
+    ticket.response_due_at = deadline.response_due_at
+    ticket.due_soon_at = deadline.due_soon_at
+    if ticket.category == Category.CALAMITY:
+        # Calamities re-notify managers after a short while; the sweep picks that up.
+        renotify_at = record.received_at + timedelta(minutes=policy.calamity_renotify_minutes)
+        ticket.next_escalation_at = min(renotify_at, deadline.response_due_at)
+    else:
+        ticket.next_escalation_at = deadline.due_soon_at
+    ticket.due_soon = False
+
+
+def meet_response(ticket: Ticket, responded_at: datetime, calendar: BusinessCalendar) -> None:
+    """A public reply by an agent: the owed response is met (late or not)."""
+    record = open_response(ticket)
+    if record is not None:
+        record.met_at = responded_at
+        record.breached = responded_at > record.due_at
+        record.working_seconds_to_response = int(
+            calendar.working_time_between(record.clock_started_at, responded_at).total_seconds())
+        if record.breached:
+            ticket.breached = True
+    if ticket.first_response_at is None:
+        ticket.first_response_at = responded_at
+    _stop_clock(ticket)
+
+
+def pause(ticket: Ticket, at: datetime) -> None:
+    """Waiting on the customer, resolved or closed: no response is due any more."""
+    record = open_response(ticket)
+    if record is not None:
+        record.cancelled_at = at
+    _stop_clock(ticket)
+
+
+def _stop_clock(ticket: Ticket) -> None:
+    ticket.response_due_at = None
+    ticket.due_soon_at = None
+    ticket.next_escalation_at = None
+    ticket.due_soon = False

@@ -1,0 +1,136 @@
+"""Organisations, their contacts and staff accounts."""
+import re
+import secrets
+from datetime import date, datetime
+
+import pyotp
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from helpdesk.extensions import db
+from helpdesk.models import (
+    Contact,
+    Organisation,
+    OrganisationStatus,
+    StaffMember,
+    StaffRole,
+)
+from helpdesk.services import ServiceError
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 10
+TOTP_ISSUER = "helpdesk"
+
+
+def normalise_email(email: str) -> str:
+    """Addresses compare case-insensitively, so we keep them lower-cased."""
+    email = email.strip().lower()
+    if not EMAIL_PATTERN.match(email):
+        raise ServiceError(f"not an email address: {email!r}")
+    return email
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return generate_password_hash(password, method="scrypt")
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+def organisation_by_slug(slug: str) -> Organisation:
+    organisation = db.session.scalar(sa.select(Organisation).filter_by(slug=slug))
+    if organisation is None:
+        raise ServiceError(f"no organisation with slug {slug!r}")
+    return organisation
+
+
+def add_organisation(slug: str, name: str, now: datetime) -> Organisation:
+    if not SLUG_PATTERN.match(slug):
+        raise ServiceError(f"a slug is lower-case letters, digits and dashes: {slug!r}")
+    if db.session.scalar(sa.select(Organisation.id).filter_by(slug=slug)):
+        raise ServiceError(f"an organisation with slug {slug!r} exists already")
+    organisation = Organisation(slug=slug, name=name.strip(), created_at=now,
+                                status=OrganisationStatus.ACTIVE)
+    db.session.add(organisation)
+    db.session.commit()
+    return organisation
+
+
+def set_organisation_status(slug: str, status: str, now: datetime) -> Organisation:
+    try:
+        new_status = OrganisationStatus(status)
+    except ValueError:
+        raise ServiceError(f"status must be active, suspended or ended, not {status!r}") from None
+    organisation = organisation_by_slug(slug)
+    if organisation.status != new_status:
+        organisation.status = new_status
+        organisation.status_changed_at = now
+        if new_status == OrganisationStatus.ENDED:
+            # A terminated contract ends every portal session at once.
+            for contact in organisation.contacts:
+                contact.session_token = new_session_token()
+    db.session.commit()
+    return organisation
+
+
+def add_contact(email: str, organisation_slug: str, name: str, now: datetime, *,
+                super_user: bool = False, language: str = "nl", job_title: str | None = None,
+                phone: str | None = None, birth_date: date | None = None,
+                password: str | None = None) -> Contact:
+    email = normalise_email(email)
+    organisation = organisation_by_slug(organisation_slug)
+    if db.session.scalar(sa.select(Contact.id).filter_by(email=email)):
+        raise ServiceError(f"a contact with email {email} exists already")
+    contact = Contact(
+        organisation=organisation, email=email, name=name.strip(), is_super_user=super_user,
+        language=language, job_title=job_title, phone=phone, birth_date=birth_date,
+        password_hash=hash_password(password) if password else None,
+        session_token=new_session_token(), created_at=now,
+    )
+    db.session.add(contact)
+    db.session.commit()
+    return contact
+
+
+def add_staff(email: str, name: str, role: str, password: str, now: datetime, *,
+              totp_secret: str | None = None, language: str = "nl") -> StaffMember:
+    email = normalise_email(email)
+    try:
+        staff_role = StaffRole(role)
+    except ValueError:
+        raise ServiceError(f"role must be agent, manager or admin, not {role!r}") from None
+    if db.session.scalar(sa.select(StaffMember.id).filter_by(email=email)):
+        raise ServiceError(f"a staff member with email {email} exists already")
+    staff = StaffMember(
+        email=email, name=name.strip(), role=staff_role, password_hash=hash_password(password),
+        totp_secret=totp_secret or pyotp.random_base32(), language=language,
+        session_token=new_session_token(), created_at=now,
+    )
+    db.session.add(staff)
+    db.session.commit()
+    return staff
+
+
+def totp_provisioning_uri(staff: StaffMember) -> str:
+    return pyotp.TOTP(staff.totp_secret).provisioning_uri(name=staff.email,
+                                                          issuer_name=TOTP_ISSUER)
+
+
+def end_all_sessions(person: StaffMember | Contact) -> None:
+    """Sign the person out everywhere: every cookie carrying the old token stops working."""
+    person.session_token = new_session_token()
+    db.session.commit()
+
+
+def set_password(person: StaffMember | Contact, password: str) -> None:
+    person.password_hash = hash_password(password)
+    end_all_sessions(person)
+
+
+def set_active(person: StaffMember | Contact, active: bool) -> None:
+    person.active = active
+    end_all_sessions(person)

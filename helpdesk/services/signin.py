@@ -1,0 +1,121 @@
+"""Checking who someone is: passwords, TOTP codes, one-time links, and throttling failures."""
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from functools import cache
+
+import pyotp
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from helpdesk.extensions import db
+from helpdesk.models import (
+    Contact,
+    OrganisationStatus,
+    SignInFailure,
+    SignInToken,
+    StaffMember,
+)
+
+SIGN_IN = "sign-in"
+RESET = "reset"
+
+
+@cache
+def _unused_hash() -> str:
+    """Checked against when an account does not exist, so timing does not reveal accounts."""
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")
+
+
+class SignInThrottled(Exception):
+    """Too many recent failures for this account or address."""
+
+
+def _failure_keys(email: str, address: str) -> list[str]:
+    return [f"account:{email.strip().lower()}", f"address:{address}"]
+
+
+def ensure_not_throttled(email: str, address: str, now: datetime, *, window: timedelta,
+                         per_account: int, per_address: int) -> None:
+    account_key, address_key = _failure_keys(email, address)
+    since = now - window
+    counts = dict(db.session.execute(
+        sa.select(SignInFailure.key, sa.func.count())
+        .where(SignInFailure.key.in_([account_key, address_key]), SignInFailure.at >= since)
+        .group_by(SignInFailure.key)
+    ).all())
+    if counts.get(account_key, 0) >= per_account or counts.get(address_key, 0) >= per_address:
+        raise SignInThrottled
+
+
+def record_failure(email: str, address: str, now: datetime) -> None:
+    for key in _failure_keys(email, address):
+        db.session.add(SignInFailure(key=key, at=now))
+    db.session.commit()
+
+
+def staff_with_password(email: str, password: str) -> StaffMember | None:
+    staff = db.session.scalar(sa.select(StaffMember).filter_by(email=email.strip().lower()))
+    if staff is None:
+        check_password_hash(_unused_hash(), password)
+        return None
+    if not check_password_hash(staff.password_hash, password) or not staff.active:
+        return None
+    return staff
+
+
+def accept_totp_code(staff: StaffMember, code: str, now: datetime) -> bool:
+    """Accept a code of the current or a neighbouring 30 s step, and never the same step twice."""
+    code = code.strip().replace(" ", "")
+    totp = pyotp.TOTP(staff.totp_secret)
+    current_step = totp.timecode(now)
+    for step in (current_step - 1, current_step, current_step + 1):
+        if step > staff.totp_last_step and secrets.compare_digest(
+            totp.generate_otp(step), code
+        ):
+            staff.totp_last_step = step
+            if staff.totp_confirmed_at is None:
+                staff.totp_confirmed_at = now
+            db.session.commit()
+            return True
+    return False
+
+
+def portal_contact_for(email: str) -> Contact | None:
+    """The super-user who may use the portal with this address, if any."""
+    contact = db.session.scalar(sa.select(Contact).filter_by(email=email.strip().lower()))
+    if (contact is None or not contact.is_super_user or not contact.active
+            or contact.organisation.status == OrganisationStatus.ENDED):
+        return None
+    return contact
+
+
+def contact_with_password(email: str, password: str) -> Contact | None:
+    contact = portal_contact_for(email)
+    if contact is None or contact.password_hash is None:
+        check_password_hash(_unused_hash(), password)
+        return None
+    return contact if check_password_hash(contact.password_hash, password) else None
+
+
+def _token_hash(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def issue_token(contact: Contact, purpose: str, now: datetime, valid: timedelta) -> str:
+    """A one-time token for a link by email; only its hash is stored."""
+    raw_token = secrets.token_urlsafe(32)
+    db.session.add(SignInToken(token_hash=_token_hash(raw_token), contact_id=contact.id,
+                               purpose=purpose, created_at=now, expires_at=now + valid))
+    return raw_token
+
+
+def consume_token(raw_token: str, purpose: str, now: datetime) -> Contact | None:
+    """The contact a valid, unused, unexpired token belongs to; the token is used up."""
+    token = db.session.scalar(sa.select(SignInToken).filter_by(
+        token_hash=_token_hash(raw_token), purpose=purpose))
+    if token is None or token.used_at is not None or token.expires_at <= now:
+        return None
+    token.used_at = now
+    db.session.commit()
+    return portal_contact_for(db.session.get(Contact, token.contact_id).email)

@@ -1,0 +1,124 @@
+"""Fixtures shared by the whole suite: the app on SQLite or PostgreSQL, clients, sign-in."""
+import os
+import shutil
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from itsdangerous import URLSafeTimedSerializer
+
+from helpdesk import create_app
+from helpdesk.extensions import db
+
+pytest_plugins = ["tests.fixtures.factories"]
+
+# HELPDESK_TEST_DATABASE=postgresql runs the suite on PostgreSQL (make test does both).
+DATABASE = os.environ.get("HELPDESK_TEST_DATABASE", "sqlite")
+POSTGRES_SERVER = os.environ.get("HELPDESK_TEST_POSTGRES",
+                                 "postgresql+psycopg://postgres@127.0.0.1:5432")
+SECRET_KEY = "test-secret-key"
+
+
+def pytest_report_header(config):
+    return f"helpdesk database: {DATABASE}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A migrated, empty database for this test session (its own, so runs never collide)."""
+    if DATABASE == "postgresql":
+        name = f"helpdesk_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        admin = sa.create_engine(f"{POSTGRES_SERVER}/test", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = f"{POSTGRES_SERVER}/{name}"
+        _migrate(url, tmp_path_factory.mktemp("instance"))
+        yield url
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        template = tmp_path_factory.mktemp("db") / "template.sqlite"
+        _migrate(f"sqlite:///{template}", tmp_path_factory.mktemp("instance"))
+        yield f"sqlite:///{template}"
+
+
+def _migrate(url: str, instance) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY,
+                      "BLOB_STORE": str(instance / "blobs")})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _fresh_database_url(database_url: str, tmp_path) -> str:
+    """SQLite: a copy of the migrated template; PostgreSQL: the same database, emptied."""
+    if DATABASE == "postgresql":
+        return database_url
+    copy = tmp_path / "helpdesk.sqlite"
+    shutil.copyfile(database_url.removeprefix("sqlite:///"), copy)
+    return f"sqlite:///{copy}"
+
+
+def _empty_all_tables() -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    quoted = ", ".join(f'"{name}"' for name in tables)
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": _fresh_database_url(database_url, tmp_path),
+        "BLOB_STORE": str(tmp_path / "blobs"),
+        "MAIL_DEFAULT_SENDER": "support@desk.example",
+        "SERVER_NAME": "desk.example",
+    })
+    with app.app_context():
+        if DATABASE == "postgresql":
+            _empty_all_tables()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def now():
+    """A fixed instant for tests that pass time explicitly: Mon 30 Nov 2026 10:00 in Amsterdam."""
+    return datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+def csrf_token(client) -> str:
+    """A valid CSRF token for this client's session, made as Flask-WTF makes them."""
+    raw = uuid.uuid4().hex
+    with client.session_transaction() as session:
+        raw = session.setdefault("csrf_token", raw)
+    return URLSafeTimedSerializer(SECRET_KEY, salt="wtf-csrf-token").dumps(raw)
+
+
+def sign_in(client, person) -> None:
+    """Put a signed-in session for `person` on the client (the real flow has its own tests)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = person.get_id()
+        session["_fresh"] = True
+        session["seen_at"] = datetime.now(UTC).timestamp()
+
+
+def post_form(client, url: str, data: dict | None = None, **kwargs):
+    """POST a form with a valid CSRF token, as a browser would."""
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)
