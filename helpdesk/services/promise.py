@@ -1,0 +1,51 @@
+"""The response promise in words, as customers read it in the portal and in mail."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+
+from helpdesk.domain.calendar import BusinessCalendar
+from helpdesk.services.calendar_settings import configured_calendar
+
+
+@dataclass(frozen=True)
+class DeskHours:
+    """Whether the desk is staffed now and, if not, when it opens."""
+
+    open_now: bool
+    next_opening_at: datetime
+    opens_at: str
+    closes_at: str
+
+
+def desk_hours(now: datetime, calendar: BusinessCalendar | None = None) -> DeskHours:
+    calendar = calendar or configured_calendar()
+    return DeskHours(open_now=calendar.is_open(now), next_opening_at=calendar.next_opening(now),
+                     opens_at=calendar.opens_at.strftime("%H:%M"),
+                     closes_at=calendar.closes_at.strftime("%H:%M"))
+
+
+def moment_in_words(at: datetime) -> str:
+    """A weekday, date and time in the current language: "dinsdag 1 december 09:00"."""
+    return format_datetime(at, "EEEE d MMMM HH:mm")
+
+
+def due_in_words(due_at: datetime) -> str:
+    """"uiterlijk dinsdag 1 december 09:00" / "by Tuesday 1 December 09:00"."""
+    return _("by %(moment)s", moment=moment_in_words(due_at))
+
+
+def opening_in_words(hours: DeskHours, now: datetime) -> str:
+    """"We are open now." or "We are closed now; we start Monday at 09:00." in words."""
+    if hours.open_now:
+        return _("We are open now, until %(time)s.", time=hours.closes_at)
+    same_week = (hours.next_opening_at - now).days < 6
+    day = format_datetime(hours.next_opening_at, "EEEE" if same_week else "EEEE d MMMM")
+    return _("We are closed now; we start %(day)s at %(time)s.", day=day,
+             time=format_datetime(hours.next_opening_at, "HH:mm"))
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "nl"
