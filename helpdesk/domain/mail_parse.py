@@ -184,10 +184,9 @@ def parse_email(
     raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES
 ) -> ParsedEmail:
     """Parse inbound mail bytes; never raises, sets parse_error instead."""
-    try:
-        data = bytes(raw)
-    except Exception:  # noqa: BLE001
+    if not isinstance(raw, bytes | bytearray | memoryview):
         return ParsedEmail(parse_error="input is not bytes")
+    data = bytes(raw)
     if data.startswith(OLE2_MAGIC[:4]):
         return ParsedEmail(parse_error="not an RFC 5322 message (Outlook .msg)")
     if not data.strip():

@@ -224,3 +224,18 @@ def test_split_quoted_folds_dutch_and_outlook_headers() -> None:
 def test_split_quoted_keeps_interleaved_replies_visible() -> None:
     text = "> question one\nanswer one\n> question two\nanswer two"
     assert split_quoted(text) == (text, "")
+
+
+def test_failure_mid_parse_keeps_recovered_headers(monkeypatch) -> None:
+    def explode(html: str) -> str:
+        raise RuntimeError("sanitiser broke")
+
+    monkeypatch.setattr("helpdesk.domain.mail_parse.sanitise_html", explode)
+    raw = b"From: a@example.com\r\nSubject: Hi\r\nContent-Type: text/html\r\n\r\n<p>x</p>"
+    parsed = parse_email(raw)
+    assert parsed.parse_error == "unparsable: RuntimeError: sanitiser broke"
+    assert (parsed.from_address, parsed.subject) == ("a@example.com", "Hi")
+
+
+def test_non_bytes_input_is_a_parse_error() -> None:
+    assert parse_email("From: a@example.com").parse_error == "input is not bytes"  # type: ignore[arg-type]
