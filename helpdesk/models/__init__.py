@@ -8,6 +8,7 @@ from helpdesk.models.mail import (
     OutboxState,
 )
 from helpdesk.models.organisation import Contact, Organisation, OrganisationStatus
+from helpdesk.models.presence import TicketPresence
 from helpdesk.models.security import AuditEntry, CannedReply, SignInFailure, SignInToken
 from helpdesk.models.settings import CalendarSettings, ClosingDay, ResponseTarget
 from helpdesk.models.staff import ROLE_RANK, StaffMember, StaffRole
@@ -32,5 +33,5 @@ __all__ = [
     "HeldMessage", "HeldReason", "MailReceipt", "MailboxState", "Message", "MessageKind",
     "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState", "ResponseRecord",
     "ResponseTarget", "SignInFailure", "SignInToken", "StaffMember", "StaffRole", "Ticket",
-    "TicketEvent", "TicketNumberCounter", "TicketStatus",
+    "TicketEvent", "TicketNumberCounter", "TicketPresence", "TicketStatus",
 ]
