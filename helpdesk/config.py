@@ -59,6 +59,11 @@ class DefaultConfig:
     OUTBOX_MAX_ATTEMPTS = 8
     AUTOMATIC_MAILS_PER_RECIPIENT_PER_HOUR = 5
 
+    # The agents' workspace: how often open pages refresh themselves (htmx polling).
+    QUEUE_POLL_SECONDS = 20
+    QUEUE_PAGE_SIZE = 50
+    PRESENCE_POLL_SECONDS = 15
+
     # The desk as customers see it.
     DESK_NAME = "Service desk"
     PHONE_NUMBER = "+31 20 123 4567"

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("manager", __name__)
 
-from helpdesk.manager import views  # noqa: E402,F401
+from helpdesk.manager import canned, views  # noqa: E402,F401
