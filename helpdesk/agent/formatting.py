@@ -1,7 +1,10 @@
 """Words for the workspace: time left on the clock and the lines of a ticket's history."""
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
-from flask_babel import format_datetime
+from babel.dates import get_month_names
+from flask import current_app, g
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -40,14 +43,26 @@ HELD_REASON_LABELS = {
 CHANNEL_LABELS = {"email": _l("Email"), "portal": _l("Portal"), "phone": _l("Phone")}
 
 
+def _clock_formats() -> dict:
+    """The translated formats, looked up once per request: the queue uses them on every row."""
+    if "clock_formats" not in g:
+        g.clock_formats = {"days": _("%(days)d d %(hours)d h"),
+                           "hours": _("%(hours)d h %(minutes)d m"),
+                           "overdue": _("%(duration)s overdue"),
+                           "since": _("overdue since %(day)s"),
+                           "months": get_month_names("abbreviated", locale=get_locale()),
+                           "zone": ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])}
+    return g.clock_formats
+
+
 def duration_words(duration: timedelta) -> str:
     """"3 u 20 m" / "3 h 20 m"; a day or more as "2 d 3 u" / "2 d 3 h"."""
     minutes = int(abs(duration).total_seconds()) // 60
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return _("%(days)d d %(hours)d h", days=days, hours=hours)
-    return _("%(hours)d h %(minutes)d m", hours=hours, minutes=minutes)
+        return _clock_formats()["days"] % {"days": days, "hours": hours}
+    return _clock_formats()["hours"] % {"hours": hours, "minutes": minutes}
 
 
 def time_left_words(time_left: TimeLeft) -> str:
@@ -55,10 +70,19 @@ def time_left_words(time_left: TimeLeft) -> str:
     if time_left.state == "none":
         return "—"
     if time_left.left is None:
-        return _("overdue since %(day)s", day=format_datetime(time_left.due_at, "d MMM"))
+        formats = _clock_formats()
+        due = time_left.due_at.astimezone(formats["zone"])
+        return formats["since"] % {"day": f"{due.day} {formats['months'][due.month]}"}
     if time_left.left < timedelta(0):
-        return _("%(duration)s overdue", duration=duration_words(time_left.left))
+        return _clock_formats()["overdue"] % {"duration": duration_words(time_left.left)}
     return duration_words(time_left.left)
+
+
+def row_labels() -> dict[str, dict]:
+    """Category, status and channel names in the current language, for a page of rows."""
+    return {"category": {c: category_label(c) for c in Category},
+            "status": {s: status_label(s) for s in TicketStatus},
+            "channel": {c: str(label) for c, label in CHANNEL_LABELS.items()}}
 
 
 def _value_label(action: str, value: str | None) -> str | None:

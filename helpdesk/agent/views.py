@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from helpdesk.access import AGENT, REMOTE_IMAGES_POLICY, policy
 from helpdesk.agent import bp
+from helpdesk.agent.formatting import row_labels
 from helpdesk.agent.ticket_page import presence_context, ticket_context
 from helpdesk.auth.sessions import BACKGROUND_HEADER
 from helpdesk.htmx import fragment_or_redirect, render_page_or_fragment, wants_fragment
@@ -50,6 +51,7 @@ def queue():
         "organisations": organisation_choices(),
         "categories": [(c.value, category_label(c)) for c in Category],
         "statuses": [(s.value, status_label(s)) for s in TicketStatus],
+        "labels": row_labels(),
     }
     if not wants_fragment(QUEUE_TARGET):
         context["known_calamities"] = ",".join(str(t.number) for t in open_calamities())
