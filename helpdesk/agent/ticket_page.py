@@ -2,19 +2,17 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from flask import current_app, url_for
 from markupsafe import Markup
-from sqlalchemy.orm import selectinload
 
 from helpdesk.agent import forms
 from helpdesk.domain.mail_display import display_html, has_remote_images, normalise_content_id
 from helpdesk.domain.mail_quotes import split_quoted
-from helpdesk.extensions import db
-from helpdesk.models import Message, ResponseRecord, StaffMember, Ticket, TicketEvent
+from helpdesk.models import Message, StaffMember, Ticket
 from helpdesk.services import canned_replies, presence
+from helpdesk.services.calendar_settings import configured_calendar
 from helpdesk.services.queue import staff_choices, time_left
-from helpdesk.services.tickets import Clock
+from helpdesk.services.ticket_record import ticket_record
 
 
 @dataclass
@@ -52,34 +50,17 @@ def shown_message(message: Message, load_remote_images: bool) -> ShownMessage:
 def ticket_context(ticket: Ticket, viewer: StaffMember, now: datetime, *,
                    remote_images_for: int | None = None, **overrides) -> dict:
     """The template context for the page and every fragment of it; forms can be overridden."""
-    messages = db.session.scalars(
-        sa.select(Message).where(Message.ticket_id == ticket.id)
-        .options(selectinload(Message.attachments), selectinload(Message.author_staff))
-        .order_by(Message.created_at, Message.id)
-    ).all()
-    events = db.session.scalars(
-        sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-        .options(selectinload(TicketEvent.actor_staff), selectinload(TicketEvent.actor_contact))
-        .order_by(TicketEvent.at, TicketEvent.id)
-    ).all()
-    responses = db.session.scalars(
-        sa.select(ResponseRecord).where(ResponseRecord.ticket_id == ticket.id)
-        .order_by(ResponseRecord.received_at, ResponseRecord.id)
-    ).all()
-    merged_into = (db.session.get(Ticket, ticket.merged_into_id)
-                   if ticket.merged_into_id else None)
-    calamity_reason = next((e.after for e in reversed(events)
-                            if e.action == "calamity_marked"), None)
+    record = ticket_record(ticket)
     staff = staff_choices()
     canned = canned_replies.all_replies()
     context = {
         "ticket": ticket,
-        "messages": [shown_message(m, m.id == remote_images_for) for m in messages],
-        "events": events,
-        "responses": responses,
-        "merged_into": merged_into,
-        "calamity_reason": calamity_reason if ticket.is_calamity else None,
-        "time_left": time_left(ticket, now, Clock.configured().calendar),
+        "messages": [shown_message(m, m.id == remote_images_for) for m in record.messages],
+        "events": record.events,
+        "responses": record.responses,
+        "merged_into": record.merged_into,
+        "calamity_reason": record.calamity_reason,
+        "time_left": time_left(ticket, now, configured_calendar()),
         "now": now,
         "reply_form": forms.reply_form(canned),
         "note_form": forms.note_form(),
@@ -88,7 +69,6 @@ def ticket_context(ticket: Ticket, viewer: StaffMember, now: datetime, *,
         "category_form": forms.category_form(ticket),
         "calamity_form": forms.calamity_form(),
         "merge_form": forms.merge_form(),
-        "canned_replies": canned,
         "error": None,
     }
     context.update(presence_context(ticket, viewer, now))

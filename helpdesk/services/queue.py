@@ -187,12 +187,15 @@ def queue_page(filters: QueueFilters, viewer: StaffMember, now: datetime,
     return QueuePage(rows=rows, page=filters.page, has_next=len(tickets) > per_page)
 
 
+def open_calamities_query(limit: int) -> sa.Select:
+    """Open calamities, most urgent first: the first range of the urgency index."""
+    # The first sort key is fixed by the WHERE clause; naming it makes SQLite sort again.
+    return (sa.select(Ticket).where(_open_work(), CALAMITY_FIRST.op("=")(0))
+            .order_by(*urgency_order()[1:]).limit(limit))
+
+
 def open_calamities(limit: int = 20) -> list[Ticket]:
-    """Open calamities, most urgent first (read off the urgency index's first column)."""
-    return db.session.scalars(
-        sa.select(Ticket).where(_open_work(), sa.text(f"{CALAMITY_FIRST_SQL} = 0"))
-        .order_by(*urgency_order()).limit(limit)
-    ).all()
+    return db.session.scalars(open_calamities_query(limit)).all()
 
 
 def new_calamities(known_numbers: set[int], limit: int = 20) -> list[Ticket]:
