@@ -6,21 +6,24 @@ requests (p50/p95), and show the query plans of the queue and search queries.
 
     .venv/bin/python bench/queue.py [--tickets N] [--requests N] [--databases sqlite,postgresql]
 """
-import argparse
-import http.client
-import os
-import socket
-import subprocess
 import sys
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
-from flask_migrate import upgrade
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# This file shares its name with the standard library's queue module, which psycopg imports:
+# run from the repository root instead of this folder.
+sys.path[0] = str(ROOT)
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+
+import sqlalchemy as sa  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
 
 from helpdesk import create_app  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
