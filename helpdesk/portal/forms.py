@@ -72,7 +72,7 @@ def _with_detail_fields(form_class: type) -> type:
 @_with_detail_fields
 class NewTicketForm(_AttachmentsMixin, FlaskForm):
     category = RadioField(_l("What kind of question is it?"),
-                          choices=[(c.value, c.value) for c in CATEGORY_HINTS],
+                          choices=[c.value for c in CATEGORY_HINTS],
                           validators=[DataRequired(_l("Please choose a category."))])
     subject = StringField(_l("Subject"), validators=[Length(max=MAX_SUBJECT_LENGTH)])
     confirm_calamity = BooleanField(_l("Yes, this is a calamity: alert everyone now."))
