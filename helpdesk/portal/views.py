@@ -10,7 +10,7 @@ from helpdesk.auth.forms import EmptyForm
 from helpdesk.domain.files import shown_inline
 from helpdesk.downloads import send_attachment
 from helpdesk.htmx import redirect_after_post, render_page_or_fragment
-from helpdesk.models import OrganisationStatus, Ticket
+from helpdesk.models import Ticket
 from helpdesk.portal import bp
 from helpdesk.portal.forms import CATEGORY_HINTS, MessageForm, NewTicketForm
 from helpdesk.services import portal_access, portal_tickets, promise, uploads
@@ -20,7 +20,8 @@ from helpdesk.services.ticket_details import CATEGORY_FIELDS
 @bp.context_processor
 def desk_panel_helper():
     """Every portal page shows the desk's hours and promise (computed only where shown)."""
-    return {"desk_panel": _desk_panel, "shown_inline": shown_inline}
+    return {"desk_panel": _desk_panel, "shown_inline": shown_inline,
+            "may_write": portal_tickets.may_write}
 
 
 def _desk_panel() -> dict:
@@ -35,21 +36,22 @@ def refuse_write(error: portal_tickets.ReadOnly):
     return render_template("portal/read_only.html", text=str(error)), 403
 
 
+@bp.errorhandler(404)
+def not_found(error):
+    """Within the portal, a missing or foreign ticket still shows the desk's hours."""
+    return render_template("portal/not_found.html"), 404
+
+
 @bp.errorhandler(413)
 def refuse_too_large(error):
     return render_template("portal/too_large.html", limits=uploads.limits_in_words()), 413
-
-
-def _read_only() -> bool:
-    return current_user.organisation.status != OrganisationStatus.ACTIVE
 
 
 @bp.get("/")
 @policy(SUPER_USER)
 def tickets():
     return render_template("portal/tickets.html",
-                           tickets=portal_access.organisation_tickets(current_user),
-                           read_only=_read_only())
+                           tickets=portal_access.organisation_tickets(current_user))
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
@@ -69,7 +71,7 @@ def new_ticket():
     return render_page_or_fragment(
         "portal/new_ticket.html", "portal/_new_ticket_form.html", "new-ticket-form",
         form=form, hints=CATEGORY_HINTS, category_fields=CATEGORY_FIELDS,
-        limits=uploads.limits_in_words(), read_only=_read_only())
+        limits=uploads.limits_in_words())
 
 
 # The parts of the ticket page htmx asks for: the polled conversation and the message form.
@@ -87,7 +89,7 @@ def _ticket_page(ticket: Ticket, message_form: MessageForm | None = None,
         "portal/ticket.html", fragment, target_id, ticket=ticket,
         messages=portal_access.public_messages(ticket),
         due_words=due_words, message_form=message_form or MessageForm(),
-        resolve_form=EmptyForm(), limits=uploads.limits_in_words(), read_only=_read_only(),
+        resolve_form=EmptyForm(), limits=uploads.limits_in_words(),
         poll_seconds=current_app.config["PORTAL_POLL_SECONDS"])
 
 

@@ -50,8 +50,13 @@ class NewTicket:
     files: Iterable = ()
 
 
+def may_write(contact: Contact) -> bool:
+    """Only an active organisation opens and answers tickets; a suspended one only reads."""
+    return contact.organisation.status == OrganisationStatus.ACTIVE
+
+
 def ensure_writable(contact: Contact) -> None:
-    if contact.organisation.status != OrganisationStatus.ACTIVE:
+    if not may_write(contact):
         raise ReadOnly(_("Your organisation's access is limited: you can read your tickets, "
                          "but not open or answer them."))
 

@@ -6,7 +6,6 @@ walk fails until it says how to fill the new route's arguments).
 import pytest
 import sqlalchemy as sa
 
-from helpdesk import create_app
 from helpdesk.access import SUPER_USER
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Message
@@ -15,22 +14,11 @@ from helpdesk.services.uploads import Upload, attach
 from tests.conftest import post_form, sign_in
 from tests.fixtures.factories import make_contact, make_staff, make_ticket
 from tests.fixtures.images import make_png
+from tests.portal.routes import PORTAL_ROUTES
 
 THEIR_SUBJECT = "Their confidential subject"
 # Arguments that name something outside any ticket (a one-time token) rather than an object.
 NOT_TICKET_SCOPED = {"token"}
-
-
-def _portal_routes() -> list[tuple[str, str, str, frozenset]]:
-    """(rule, method, endpoint, argument names) of every portal route."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "walk",
-                      "BLOB_STORE": "/nonexistent"})
-    return sorted((rule.rule, method, rule.endpoint, frozenset(rule.arguments))
-                  for rule in app.url_map.iter_rules() if rule.endpoint.startswith("portal.")
-                  for method in rule.methods - {"HEAD", "OPTIONS"})
-
-
-PORTAL_ROUTES = _portal_routes()
 ROUTE_IDS = [f"{method} {rule}" for rule, method, _, _ in PORTAL_ROUTES]
 
 
@@ -116,6 +104,7 @@ def test_a_ticket_number_that_does_not_exist_gets_the_same_answer(client, world)
     missing = client.get("/portal/tickets/999999")
     theirs = client.get(f"/portal/tickets/{number}")
     assert missing.status_code == theirs.status_code == 404
+    assert 'class="desk-panel"' in missing.get_data(as_text=True)
     # Alike but for the address itself, which the page repeats in its language switch.
     assert (missing.get_data(as_text=True).replace("999999", "N")
             == theirs.get_data(as_text=True).replace(str(number), "N"))

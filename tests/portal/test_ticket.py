@@ -54,6 +54,8 @@ def test_polling_gets_only_the_conversation_and_sees_the_agents_reply(portal, su
     assert html.lstrip().startswith('<section id="ticket-live"')
     assert "<html" not in html and "message-form" not in html
     assert 'hx-trigger="every 20s"' in html
+    # Polling is not activity: it must not keep an idle session alive.
+    assert """hx-headers='{"X-Helpdesk-Background": "1"}'""" in html
     assert "We are looking into it." not in html
     _answered(ticket)
     after = portal.get(f"/portal/tickets/{ticket.number}", headers=LIVE).get_data(as_text=True)
