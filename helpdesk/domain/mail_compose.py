@@ -49,10 +49,21 @@ def _content_type(value: str) -> tuple[str, str]:
     return "application", "octet-stream"
 
 
+def envelope_address(addr_spec: str) -> str:
+    """The address as SMTP carries it: ASCII, an international domain in its xn-- form."""
+    local, at, domain = clean_header_value(addr_spec).rpartition("@")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+        local.encode("ascii")
+    except UnicodeError as error:
+        raise ValueError(f"cannot send to {addr_spec!r} without SMTPUTF8") from error
+    return f"{local}{at}{ascii_domain}"
+
+
 def _address(name: str, addr_spec: str) -> Address:
     """One mailbox, or ValueError: an address never carries a second one along."""
     try:
-        return Address(clean_header_value(name), addr_spec=clean_header_value(addr_spec))
+        return Address(clean_header_value(name), addr_spec=envelope_address(addr_spec))
     except HeaderParseError as error:
         raise ValueError(f"not a single address: {addr_spec!r}") from error
 

@@ -7,7 +7,8 @@ the database's write lock), so two workers never send one row. After the server 
 the message the row is marked sent in a second commit. A crash between the server's
 acceptance and that commit leaves the row claimed; once the lease runs out a later run sends
 it again, with the same Message-ID, so mail clients see a duplicate of the same message.
-That is the only way a row goes twice: at most one duplicate per such crash.
+That is the way a row can go twice (the other, a send that outlasts its lease, the SMTP
+timeouts make unlikely): at most one duplicate per such crash.
 
 The loop brake is decided here, at send time, when we know what really went out: an
 automatic mail to a recipient who already had AUTOMATIC_MAILS_PER_RECIPIENT_PER_HOUR
@@ -20,7 +21,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from helpdesk.domain.mail_compose import OutgoingAttachment, OutgoingMail, compose
+from helpdesk.domain.mail_compose import (
+    OutgoingAttachment,
+    OutgoingMail,
+    compose,
+    envelope_address,
+)
 from helpdesk.extensions import db
 from helpdesk.mail.smtp import SendFailure, SmtpSession, SmtpSettings
 from helpdesk.models import Message, OutboxMessage, OutboxState
@@ -58,15 +64,27 @@ def _smtp_settings() -> SmtpSettings:
         raise ServiceError(str(error)) from None
 
 
+def _envelope_from() -> str:
+    """The desk address for MAIL FROM, checked before any mail is claimed."""
+    try:
+        address = envelope_address(desk_address())
+    except ValueError as error:
+        raise ServiceError(f"MAIL_DEFAULT_SENDER: {error}") from None
+    if "@" not in address:
+        raise ServiceError("MAIL_DEFAULT_SENDER must be an email address")
+    return address
+
+
 def send_due_mail(now: datetime, limit: int = 200) -> SendReport:
     """Send what is due, one row per commit; stop early when the server cannot be reached."""
     report = SendReport()
+    envelope_from = _envelope_from()
     with SmtpSession(_smtp_settings()) as session:
         for _ in range(limit):
             outgoing = claim_next(now)
             if outgoing is None:
                 break
-            failure = _deliver(outgoing, session, now, report)
+            failure = _deliver(outgoing, session, envelope_from, now, report)
             if failure is not None and failure.connection:
                 report.connection_error = failure.reason
                 break
@@ -137,8 +155,8 @@ def _outgoing_mail(outgoing: OutboxMessage, now: datetime) -> OutgoingMail:
     )
 
 
-def _deliver(outgoing: OutboxMessage, session: SmtpSession, now: datetime,
-             report: SendReport) -> SendFailure | None:
+def _deliver(outgoing: OutboxMessage, session: SmtpSession, envelope_from: str,
+             now: datetime, report: SendReport) -> SendFailure | None:
     """Send one claimed row and record the outcome in its own commit."""
     row_id, recipient = outgoing.id, outgoing.to_address
     if outgoing.automatic and loop_brake_engaged(outgoing, now):
@@ -150,6 +168,7 @@ def _deliver(outgoing: OutboxMessage, session: SmtpSession, now: datetime,
         return None
     try:
         message = compose(_outgoing_mail(outgoing, now))
+        recipients = [envelope_address(recipient)]
     except (ValueError, OSError) as error:  # an unsafe header; an attachment missing on disk
         outgoing.attempts += 1
         _finish(outgoing, OutboxState.FAILED, f"cannot compose: {error}")
@@ -158,7 +177,7 @@ def _deliver(outgoing: OutboxMessage, session: SmtpSession, now: datetime,
         return None
     db.session.commit()  # no transaction stays open while the server takes its time
     try:
-        session.send(message, desk_address(), [recipient])
+        session.send(message, envelope_from, recipients)
     except SendFailure as failure:
         _record_failure(outgoing, failure, now, report)
         return failure

@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpdesk.domain.mail_compose import OutgoingAttachment, OutgoingMail, compose
+from helpdesk.domain.mail_compose import (
+    OutgoingAttachment,
+    OutgoingMail,
+    compose,
+    envelope_address,
+)
 from helpdesk.domain.threading import clean_header_value
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -75,6 +80,13 @@ def test_a_recipient_that_smuggles_a_second_address_is_refused():
         compose(_mail(to_address="person@customer.example\r\nBcc: evil@example.com"))
     with pytest.raises(ValueError):
         compose(_mail(to_address="<person@customer.example>, evil@example.com"))
+
+
+def test_an_international_domain_goes_in_its_ascii_form_and_a_non_ascii_mailbox_is_refused():
+    assert envelope_address("jan@müller.de") == "jan@xn--mller-kva.de"
+    assert _wire(_mail(to_address="jan@müller.de"))["To"] == "jan@xn--mller-kva.de"
+    with pytest.raises(ValueError, match="SMTPUTF8"):
+        compose(_mail(to_address="jürgen@example.de"))
 
 
 @given(st.text(max_size=200), st.text(max_size=200))

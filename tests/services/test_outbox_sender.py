@@ -411,6 +411,17 @@ def test_a_missing_attachment_fails_the_mail_without_sending(app, smtp_server):
     assert smtp_server.arrivals == []
 
 
+def test_an_international_domain_is_sent_as_xn_and_a_non_ascii_mailbox_fails_alone(
+        app, smtp_server):
+    international = _plain_mail(make_contact(email="jan@müller.example"), MONDAY_TEN)
+    unsendable = _plain_mail(make_contact(email="jürgen@customer.example"), MONDAY_TEN)
+    report = send_due_mail(MONDAY_TEN)
+    assert report.sent == 1 and report.failed == 1
+    assert smtp_server.arrivals[0].rcpt_tos == ["jan@xn--mller-kva.example"]
+    assert _row(international.id).state == OutboxState.SENT
+    assert "SMTPUTF8" in _row(unsendable.id).last_error
+
+
 def test_mail_is_queued_only_for_registered_people_of_the_ticket(app):
     ticket = _open_ticket(make_contact())
     outsider = make_contact(organisation=make_organisation())
@@ -440,3 +451,19 @@ def test_flask_outbox_send_refuses_plaintext_to_a_remote_server(app, runner):
     result = runner.invoke(args=["outbox", "send"])
     assert result.exit_code == 1
     assert "only allowed for a loopback MAIL_SERVER" in result.output
+
+
+def test_flask_outbox_send_refuses_a_desk_address_that_is_not_one(app, runner):
+    app.config["MAIL_DEFAULT_SENDER"] = "Service desk"
+    result = runner.invoke(args=["outbox", "send"])
+    assert result.exit_code == 1
+    assert "MAIL_DEFAULT_SENDER must be an email address" in result.output
+
+
+def test_flask_outbox_send_says_when_the_server_cannot_be_reached(app, runner, smtp_server):
+    _plain_mail(make_contact(), datetime.now(UTC))
+    smtp_server.stop()
+    result = runner.invoke(args=["outbox", "send"])
+    assert result.exit_code == 0
+    assert "Sent 0, to retry 1, failed 0, held back 0." in result.output
+    assert "The mail server could not be reached: cannot connect" in result.output
