@@ -30,7 +30,8 @@ def _remote_address() -> str:
 @bp.route("/sign-in", methods=["GET", "POST"])
 @policy(PUBLIC)
 def sign_in():
-    if isinstance(current_user._get_current_object(), Contact):
+    person = current_user._get_current_object()
+    if isinstance(person, Contact) and person.is_super_user:
         return redirect(url_for("portal.tickets"))
     form = PasswordSignInForm()
     if session.pop("expired", False):

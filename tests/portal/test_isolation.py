@@ -8,11 +8,11 @@ import sqlalchemy as sa
 
 from helpdesk.access import SUPER_USER
 from helpdesk.extensions import db
-from helpdesk.models import Attachment, Message
+from helpdesk.models import Attachment, Message, OrganisationStatus
 from helpdesk.services import tickets
 from helpdesk.services.uploads import Upload, attach
 from tests.conftest import post_form, sign_in
-from tests.fixtures.factories import make_contact, make_staff, make_ticket
+from tests.fixtures.factories import make_contact, make_organisation, make_staff, make_ticket
 from tests.fixtures.images import make_png
 from tests.portal.routes import PORTAL_ROUTES
 
@@ -124,6 +124,51 @@ def test_ticket_routes_need_a_signed_in_super_user(app, client, world, rule, met
     assert anonymous.status_code == 302
     assert anonymous.location.startswith("/portal/sign-in")
     sign_in(client, make_contact(world["ours"].organisation, is_super_user=False))
-    assert _request(client, method, url).status_code == 403
+    assert _request(client, method, url).location.startswith("/portal/sign-in")
     sign_in(client, make_staff())
     assert _request(client, method, url).status_code == 302
+
+
+def test_super_user_gets_404_for_another_organisations_ticket(app, client):
+    mine = make_ticket(raised_by=make_contact())
+    theirs = make_ticket(raised_by=make_contact())
+    sign_in(client, mine.raised_by)
+    assert client.get(f"/portal/tickets/{mine.number}").status_code == 200
+    assert client.get(f"/portal/tickets/{theirs.number}").status_code == 404
+    assert client.get("/portal/tickets/999999").status_code == 404
+
+
+def test_colleagues_of_the_same_organisation_see_the_same_tickets(app, client):
+    organisation = make_organisation()
+    ticket = make_ticket(raised_by=make_contact(organisation))
+    sign_in(client, make_contact(organisation))
+    assert client.get(f"/portal/tickets/{ticket.number}").status_code == 200
+    assert f"#{ticket.number}" in client.get("/portal/").get_data(as_text=True)
+
+
+def test_the_ticket_list_leaves_out_other_organisations(app, client):
+    mine = make_ticket(raised_by=make_contact(), subject="Our export")
+    make_ticket(raised_by=make_contact(), subject="Their secret")
+    sign_in(client, mine.raised_by)
+    page = client.get("/portal/").get_data(as_text=True)
+    assert "Our export" in page and "Their secret" not in page
+
+
+def test_a_contact_who_is_not_a_super_user_has_no_portal(app, client):
+    contact = make_contact(is_super_user=False)
+    sign_in(client, contact)
+    assert client.get("/portal/").status_code in (302, 403)
+
+
+def test_an_ended_organisation_has_no_portal_access(app, client):
+    contact = make_contact(make_organisation(status=OrganisationStatus.ENDED))
+    sign_in(client, contact)
+    assert client.get("/portal/").status_code in (302, 403)
+
+
+def test_the_portal_speaks_dutch_by_default_and_english_on_request(app, client):
+    ticket = make_ticket(raised_by=make_contact(language="nl"))
+    sign_in(client, ticket.raised_by)
+    assert "Tickets van" in client.get("/portal/").get_data(as_text=True)
+    post_form(client, "/language", {"language": "en", "next": "/portal/"})
+    assert "Tickets of" in client.get("/portal/").get_data(as_text=True)
