@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask_babel import force_locale
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
@@ -16,6 +17,7 @@ from helpdesk.services import customer_mail, outbox_sender, tickets
 from helpdesk.services.promise import due_in_words
 from tests.fixtures.factories import PASSWORD, make_contact, make_staff
 from tests.fixtures.images import make_png
+from tests.portal.conftest import MONDAY_TEN
 
 pytestmark = pytest.mark.browser
 
@@ -70,12 +72,20 @@ def _only_ticket() -> Ticket:
     return ticket
 
 
+@pytest.fixture
+def monday_morning():
+    """The clock starts at Monday 10:00 in Amsterdam and runs, so screenshots are stable."""
+    with time_machine.travel(MONDAY_TEN, tick=True):
+        yield
+
+
 def test_super_user_files_a_bug_with_a_screenshot_and_sees_the_agents_reply(
-        page, live_server, smtp_server):
+        monday_morning, page, live_server, smtp_server):
     contact = make_contact(name="Eva Jansen", email="eva@acme.example")
     contact.organisation.name = "Acme Logistics B.V."
     db.session.commit()
     _sign_in(page, live_server, contact)
+    expect(page.locator(".desk-panel")).to_contain_text("We zijn nu open, tot 17:00.")
     expect(page.locator(".desk-panel")).to_contain_text("Telefonisch: +31 20 123 4567")
 
     page.get_by_role("link", name="Nieuw ticket").first.click()
@@ -99,6 +109,7 @@ def test_super_user_files_a_bug_with_a_screenshot_and_sees_the_agents_reply(
     assert ticket.details["steps"].startswith("1. Open Rapporten")
     with force_locale("nl"):
         due_words = due_in_words(ticket.response_due_at)
+    assert due_words == "uiterlijk dinsdag 1 december 10:00"
     expect(page.locator(".flash")).to_have_text(
         f"Dank u. Uw ticketnummer is #{ticket.number}.")
     expect(page.locator(".promise-due")).to_have_text(f"U krijgt onze reactie {due_words}.")
