@@ -92,10 +92,9 @@ class NewTicketForm(_AttachmentsMixin, FlaskForm):
         category = Category(self.category.data)
         answers = {detail.name: self[detail_field_name(category, detail.name)].data
                    for detail in CATEGORY_FIELDS[category]}
-        return NewTicket(category=category, subject=self.subject.data, answers=answers,
+        return NewTicket(category=category, subject=self.subject.data or "", answers=answers,
                          calamity_confirmed=self.confirm_calamity.data,
                          files=self.attachments.data or ())
-
 
 
 class MessageForm(_AttachmentsMixin, FlaskForm):
