@@ -13,7 +13,7 @@ class DefaultConfig:
 
     # Sessions and sign-in.
     STAFF_SESSION_IDLE = timedelta(minutes=30)
-    PORTAL_SESSION_IDLE = timedelta(hours=8)
+    PORTAL_SESSION_IDLE = timedelta(minutes=30)  # super-users get the same rule as staff
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set True behind HTTPS (HELPDESK_SESSION_COOKIE_SECURE=true)
