@@ -29,3 +29,12 @@ def fragment_or_redirect(fragment: str, target_id: str, location: str, /, **cont
         response = make_response(render_template(fragment, **context))
     response.headers["Vary"] = VARY
     return response
+
+
+def redirect_after_post(url: str):
+    """After a form succeeded: htmx navigates on HX-Redirect, a plain browser follows a 303."""
+    if request.headers.get("HX-Request") == "true":
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)

@@ -11,8 +11,7 @@ from helpdesk.agent import bp, forms
 from helpdesk.agent.ticket_page import ticket_context
 from helpdesk.htmx import fragment_or_redirect, render_page_or_fragment, wants_fragment
 from helpdesk.models import Category, Ticket, TicketStatus
-from helpdesk.services import ServiceError, canned_replies, desk
-from helpdesk.services.attachments import Upload
+from helpdesk.services import ServiceError, canned_replies, desk, uploads
 from helpdesk.services.queue import staff_choices, ticket_by_number
 
 FRAGMENTS = {
@@ -53,11 +52,6 @@ def _refused(error: ServiceError) -> str:
     return _(str(error))
 
 
-def _uploads(form: forms.ReplyForm) -> list[Upload]:
-    return [Upload(f.filename or "attachment", f.mimetype or "", f.read())
-            for f in form.attachments.data or [] if f and f.filename]
-
-
 @bp.post("/tickets/<int:number>/reply")
 @policy(AGENT)
 def reply(number: int):
@@ -72,8 +66,9 @@ def reply(number: int):
             form.body.data = "\n\n".join(p for p in (form.body.data.strip(), canned.body) if p)
         return _again(ticket, "reply-form", reply_form=form)
     try:
+        files = uploads.accept(form.attachments.data or [])
         desk.reply(ticket, current_user, form.body.data, datetime.now(UTC),
-                   status_after=TicketStatus(form.status_after.data), uploads=_uploads(form))
+                   status_after=TicketStatus(form.status_after.data), files=files)
     except ServiceError as error:
         return _again(ticket, "reply-form", _refused(error), reply_form=form)
     return _done(ticket, "reply-form", _("Your reply is on its way."))

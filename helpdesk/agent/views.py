@@ -14,6 +14,7 @@ from helpdesk.labels import category_label, status_label
 from helpdesk.models import Category, TicketStatus
 from helpdesk.services import desk
 from helpdesk.services.calendar_settings import configured_calendar
+from helpdesk.services.outbox import outbox_problems
 from helpdesk.services.queue import (
     QueueFilters,
     new_calamities,
@@ -89,3 +90,9 @@ def presence(number: int):
     return fragment_or_redirect("agent/_presence.html", "presence",
                                 url_for("agent.ticket", number=number),
                                 **presence_context(ticket, current_user, now))
+
+
+@bp.context_processor
+def mail_problems():
+    """The ticket page includes the mail that failed or was held back (agent/_outbox_problems)."""
+    return {"outbox_problems": outbox_problems}

@@ -15,8 +15,8 @@ from helpdesk.models import (
     Ticket,
     TicketStatus,
 )
-from helpdesk.services import ServiceError, attachments, customer_mail, presence, tickets
-from helpdesk.services.attachments import Upload
+from helpdesk.services import ServiceError, customer_mail, presence, tickets, uploads
+from helpdesk.services.uploads import Upload
 
 # The statuses an agent may choose; "new" is only ever set by the desk itself.
 AGENT_STATUSES = (TicketStatus.OPEN, TicketStatus.WAITING, TicketStatus.RESOLVED,
@@ -41,18 +41,19 @@ def still_here(ticket: Ticket, agent: StaffMember, now: datetime, *, replying: b
 
 def reply(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime, *,
           status_after: TicketStatus = TicketStatus.WAITING,
-          uploads: list[Upload] | None = None) -> Message:
-    """Answer the customer through the outbox, with attachments; resolving also says so."""
-    uploads = uploads or []
+          files: list[Upload] | None = None) -> Message:
+    """Answer the customer through the outbox, with attachments; resolving also says so.
+
+    `files` passed uploads.accept (the same file rules as the portal) in the view.
+    """
+    files = files or []
     if not body_text.strip():
         raise ServiceError("a reply needs text")
     if status_after not in REPLY_STATUSES:
         raise ServiceError("choose open, waiting on customer or resolved after a reply")
     _refuse_if_closed(ticket)
-    attachments.check_uploads(uploads)
     message = tickets.reply(ticket, agent, body_text, now, status_after=status_after)
-    for upload in uploads:
-        attachments.store(message, upload)
+    uploads.attach(message, files)
     customer_mail.queue_reply(ticket, message, now)
     if status_after == TicketStatus.RESOLVED:
         customer_mail.queue_resolved_notice(ticket, now)

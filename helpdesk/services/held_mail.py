@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 
+from helpdesk.domain import files
 from helpdesk.domain.categorise import strip_category_marker
 from helpdesk.domain.mail_parse import ParsedEmail, parse_email
 from helpdesk.extensions import db
@@ -20,7 +21,7 @@ from helpdesk.models import (
     StaffMember,
     Ticket,
 )
-from helpdesk.services import ServiceError, attachments, customer_mail, people, tickets
+from helpdesk.services import ServiceError, customer_mail, people, tickets, uploads
 from helpdesk.storage import blob_store
 
 PER_PAGE = 100
@@ -181,8 +182,12 @@ def _message_fields(held: HeldMessage, mail: ParsedEmail | None) -> dict:
 
 
 def _store_attachments(message, mail: ParsedEmail | None) -> None:
+    """The mail's parts as they came (the download rule decides how each is served later)."""
     if mail is None:
         return
-    for part in mail.attachments:
-        attachments.store(message, attachments.Upload(
-            part.filename, part.content_type, part.content, part.content_id))
+    parts = [part for part in mail.attachments if part.content]
+    stored = uploads.attach(message, [uploads.Upload(files.clean_filename(part.filename),
+                                                     part.content_type[:127], part.content)
+                                      for part in parts])
+    for attachment, part in zip(stored, parts, strict=True):
+        attachment.content_id = part.content_id

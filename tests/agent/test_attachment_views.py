@@ -31,17 +31,18 @@ def test_a_real_png_is_shown_inline_with_nosniff(agent_client):
     assert "sandbox" in response.headers["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize(("filename", "content", "claimed"), [
+@pytest.mark.parametrize(("filename", "content", "claimed", "served"), [
     ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-     "image/svg+xml"),
-    ("fake.png", b"<html><script>alert(1)</script></html>", "image/png"),
-    ("page.html", b"<html></html>", "text/html"),
-    ("report.pdf", b"%PDF-1.7", "application/pdf"),
+     "image/svg+xml", "application/octet-stream"),
+    ("fake.png", b"<html><script>alert(1)</script></html>", "image/png",
+     "application/octet-stream"),
+    ("page.html", b"<html></html>", "text/html", "application/octet-stream"),
+    ("report.pdf", b"%PDF-1.7", "application/pdf", "application/pdf"),
 ])
-def test_everything_else_is_a_download_of_opaque_bytes(agent_client, filename, content, claimed):
+def test_everything_else_is_a_download(agent_client, filename, content, claimed, served):
     attachment = _attach(make_ticket(), filename, content, claimed)
     response = agent_client.get(f"/desk/attachments/{attachment.id}")
-    assert response.mimetype == "application/octet-stream"
+    assert response.mimetype == served
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert filename in response.headers["Content-Disposition"]
 

@@ -78,6 +78,18 @@ def test_reply_with_an_attachment_stores_it(agent_client, ticket):
     assert attachment.filename == "manual.pdf" and attachment.size == 8
 
 
+def test_a_file_of_a_refused_type_re_renders_the_form_and_sends_nothing(agent_client, ticket):
+    response = post_form(agent_client, _url(ticket, "reply"),
+                         {"body": "See attached", "status_after": "waiting",
+                          "attachments": (io.BytesIO(b"MZ\x90\x00"), "tool.exe",
+                                          "application/octet-stream")},
+                         content_type="multipart/form-data", headers=htmx("reply-form"))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "tool.exe" in body and 'role="alert"' in body
+    assert "See attached" in body  # the draft is kept
+    assert db.session.scalar(sa.select(OutboxMessage.id)) is None
+
+
 def test_empty_reply_re_renders_the_form_with_the_error_and_status_200(agent_client, ticket):
     fragment = post_form(agent_client, _url(ticket, "reply"),
                          {"body": " ", "status_after": "waiting"}, headers=htmx("reply-form"))
