@@ -87,9 +87,8 @@ class _SqliteMatcher:
         match = " ".join(f'"{t}"*' for t in terms)
         messages = sa.table("message_search", sa.column("rowid"))
         subjects = sa.table("ticket_search", sa.column("rowid"))
-        self.matches = sa.literal_column("message_search").op("MATCH")(match)
-        self.message_ids = sa.select(messages.c.rowid).where(self.matches)
-        self.messages = messages
+        self.message_ids = (sa.select(messages.c.rowid)
+                            .where(sa.literal_column("message_search").op("MATCH")(match)))
         self.subject_ids = (sa.select(subjects.c.rowid)
                             .where(sa.literal_column("ticket_search").op("MATCH")(match)))
 
@@ -102,8 +101,9 @@ class _SqliteMatcher:
         return self.subject_ids
 
     def correlated(self) -> sa.ColumnElement:
-        # Per ticket: its few messages, each looked up in the FTS index by rowid.
-        probe = (sa.select(sa.literal_column("1")).select_from(Message)
-                 .join(self.messages, self.messages.c.rowid == Message.id)
-                 .where(Message.ticket_id == Ticket.id, self.matches).limit(1))
-        return sa.or_(Ticket.id.in_(self.subject_ids), probe.scalar_subquery().is_not(None))
+        # SQLite reads the matching rowids once into a temporary index and then checks each
+        # ticket's few messages against it; an FTS lookup per message would expand the prefix
+        # term again every time.
+        return sa.or_(Ticket.id.in_(self.subject_ids),
+                      sa.exists().where(Message.ticket_id == Ticket.id,
+                                        Message.id.in_(self.message_ids)))
