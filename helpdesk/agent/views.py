@@ -69,11 +69,13 @@ def queue():
 def ticket(number: int):
     ticket = ticket_by_number(number)
     now = datetime.now(UTC)
-    desk.open_ticket_view(ticket, current_user, now)
     remote_images_for = request.args.get("images", type=int)
-    response = current_app.make_response(render_template(
+    page = render_template(
         "agent/ticket.html",
-        **ticket_context(ticket, current_user, now, remote_images_for=remote_images_for)))
+        **ticket_context(ticket, current_user, now, remote_images_for=remote_images_for))
+    # Recorded once the page is made: committing earlier would expire what it reads.
+    desk.open_ticket_view(ticket, current_user, now)
+    response = current_app.make_response(page)
     if remote_images_for is not None:
         response.headers["Content-Security-Policy"] = REMOTE_IMAGES_POLICY
     return response

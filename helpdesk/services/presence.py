@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from helpdesk.extensions import db
 from helpdesk.models import StaffMember, Ticket, TicketPresence
@@ -28,7 +28,7 @@ def others_on(ticket: Ticket, staff: StaffMember, now: datetime,
               window: timedelta) -> list[TicketPresence]:
     """The other staff seen on this ticket within `window`, those replying first."""
     rows = db.session.scalars(
-        sa.select(TicketPresence).options(selectinload(TicketPresence.staff))
+        sa.select(TicketPresence).options(joinedload(TicketPresence.staff))
         .where(TicketPresence.ticket_id == ticket.id, TicketPresence.staff_id != staff.id,
                TicketPresence.seen_at >= now - window)
     ).all()

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import joinedload
 
 from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.sla import working_time_left
@@ -214,7 +215,11 @@ def organisation_choices() -> list[Organisation]:
 
 
 def ticket_by_number(number: int) -> Ticket:
-    ticket = db.session.scalar(sa.select(Ticket).filter_by(number=number))
+    """The ticket with the people every page of it names, in one query."""
+    ticket = db.session.scalar(
+        sa.select(Ticket).filter_by(number=number)
+        .options(joinedload(Ticket.organisation), joinedload(Ticket.raised_by),
+                 joinedload(Ticket.assignee)))
     if ticket is None:
         abort(404)
     return ticket

@@ -41,11 +41,13 @@ def ticket_condition(text: str) -> sa.ColumnElement | None:
     if not terms:
         return by_number
     matcher = _PostgresqlMatcher(terms) if _dialect() == "postgresql" else _SqliteMatcher(terms)
-    message_hits = db.session.scalars(matcher.message_ticket_ids().limit(BROAD_MATCHES + 1)).all()
-    subject_hits = db.session.scalars(matcher.subject_ticket_ids().limit(BROAD_MATCHES + 1)).all()
-    if len(message_hits) > BROAD_MATCHES or len(subject_hits) > BROAD_MATCHES:
-        return sa.or_(by_number, matcher.correlated())
-    return sa.or_(by_number, _id_among(sorted(set(message_hits) | set(subject_hits))))
+    hits: set[int] = set()
+    for probe in (matcher.message_ticket_ids(), matcher.subject_ticket_ids()):
+        found = db.session.scalars(probe.limit(BROAD_MATCHES + 1)).all()
+        if len(found) > BROAD_MATCHES:
+            return sa.or_(by_number, matcher.correlated())
+        hits.update(found)
+    return sa.or_(by_number, _id_among(sorted(hits)))
 
 
 def _dialect() -> str:

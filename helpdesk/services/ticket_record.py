@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from helpdesk.extensions import db
 from helpdesk.models import Message, ResponseRecord, Ticket, TicketEvent
@@ -20,12 +20,12 @@ class TicketRecord:
 def ticket_record(ticket: Ticket) -> TicketRecord:
     messages = db.session.scalars(
         sa.select(Message).where(Message.ticket_id == ticket.id)
-        .options(selectinload(Message.attachments), selectinload(Message.author_staff))
+        .options(selectinload(Message.attachments))
         .order_by(Message.created_at, Message.id)
     ).all()
     events = db.session.scalars(
         sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-        .options(selectinload(TicketEvent.actor_staff), selectinload(TicketEvent.actor_contact))
+        .options(joinedload(TicketEvent.actor_staff), joinedload(TicketEvent.actor_contact))
         .order_by(TicketEvent.at, TicketEvent.id)
     ).all()
     responses = db.session.scalars(
