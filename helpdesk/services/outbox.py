@@ -1,6 +1,7 @@
 """Writing mail to the outbox, in the caller's transaction, for the worker to send."""
 from datetime import datetime
 from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -10,6 +11,14 @@ from helpdesk.models import OutboxMessage, Ticket
 
 def desk_domain() -> str:
     return current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].strip(">") or "localhost"
+
+
+def desk_link(endpoint: str, **values) -> str:
+    """An absolute link for a mail, built from DESK_URL so the worker (no request) can too."""
+    base = urlsplit(current_app.config["DESK_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def queue_mail(*, to_address: str, kind: str, subject: str, body_text: str, now: datetime,
