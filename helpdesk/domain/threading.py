@@ -1,0 +1,56 @@
+"""Match replies to tickets: subject tags and signed Message-IDs we can verify."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from collections.abc import Iterable
+
+SIGNATURE_HEX_CHARS = 16
+_SUBJECT_TAG = re.compile(r"\[#(\d{1,9})\]")
+_UNIQUE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_OUR_ID = re.compile(r"^hd\.(\d{1,9})\.([A-Za-z0-9_-]{1,64})\.([0-9a-fA-F]{16})@", re.ASCII)
+
+
+def ticket_number_from_subject(subject: str) -> int | None:
+    """The ticket number of a "[#1234]" tag anywhere in the subject, if present."""
+    match = _SUBJECT_TAG.search(subject or "")
+    return int(match.group(1)) if match else None
+
+
+def _signature(ticket_number: int, unique: str, secret: bytes) -> str:
+    message = f"hd.{ticket_number}.{unique}".encode("ascii")
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:SIGNATURE_HEX_CHARS]
+
+
+def make_message_id(ticket_number: int, secret: bytes, domain: str, unique: str) -> str:
+    """A Message-ID (without <>) carrying a signed ticket number: hd.<n>.<unique>.<sig>@domain."""
+    if not _UNIQUE.fullmatch(unique):
+        raise ValueError("unique must be 1-64 characters of [A-Za-z0-9_-]")
+    if ticket_number < 0 or ticket_number > 999_999_999:
+        raise ValueError("ticket number out of range")
+    return f"hd.{ticket_number}.{unique}.{_signature(ticket_number, unique, secret)}@{domain}"
+
+
+def ticket_number_from_message_ids(ids: Iterable[str], secret: bytes) -> int | None:
+    """The ticket number of the first of our Message-IDs whose signature verifies."""
+    for raw in ids:
+        match = _OUR_ID.match((raw or "").strip().strip("<>").strip())
+        if not match:
+            continue
+        number, unique, signature = int(match.group(1)), match.group(2), match.group(3)
+        if hmac.compare_digest(signature.lower(), _signature(number, unique, secret)):
+            return number
+    return None
+
+
+def clean_header_value(text: str) -> str:
+    """One safe header line: no CR/LF or other control characters, white space collapsed."""
+    kept = (
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+        for ch in (text or "")
+        if not ("\ud800" <= ch <= "\udfff")
+    )
+    return " ".join("".join(kept).split())
