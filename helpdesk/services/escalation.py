@@ -22,6 +22,7 @@ from helpdesk.domain.sla import (
     SlaPolicy,
     escalation_steps,
 )
+from helpdesk.domain.threading import clean_header_value
 from helpdesk.extensions import db
 from helpdesk.models import (
     AWAITING_DESK_STATUSES,
@@ -204,6 +205,7 @@ def _notify(recipients: list[StaffMember], compose: Compose, kind: str, ticket: 
         queue_mail(to_address=staff.email, kind=kind, subject=notification.subject,
                    body_text=notification.body_text, body_html=notification.body_html,
                    now=now, language=staff.language, ticket=ticket, automatic=False,
+                   headers={"Auto-Submitted": "auto-generated"},
                    once_key=f"{once_key}:{staff.id}")
 
 
@@ -216,7 +218,7 @@ def _render(template: str, subject: str, ticket: Ticket, record: ResponseRecord,
         "due_moment": moment_in_words(record.due_at),
         "minutes_waiting": max(int((now - record.received_at).total_seconds() // 60), 0),
     }
-    return Notification(subject=f"[#{ticket.number}] {subject}",
+    return Notification(subject=clean_header_value(f"[#{ticket.number}] {subject}"),
                         body_text=render_template(f"email/{template}.txt", **context),
                         body_html=render_template(f"email/{template}.html", **context))
 
