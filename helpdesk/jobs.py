@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Job:
     name: str
-    run: Callable[[datetime], object]  # returns a summary for the log
+    # Returns a summary for the log; a falsy summary means the pass found nothing to do.
+    run: Callable[[datetime], object]
     interval_seconds: int
 
 
@@ -35,7 +36,7 @@ def run_job(job: Job, now: datetime) -> object | None:
         return None
     finally:
         db.session.remove()
-    log.info("%s: %s", job.name, summary)
+    log.log(logging.INFO if summary else logging.DEBUG, "%s: %s", job.name, summary)
     return summary
 
 

@@ -47,3 +47,10 @@ def test_run_forever_repeats_a_job_after_its_interval(app):
 
     run_forever(stop, [Job("tick", tick, 0)])
     assert len(runs) == 3 and runs == sorted(runs)
+
+
+def test_a_pass_that_found_nothing_to_do_is_logged_quietly(app, caplog):
+    with caplog.at_level(logging.DEBUG, logger="helpdesk.jobs"):
+        run_once([Job("idle", lambda now: "", 60), Job("busy", lambda now: "1 done", 60)])
+    levels = {record.getMessage(): record.levelno for record in caplog.records}
+    assert levels == {"idle: ": logging.DEBUG, "busy: 1 done": logging.INFO}

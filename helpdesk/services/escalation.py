@@ -52,6 +52,9 @@ class SweepResult:
     conflicts: int = 0
     failed: int = 0
 
+    def __bool__(self) -> bool:
+        return bool(self.tickets or self.conflicts or self.failed)
+
     def __str__(self) -> str:
         return (f"{self.escalations} escalations on {self.tickets} tickets, "
                 f"{self.conflicts} done by another worker, {self.failed} failed")

@@ -24,6 +24,9 @@ class RecomputeResult:
     tickets: int = 0
     finished_jobs: int = 0
 
+    def __bool__(self) -> bool:
+        return bool(self.tickets or self.finished_jobs)
+
     def __str__(self) -> str:
         return f"{self.tickets} tickets recomputed, {self.finished_jobs} jobs finished"
 
