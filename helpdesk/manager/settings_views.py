@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from helpdesk.access import MANAGER, policy
+from helpdesk.extensions import db
 from helpdesk.htmx import render_page_or_fragment
 from helpdesk.manager import bp
 from helpdesk.manager.forms import ClosingDayForm, DayForm, OfficeHoursForm, ResponseTargetsForm
@@ -86,6 +87,7 @@ def _apply(form, change, **submitted_forms):
         try:
             change(datetime.now(UTC))
         except ServiceError as error:
+            db.session.rollback()
             flash(str(error), "error")
         else:
             flash(_("Saved. Open tickets' due moments are being recomputed."), "info")

@@ -10,9 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import render_template
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from helpdesk.domain.sla import (
@@ -22,7 +19,6 @@ from helpdesk.domain.sla import (
     SlaPolicy,
     escalation_steps,
 )
-from helpdesk.domain.threading import clean_header_value
 from helpdesk.extensions import db
 from helpdesk.models import (
     AWAITING_DESK_STATUSES,
@@ -35,8 +31,13 @@ from helpdesk.models import (
 from helpdesk.services import deadlines
 from helpdesk.services.calendar_settings import configured_policy
 from helpdesk.services.history import record_event
-from helpdesk.services.outbox import desk_link, queue_mail
-from helpdesk.services.promise import due_in_words, moment_in_words
+from helpdesk.services.staff_mail import (
+    compose_breach,
+    compose_calamity,
+    compose_calamity_renotify,
+    compose_due_soon,
+    notify,
+)
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def alert_calamity(ticket: Ticket, now: datetime) -> None:
     if _done_keys([once_key]):
         return
     record_event(ticket, "calamity_alert", now, once_key=once_key)
-    _notify(_active_staff(StaffRole.AGENT, StaffRole.MANAGER), compose_calamity, "calamity",
+    notify(_active_staff(StaffRole.AGENT, StaffRole.MANAGER), compose_calamity, "calamity",
             ticket, record, now, once_key)
 
 
@@ -165,17 +166,17 @@ def _mail_due_soon(ticket: Ticket, record: ResponseRecord, now: datetime, once_k
     """The assignee is warned; an unassigned ticket warns every agent."""
     assignee = ticket.assignee
     recipients = [assignee] if assignee and assignee.active else _active_staff(StaffRole.AGENT)
-    _notify(recipients, compose_due_soon, "due_soon", ticket, record, now, once_key)
+    notify(recipients, compose_due_soon, "due_soon", ticket, record, now, once_key)
 
 
 def _mail_breach(ticket: Ticket, record: ResponseRecord, now: datetime, once_key: str) -> None:
-    _notify(_active_staff(StaffRole.MANAGER), compose_breach, "breach", ticket, record, now,
+    notify(_active_staff(StaffRole.MANAGER), compose_breach, "breach", ticket, record, now,
             once_key)
 
 
 def _mail_calamity_renotify(ticket: Ticket, record: ResponseRecord, now: datetime,
                             once_key: str) -> None:
-    _notify(_active_staff(StaffRole.MANAGER), compose_calamity_renotify, "calamity_renotify",
+    notify(_active_staff(StaffRole.MANAGER), compose_calamity_renotify, "calamity_renotify",
             ticket, record, now, once_key)
 
 
@@ -185,67 +186,3 @@ _STEP_MAILS: dict[str, Callable[[Ticket, ResponseRecord, datetime, str], None]] 
     CALAMITY_RENOTIFY: _mail_calamity_renotify,
 }
 _ACTIONS = {DUE_SOON: "due_soon", BREACH: "breached", CALAMITY_RENOTIFY: "calamity_renotify"}
-
-
-@dataclass(frozen=True)
-class Notification:
-    """A composed staff notification, in the recipient's language."""
-
-    subject: str
-    body_text: str
-    body_html: str
-
-
-Compose = Callable[[Ticket, ResponseRecord, StaffMember, datetime], Notification]
-
-
-def _notify(recipients: list[StaffMember], compose: Compose, kind: str, ticket: Ticket,
-            record: ResponseRecord, now: datetime, once_key: str) -> None:
-    for staff in recipients:
-        with force_locale(staff.language):
-            notification = compose(ticket, record, staff, now)
-        # Not `automatic`: the loop brake is for customers' autoresponders, never our own staff.
-        queue_mail(to_address=staff.email, kind=kind, subject=notification.subject,
-                   body_text=notification.body_text, body_html=notification.body_html,
-                   now=now, language=staff.language, ticket=ticket, automatic=False,
-                   headers={"Auto-Submitted": "auto-generated"},
-                   once_key=f"{once_key}:{staff.id}")
-
-
-def _render(template: str, subject: str, ticket: Ticket, record: ResponseRecord,
-            staff: StaffMember, now: datetime) -> Notification:
-    context = {
-        "ticket": ticket, "staff": staff,
-        "link": desk_link("agent.ticket", number=ticket.number),
-        "received": moment_in_words(record.received_at), "due": due_in_words(record.due_at),
-        "due_moment": moment_in_words(record.due_at),
-        "minutes_waiting": max(int((now - record.received_at).total_seconds() // 60), 0),
-    }
-    return Notification(subject=clean_header_value(f"[#{ticket.number}] {subject}"),
-                        body_text=render_template(f"email/{template}.txt", **context),
-                        body_html=render_template(f"email/{template}.html", **context))
-
-
-def compose_due_soon(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
-                     now: datetime) -> Notification:
-    return _render("due_soon", _("Due soon: %(subject)s", subject=ticket.subject),
-                   ticket, record, staff, now)
-
-
-def compose_breach(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
-                   now: datetime) -> Notification:
-    return _render("breach", _("Response overdue: %(subject)s", subject=ticket.subject),
-                   ticket, record, staff, now)
-
-
-def compose_calamity(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
-                     now: datetime) -> Notification:
-    return _render("calamity", _("Calamity: %(subject)s", subject=ticket.subject),
-                   ticket, record, staff, now)
-
-
-def compose_calamity_renotify(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
-                              now: datetime) -> Notification:
-    return _render("calamity_renotify",
-                   _("Calamity still unanswered: %(subject)s", subject=ticket.subject),
-                   ticket, record, staff, now)

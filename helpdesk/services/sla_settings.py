@@ -37,14 +37,14 @@ class YearOfClosingDays:
     closing_days: list[ClosingDay]
 
 
-def desk_today(now: datetime, calendar: BusinessCalendar) -> date:
+def _desk_today(now: datetime, calendar: BusinessCalendar) -> date:
     return now.astimezone(ZoneInfo(calendar.timezone)).date()
 
 
 def closing_days_by_year(now: datetime, language: str) -> list[YearOfClosingDays]:
     """This year and next: the listed public holidays and the closing days managers added."""
     calendar = configured_calendar()
-    this_year = desk_today(now, calendar).year
+    this_year = _desk_today(now, calendar).year
     added = db.session.scalars(sa.select(ClosingDay).where(ClosingDay.closed.is_(True))
                                .order_by(ClosingDay.day)).all()
     return [
@@ -119,7 +119,7 @@ def set_holiday_open(day: date, reopen: bool, by: StaffMember, now: datetime) ->
 
 
 def _check_in_range(day: date, now: datetime, calendar: BusinessCalendar) -> None:
-    today = desk_today(now, calendar)
+    today = _desk_today(now, calendar)
     if not today <= day <= date(today.year + 1, 12, 31):
         raise ServiceError(_("Choose a day from today until the end of next year."))
 
