@@ -250,3 +250,15 @@ def test_working_time_from_clock_start_to_due_is_the_target(received, category):
 @given(instants)
 def test_calamity_is_due_exactly_its_target_after_receipt(received):
     assert response_due_at(received, CALAMITY, CAL, POLICY) - received == timedelta(hours=1)
+
+
+@fast
+@given(instants, st.sampled_from((*STANDARD, CALAMITY)), st.integers(1, 180))
+def test_escalation_steps_run_in_time_order_and_end_with_the_breach(received, category, minutes):
+    policy = SlaPolicy(calamity_target_minutes=minutes)
+    deadline = deadline_for(received, category, CAL, policy)
+    steps = escalation_steps(category, received, deadline.due_soon_at, deadline.response_due_at,
+                             policy)
+    assert [s.at for s in steps] == sorted(s.at for s in steps)
+    assert steps[-1] == EscalationStep(BREACH, deadline.response_due_at)
+    assert all(s.at >= received for s in steps)
