@@ -17,7 +17,7 @@ from helpdesk import jobs
 from helpdesk.domain.sla import response_due_at
 from helpdesk.extensions import db
 from helpdesk.models import Category, HeldMessage, StaffMember
-from helpdesk.services import ServiceError, demo, escalation, people, recompute
+from helpdesk.services import ServiceError, demo, escalation, outbox_sender, people, recompute
 from helpdesk.services.calendar_settings import configured_calendar, configured_policy
 from helpdesk.services.export import export_organisation
 
@@ -240,3 +240,21 @@ def sla_sweep():
 def sla_recompute():
     """Recompute open tickets' due moments after a settings change, to the end."""
     click.echo(recompute.run_pending(_now(), max_batches=None))
+
+
+@bp.cli.group("outbox")
+def outbox_group():
+    """Outgoing mail."""
+
+
+@outbox_group.command("send")
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Send at most this many mails in this run.")
+@one_line_errors
+def outbox_send(limit: int):
+    """Send the mail that is due now; retry, fail or hold back what cannot go."""
+    report = outbox_sender.send_due_mail(_now(), limit=limit)
+    click.echo(f"Sent {report.sent}, to retry {report.retrying}, failed {report.failed}, "
+               f"held back {report.held_back}.")
+    if report.connection_error:
+        click.echo(f"The mail server could not be reached: {report.connection_error}", err=True)

@@ -6,6 +6,7 @@ from flask import render_template, request
 from helpdesk.access import AGENT, policy
 from helpdesk.agent import bp
 from helpdesk.htmx import render_page_or_fragment
+from helpdesk.services.outbox import outbox_problems
 from helpdesk.services.queue import open_calamities, open_tickets_page, ticket_by_number
 
 CALAMITY_BANNER_ID = "calamity-banner"
@@ -38,3 +39,9 @@ def calamities():
     calamities = open_calamities(datetime.now(UTC))
     return render_page_or_fragment("agent/calamities.html", "agent/_calamity_banner.html",
                                    CALAMITY_BANNER_ID, calamities=calamities)
+
+
+@bp.context_processor
+def mail_problems():
+    """The ticket page includes the mail that failed or was held back (agent/_outbox_problems)."""
+    return {"outbox_problems": outbox_problems}

@@ -1,7 +1,7 @@
 """recompute job and calamity index
 
 Revision ID: 5a1e7c3d9b20
-Revises: 39503ff7e644
+Revises: 7c1e5a9d2b40
 Create Date: 2026-11-30 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5a1e7c3d9b20'
-down_revision = '39503ff7e644'
+down_revision = '7c1e5a9d2b40'
 branch_labels = None
 depends_on = None
 

@@ -57,3 +57,9 @@ def test_reply_carries_a_signed_message_id_that_threads_back_to_the_ticket(app):
     secret = customer_mail.message_id_secret()
     assert ticket_number_from_message_ids([mail.smtp_message_id], secret) == ticket.number
     assert ticket_number_from_message_ids([mail.smtp_message_id], b"other") is None
+
+
+def test_inbound_message_ids_that_are_not_plain_are_left_out_of_the_threading_headers(app):
+    ticket = _ticket(make_contact(), message_id="a@b> <evil@example.com")
+    mail = customer_mail.queue_acknowledgement(ticket, MONDAY_TEN)
+    assert "In-Reply-To" not in mail.headers and "References" not in mail.headers
