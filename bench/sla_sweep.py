@@ -75,9 +75,10 @@ def main() -> None:
 
 
 def run(database: str, count: int, backlog: timedelta) -> None:
-    with temporary_database(database) as url:
+    with (tempfile.TemporaryDirectory(prefix="bench-sla-") as scratch,
+          temporary_database(database, scratch) as url):
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                          "BLOB_STORE": tempfile.mkdtemp(prefix="bench-blobs-")})
+                          "BLOB_STORE": f"{scratch}/blobs"})
         with app.app_context():
             upgrade()
             started = time.perf_counter()
@@ -91,15 +92,14 @@ def run(database: str, count: int, backlog: timedelta) -> None:
 
 
 class temporary_database:
-    """A fresh database URL for one run, removed afterwards."""
+    """A fresh database URL for one run (SQLite in `scratch`), removed afterwards."""
 
-    def __init__(self, database: str):
-        self.database = database
+    def __init__(self, database: str, scratch: str):
+        self.database, self.scratch = database, scratch
 
     def __enter__(self) -> str:
         if self.database == "sqlite":
-            self.directory = tempfile.TemporaryDirectory(prefix="bench-sla-")
-            return f"sqlite:///{self.directory.name}/bench.sqlite"
+            return f"sqlite:///{self.scratch}/bench.sqlite"
         self.name = f"helpdesk_bench_{os.getpid()}"
         self.admin = sa.create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
         with self.admin.connect() as connection:
@@ -109,7 +109,6 @@ class temporary_database:
 
     def __exit__(self, *exc) -> None:
         if self.database == "sqlite":
-            self.directory.cleanup()
             return
         with self.admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE "{self.name}" WITH (FORCE)'))

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from helpdesk.domain.sla import (
     BREACH,
@@ -98,8 +99,9 @@ def escalate_ticket(ticket_id: int, now: datetime, policy: SlaPolicy) -> int:
     """Take every escalation step of one ticket whose moment has passed; return how many."""
     ticket = db.session.scalar(
         sa.select(Ticket).where(Ticket.id == ticket_id, Ticket.next_escalation_at <= now)
+        .options(joinedload(Ticket.organisation, innerjoin=True))  # the mails name it
         # Another worker holding the ticket has it in hand: skip it rather than wait.
-        .with_for_update(skip_locked=True, key_share=True)
+        .with_for_update(of=Ticket, skip_locked=True, key_share=True)
         .execution_options(populate_existing=True)
     )
     if ticket is None:
