@@ -110,4 +110,5 @@ def _settings_page(hours_form=None, targets_form=None, closing_day_form=None):
     return render_template(
         "manager/settings.html", hours_form=hours_form, targets_form=targets_form,
         closing_day_form=closing_day_form or ClosingDayForm(formdata=None), job=latest_job(),
+        timezone=calendar.timezone,
         years=sla_settings.closing_days_by_year(datetime.now(UTC), current_language()))
