@@ -68,7 +68,8 @@ class DefaultConfig:
     QUEUE_PAGE_SIZE = 50
     PRESENCE_POLL_SECONDS = 15
 
-    # The desk as customers see it.
+    # The desk as customers see it. DESK_URL is where people open it: links in mail use it.
+    DESK_URL = "http://127.0.0.1:5000"
     DESK_NAME = "Service desk"
     PHONE_NUMBER = "+31 20 123 4567"
     PHONE_HOURS = "10:00-17:00"

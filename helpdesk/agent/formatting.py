@@ -27,6 +27,8 @@ EVENT_LABELS = {
     "held_mail_added": _l("Held mail added"),
     "due_soon": _l("Due soon"),
     "breached": _l("Response overdue"),
+    "calamity_alert": _l("Calamity reported to all staff"),
+    "calamity_renotify": _l("Managers reminded of the calamity"),
 }
 HELD_REASON_LABELS = {
     HeldReason.UNKNOWN_SENDER: _l("Unknown sender"),

@@ -1,4 +1,4 @@
-"""The queue, the ticket page and its presence check-in."""
+"""The queue, the ticket page, its presence check-in and the calamity banner."""
 from datetime import UTC, datetime
 
 from flask import current_app, render_template, request, url_for
@@ -26,6 +26,13 @@ from helpdesk.services.queue import (
 )
 
 QUEUE_TARGET = "queue-results"
+CALAMITY_BANNER_ID = "calamity-banner"
+
+
+@bp.app_context_processor
+def calamity_banner():
+    """Every staff page can show the open calamities; the query runs only if it does."""
+    return {"open_calamities": lambda: open_calamities(datetime.now(UTC))}
 
 
 def _known_calamities() -> set[int] | None:
@@ -46,7 +53,7 @@ def queue():
         "filters": filters,
         "page": queue_page(filters, current_user, now, configured_calendar(),
                            per_page=current_app.config["QUEUE_PAGE_SIZE"]),
-        "new_calamities": new_calamities(known) if known is not None else [],
+        "new_calamities": new_calamities(known, now) if known is not None else [],
         "poll_seconds": current_app.config["QUEUE_POLL_SECONDS"],
         "staff": staff_choices(),
         "organisations": organisation_choices(),
@@ -55,7 +62,7 @@ def queue():
         "labels": row_labels(),
     }
     if not wants_fragment(QUEUE_TARGET):
-        context["known_calamities"] = ",".join(str(t.number) for t in open_calamities())
+        context["known_calamities"] = ",".join(str(c.number) for c in open_calamities(now))
     response = render_page_or_fragment("agent/queue.html", "agent/_queue_results.html",
                                        QUEUE_TARGET, **context)
     if wants_fragment(QUEUE_TARGET) and request.headers.get(BACKGROUND_HEADER) != "1":
@@ -92,6 +99,15 @@ def presence(number: int):
     return fragment_or_redirect("agent/_presence.html", "presence",
                                 url_for("agent.ticket", number=number),
                                 **presence_context(ticket, current_user, now))
+
+
+@bp.get("/calamities")
+@policy(AGENT)
+def calamities():
+    """Open calamities without a response: the banner refreshes itself from here."""
+    calamities = open_calamities(datetime.now(UTC))
+    return render_page_or_fragment("agent/calamities.html", "agent/_calamity_banner.html",
+                                   CALAMITY_BANNER_ID, calamities=calamities)
 
 
 @bp.context_processor

@@ -59,6 +59,8 @@ class Ticket(db.Model):
         sa.Index("ix_ticket_status_response_due_at", "status", "response_due_at"),
         sa.Index("ix_ticket_organisation_id_created_at", "organisation_id", "created_at"),
         sa.Index("ix_ticket_assignee_id_status", "assignee_id", "status"),
+        # The calamity banner on every staff page.
+        sa.Index("ix_ticket_category_status", "category", "status"),
         # The agents' queue in urgency order, so a page of open work is read off an index.
         sa.Index("ix_ticket_queue_urgency", sa.text(CALAMITY_FIRST_SQL), sa.text(UNDUE_LAST_SQL),
                  "response_due_at", "created_at", "id",

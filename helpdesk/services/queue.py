@@ -11,9 +11,11 @@ from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.sla import working_time_left
 from helpdesk.extensions import db
 from helpdesk.models import (
+    AWAITING_DESK_STATUSES,
     Category,
     Contact,
     Organisation,
+    ResponseRecord,
     StaffMember,
     Ticket,
     TicketStatus,
@@ -188,23 +190,6 @@ def queue_page(filters: QueueFilters, viewer: StaffMember, now: datetime,
     return QueuePage(rows=rows, page=filters.page, has_next=len(tickets) > per_page)
 
 
-def open_calamities_query(limit: int) -> sa.Select:
-    """Open calamities, most urgent first: the first range of the urgency index."""
-    # The first sort key is fixed by the WHERE clause; naming it makes SQLite sort again.
-    return (sa.select(Ticket).where(_open_work(), CALAMITY_FIRST.op("=")(0))
-            .order_by(*urgency_order()[1:]).limit(limit))
-
-
-def open_calamities(limit: int = 20) -> list[Ticket]:
-    return db.session.scalars(open_calamities_query(limit)).all()
-
-
-def new_calamities(known_numbers: set[int], limit: int = 20) -> list[Ticket]:
-    """Open calamities awaiting the desk that the agent has not been shown yet."""
-    return [t for t in open_calamities(limit)
-            if t.number not in known_numbers and t.response_due_at is not None]
-
-
 def staff_choices() -> list[StaffMember]:
     return db.session.scalars(sa.select(StaffMember).where(StaffMember.active.is_(True))
                               .order_by(StaffMember.name)).all()
@@ -224,3 +209,32 @@ def ticket_by_number(number: int) -> Ticket:
         abort(404)
     return ticket
 
+
+@dataclass(frozen=True)
+class OpenCalamity:
+    number: int
+    subject: str
+    organisation: str
+    received_at: datetime
+    age: timedelta
+
+
+def open_calamities(now: datetime) -> list[OpenCalamity]:
+    """Calamities still waiting for a response, oldest first, in one query (the staff banner)."""
+    rows = db.session.execute(
+        sa.select(Ticket.number, Ticket.subject, Organisation.name, ResponseRecord.received_at)
+        .join(Organisation, Organisation.id == Ticket.organisation_id)
+        .join(ResponseRecord, sa.and_(ResponseRecord.ticket_id == Ticket.id,
+                                      ResponseRecord.met_at.is_(None),
+                                      ResponseRecord.cancelled_at.is_(None)))
+        .where(Ticket.category == Category.CALAMITY, Ticket.status.in_(AWAITING_DESK_STATUSES))
+        .order_by(ResponseRecord.received_at, Ticket.number)
+    ).all()
+    return [OpenCalamity(number, subject, organisation, received_at,
+                         max(now - received_at, timedelta(0)))
+            for number, subject, organisation, received_at in rows]
+
+
+def new_calamities(known_numbers: set[int], now: datetime) -> list[OpenCalamity]:
+    """Calamities awaiting the desk that the agent's open queue page has not shown yet."""
+    return [c for c in open_calamities(now) if c.number not in known_numbers]

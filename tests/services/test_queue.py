@@ -124,7 +124,7 @@ def test_filters_round_trip_through_the_url_and_ignore_nonsense():
 
 
 def test_new_calamities_are_those_the_page_has_not_shown(desk):
-    shown = {t.number for t in open_calamities()}
+    shown = {c.number for c in open_calamities(NOW)}
     assert shown == {desk["calamity"].number}
-    assert new_calamities(shown) == []
-    assert [t.number for t in new_calamities(set())] == [desk["calamity"].number]
+    assert new_calamities(shown, NOW) == []
+    assert [c.number for c in new_calamities(set(), NOW)] == [desk["calamity"].number]

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.services.queue import QueueFilters, open_calamities_query, queue_query
+from helpdesk.services.queue import QueueFilters, queue_query
 from tests.fixtures.factories import make_staff
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -39,9 +39,3 @@ def test_filtered_open_work_uses_the_same_index(app):
     db.session.rollback()
     assert "ix_ticket_queue_urgency" in plan
 
-
-def test_open_calamities_are_a_range_of_that_index(app):
-    plan = _plan(open_calamities_query(20))
-    db.session.rollback()
-    assert "ix_ticket_queue_urgency" in plan
-    assert "TEMP B-TREE FOR ORDER BY" not in plan and "Sort" not in plan
