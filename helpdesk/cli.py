@@ -1,6 +1,8 @@
 """Every admin task as a `flask` command; bad input exits non-zero with one line."""
 import json
+import signal
 import sys
+import threading
 from datetime import UTC, datetime
 from functools import wraps
 
@@ -10,8 +12,9 @@ import sqlalchemy as sa
 from flask import Blueprint
 
 from helpdesk.extensions import db
+from helpdesk.mail.imap import MailboxError
 from helpdesk.models import HeldMessage, StaffMember
-from helpdesk.services import ServiceError, demo, people
+from helpdesk.services import ServiceError, demo, ingest, people
 from helpdesk.services.export import export_organisation
 
 bp = Blueprint("cli", __name__, cli_group=None)
@@ -146,6 +149,25 @@ def export_command(organisation_slug: str, output: str | None):
         click.echo(f"Wrote {output}.", err=True)
     else:
         click.echo(text)
+
+
+@bp.cli.command("ingest")
+@click.option("--once", is_flag=True, help="Process what is in the mailbox now, then exit.")
+@one_line_errors
+def ingest_command(once: bool):
+    """Fetch mail from the IMAP mailbox into tickets (IDLE or polling until stopped)."""
+    if once:
+        try:
+            report = ingest.ingest_once(_now())
+        except MailboxError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(report.summary())
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo("Ingesting mail until stopped (Ctrl-C).", err=True)
+    ingest.ingest_forever(stop, clock=_now)
 
 
 @bp.cli.command("held")

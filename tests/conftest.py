@@ -12,7 +12,7 @@ from itsdangerous import URLSafeTimedSerializer
 from helpdesk import create_app
 from helpdesk.extensions import db
 
-pytest_plugins = ["tests.fixtures.factories"]
+pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.dovecot"]
 
 # HELPDESK_TEST_DATABASE=postgresql runs the suite on PostgreSQL (make test does both).
 DATABASE = os.environ.get("HELPDESK_TEST_DATABASE", "sqlite")

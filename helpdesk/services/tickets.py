@@ -28,6 +28,7 @@ from helpdesk.services import ServiceError, deadlines
 from helpdesk.services.calendar_settings import configured_calendar, configured_policy
 
 FIRST_TICKET_NUMBER = 1000
+SYSTEM_SENDER = "helpdesk"  # the sender shown on notes the desk writes itself
 Actor = StaffMember | Contact | None
 
 
@@ -141,6 +142,13 @@ def add_note(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime) 
                            author_staff_id=agent.id)
     record_event(ticket, "noted", now, agent)
     ticket.updated_at = now
+    return message
+
+
+def add_system_note(ticket: Ticket, body_text: str, now: datetime) -> Message:
+    """A note the desk writes itself (an attachment it could not store): never public."""
+    message = _add_message(ticket, MessageKind.NOTE, now, body_text, sender=SYSTEM_SENDER)
+    record_event(ticket, "noted", now)
     return message
 
 

@@ -1,0 +1,345 @@
+"""One inbound mail becomes a ticket message or a held message, with its receipt, in one commit.
+
+Who may open tickets, threading and holding are decided here; the IMAP bookkeeping around it
+lives in services/ingest.py.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from helpdesk.domain.categorise import category_for, strip_category_marker
+from helpdesk.domain.mail_parse import ParsedAttachment, ParsedEmail, parse_email
+from helpdesk.domain.mail_sender_rules import BOUNCE
+from helpdesk.domain.sender_auth import SenderAuth, evaluate_sender_auth
+from helpdesk.domain.threading import (
+    bare_subject,
+    ticket_number_from_message_ids,
+    ticket_number_from_subject,
+)
+from helpdesk.extensions import db
+from helpdesk.models import (
+    Attachment,
+    Category,
+    Channel,
+    Contact,
+    HeldMessage,
+    HeldReason,
+    MailReceipt,
+    Message,
+    OrganisationStatus,
+    Ticket,
+    TicketStatus,
+)
+from helpdesk.services import ServiceError, tickets
+from helpdesk.services.customer_mail import (
+    message_id_secret,
+    queue_acknowledgement,
+    queue_not_super_user_notice,
+)
+from helpdesk.storage import blob_store
+
+SENDER_AUTH_MODES = ("off", "log", "enforce")
+# Enough of a References header to thread any real conversation; no more lookups than that.
+MAX_THREAD_IDS = 50
+MAX_MERGE_HOPS = 10
+
+
+class Outcome(StrEnum):
+    NEW_TICKET = "new ticket"
+    REPLY = "reply"
+    HELD = "held"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class MailSource:
+    """Where a message was found; empty for mail handed to us directly."""
+
+    mailbox: str = ""
+    uidvalidity: int | None = None
+    uid: int | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    receipt_id: int
+    ticket_id: int | None = None
+    held_reason: HeldReason | None = None
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What routing wrote, waiting for its receipt and the commit."""
+
+    outcome: Outcome
+    ticket_id: int | None = None
+    held_reason: HeldReason | None = None
+    message_id: int | None = None
+    held_message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _Held:
+    reason: HeldReason
+    detail: str | None = None
+    notify: Contact | None = None  # a registered contact who gets the "ask a super-user" reply
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    contact: Contact
+    ticket: Ticket | None  # None: a new ticket; a closed one: a follow-up that links it
+
+
+def sender_auth_mode() -> str:
+    """The configured mode, checked: enforcing without a trusted server would hold all mail."""
+    mode = str(current_app.config["SENDER_AUTH"]).lower()
+    if mode not in SENDER_AUTH_MODES:
+        raise ServiceError(f"SENDER_AUTH must be off, log or enforce, not {mode!r}")
+    if mode == "enforce" and not current_app.config["AUTHSERV_ID"]:
+        raise ServiceError("SENDER_AUTH enforce needs AUTHSERV_ID (your mail server's name)")
+    return mode
+
+
+def dedupe_key(message_id: str | None, raw_sha256: str) -> str:
+    """The Message-ID, or the digest of the raw bytes when there is none."""
+    if not message_id:
+        return f"sha256:{raw_sha256}"
+    key = f"message-id:{message_id}"
+    if len(key) > 998:
+        return f"message-id-sha256:{hashlib.sha256(message_id.encode()).hexdigest()}"
+    return key
+
+
+def accept_mail(raw: bytes, *, received_at: datetime, now: datetime,
+                source: MailSource = MailSource(), clock: tickets.Clock | None = None) -> Result:
+    """Keep, parse and route one message, then commit; a second delivery changes nothing."""
+    raw_path, digest = blob_store().put(raw, ".eml")  # kept before anything can go wrong
+    parsed = parse_email(raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"])
+    key = dedupe_key(parsed.message_id, digest)
+    earlier = _receipt(key)
+    if earlier is not None:
+        return _duplicate(earlier)
+    received_at = min(received_at, now)
+    mode = sender_auth_mode()
+    auth = None if mode == "off" else evaluate_sender_auth(
+        list(parsed.authentication_results), current_app.config["AUTHSERV_ID"])
+    route = _route(parsed, auth if mode == "enforce" else None)
+    if isinstance(route, _Held):
+        written = _hold(parsed, route, raw_path, received_at, now)
+    else:
+        written = _add_to_ticket(parsed, route, raw_path, received_at, now, auth, clock)
+    return _commit_with_receipt(written, key, raw_path, received_at, source)
+
+
+def hold_too_large(header: bytes, size: int, *, received_at: datetime, now: datetime,
+                   source: MailSource) -> Result:
+    """Hold a message over the size limit from its header alone; it stays on the server."""
+    parsed = parse_email(header)
+    limit = current_app.config["MAX_MESSAGE_BYTES"]
+    # Without the body, the size and header stand in for the digest of the raw bytes.
+    key = dedupe_key(parsed.message_id, hashlib.sha256(b"%d:" % size + header).hexdigest())
+    earlier = _receipt(key)
+    if earlier is not None:
+        return _duplicate(earlier)
+    detail = (f"{size} bytes, over the limit of {limit}; left on the server in "
+              f"{source.mailbox} (UID {source.uid})")
+    received_at = min(received_at, now)
+    written = _hold(parsed, _Held(HeldReason.TOO_LARGE, detail), None, received_at, now)
+    return _commit_with_receipt(written, key, None, received_at, source)
+
+
+def hold_failing(raw: bytes, error: str, attempts: int, *, received_at: datetime,
+                 now: datetime, source: MailSource) -> Result:
+    """Hold a message that failed every attempt, so the mailbox moves on; raw kept, unparsed."""
+    raw_path, digest = blob_store().put(raw, ".eml")
+    key = dedupe_key(None, digest)
+    earlier = _receipt(key)
+    if earlier is not None:
+        return _duplicate(earlier)
+    held = _Held(HeldReason.UNPARSABLE, f"failed {attempts} times: {error}")
+    received_at = min(received_at, now)
+    written = _hold(ParsedEmail(), held, raw_path, received_at, now)
+    return _commit_with_receipt(written, key, raw_path, received_at, source)
+
+
+def _receipt(key: str) -> MailReceipt | None:
+    return db.session.scalar(sa.select(MailReceipt).where(MailReceipt.dedupe_key == key))
+
+
+def _duplicate(receipt: MailReceipt) -> Result:
+    return Result(Outcome.DUPLICATE, receipt.id)
+
+
+def _route(parsed: ParsedEmail, enforced: SenderAuth | None) -> _Held | _Accepted:
+    """Who sent it and whether they may write here: a ticket to join, a new one, or held."""
+    if parsed.parse_error:
+        return _Held(HeldReason.UNPARSABLE, parsed.parse_error)
+    if parsed.auto_submitted_reason:
+        reason = (HeldReason.BOUNCE if parsed.auto_submitted_reason.startswith(BOUNCE)
+                  else HeldReason.AUTOMATIC_REPLY)
+        return _Held(reason, parsed.auto_submitted_reason)
+    if not parsed.from_address:
+        return _Held(HeldReason.UNPARSABLE, parsed.from_problem or "no sender address")
+    contact = db.session.scalar(sa.select(Contact).where(Contact.email == parsed.from_address))
+    if contact is None:
+        return _Held(HeldReason.UNKNOWN_SENDER)
+    if enforced is not None and enforced.dmarc != "pass":
+        return _Held(HeldReason.SENDER_AUTH_FAILED, enforced.summary)
+    status = contact.organisation.status
+    if status == OrganisationStatus.SUSPENDED:
+        return _Held(HeldReason.ORGANISATION_SUSPENDED, contact.organisation.name)
+    if status == OrganisationStatus.ENDED:
+        return _Held(HeldReason.ORGANISATION_ENDED, contact.organisation.name)
+    if not contact.active:
+        return _Held(HeldReason.NOT_SUPER_USER, "contact is disabled")
+    if not contact.is_super_user:
+        return _Held(HeldReason.NOT_SUPER_USER, notify=contact)
+    ticket = _named_ticket(parsed)
+    if ticket is not None and ticket.organisation_id != contact.organisation_id:
+        return _Held(HeldReason.OTHER_ORGANISATION,
+                     f"names ticket #{ticket.number} of another organisation")
+    return _Accepted(contact, ticket)
+
+
+def _named_ticket(parsed: ParsedEmail) -> Ticket | None:
+    """The ticket a reply names: our signed Message-ID, any stored Message-ID, the subject tag."""
+    ids = list(dict.fromkeys(
+        i for i in (parsed.in_reply_to, *reversed(parsed.references)) if i
+    ))[:MAX_THREAD_IDS]
+    ticket = None
+    number = ticket_number_from_message_ids(ids, message_id_secret())
+    if number is not None:
+        ticket = _ticket_by_number(number)
+    if ticket is None and ids:
+        found = dict(db.session.execute(
+            sa.select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(ids))
+        ).all())
+        ticket_id = next((found[i] for i in ids if i in found), None)
+        ticket = db.session.get(Ticket, ticket_id) if ticket_id else None
+    if ticket is None and (number := ticket_number_from_subject(parsed.subject)) is not None:
+        ticket = _ticket_by_number(number)
+    for _ in range(MAX_MERGE_HOPS):
+        if ticket is None or ticket.merged_into_id is None:
+            break
+        ticket = db.session.get(Ticket, ticket.merged_into_id)
+    return ticket
+
+
+def _ticket_by_number(number: int) -> Ticket | None:
+    return db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
+
+
+def _hold(parsed: ParsedEmail, held: _Held, raw_path: str | None, received_at: datetime,
+          now: datetime) -> _Written:
+    message = HeldMessage(
+        raw_path=raw_path, sender=(parsed.from_address or parsed.from_name or "")[:254],
+        subject=parsed.subject[:300], reason=held.reason,
+        detail=held.detail[:500] if held.detail else None,
+        message_id=parsed.message_id[:998] if parsed.message_id else None,
+        received_at=received_at,
+    )
+    db.session.add(message)
+    db.session.flush()
+    if held.notify is not None:
+        queue_not_super_user_notice(held.notify, now, subject=parsed.subject,
+                                    in_reply_to=parsed.message_id)
+    return _Written(Outcome.HELD, held_reason=held.reason, held_message_id=message.id)
+
+
+def _add_to_ticket(parsed: ParsedEmail, route: _Accepted, raw_path: str,
+                   received_at: datetime, now: datetime, auth: SenderAuth | None,
+                   clock: tickets.Clock | None) -> _Written:
+    kept, too_big = _within_limit(parsed)
+    fields = {
+        "message_id": parsed.message_id[:998] if parsed.message_id else None,
+        "in_reply_to": parsed.in_reply_to[:998] if parsed.in_reply_to else None,
+        "references": " ".join(parsed.references) or None,
+        "body_html": parsed.body_html_sanitised, "raw_path": raw_path,
+        "sender_auth": auth.summary[:200] if auth else None,
+        "parse_problem": (f"not stored separately (too large): {', '.join(too_big)}"[:300]
+                          if too_big else None),
+    }
+    old = route.ticket
+    if old is None or old.status == TicketStatus.CLOSED:
+        subject = bare_subject(parsed.subject)
+        category = category_for(parsed.to_addresses, subject,
+                                calamity_addresses=current_app.config["CALAMITY_ADDRESSES"])
+        ticket, message = tickets.open_ticket(
+            raised_by=route.contact, subject=strip_category_marker(subject),
+            category=Category(category), channel=Channel.EMAIL, body_text=parsed.body_text,
+            received_at=received_at, now=now, clock=clock, **fields)
+        if old is not None:
+            ticket.follows_up_id = old.id
+            tickets.record_event(ticket, "follows_up", now, route.contact,
+                                 after=f"#{old.number}")
+        outcome = Outcome.NEW_TICKET
+    else:
+        ticket = old
+        message = tickets.add_inbound_message(ticket, route.contact, parsed.body_text,
+                                              received_at=received_at, now=now, clock=clock,
+                                              **fields)
+        outcome = Outcome.REPLY
+    _store_attachments(message, kept)
+    if too_big:
+        limit_mb = current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024)
+        tickets.add_system_note(
+            ticket, f"Attachments over the {limit_mb} MB limit were not stored separately: "
+                    f"{', '.join(too_big)}. They are kept in the raw message.", now)
+    if outcome == Outcome.NEW_TICKET:
+        queue_acknowledgement(ticket, now)
+    return _Written(outcome, ticket_id=ticket.id, message_id=message.id)
+
+
+def _within_limit(parsed: ParsedEmail) -> tuple[list[ParsedAttachment], list[str]]:
+    """Attachments up to the per-message limit; the names of those that did not fit."""
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    kept: list[ParsedAttachment] = []
+    too_big = list(parsed.oversized_attachments)
+    total = 0
+    for attachment in parsed.attachments:
+        if total + attachment.size > limit:
+            too_big.append(attachment.filename)
+            continue
+        total += attachment.size
+        kept.append(attachment)
+    return kept, too_big
+
+
+def _store_attachments(message: Message, attachments: list[ParsedAttachment]) -> None:
+    store = blob_store()
+    for part in attachments:
+        path, digest = store.put(part.content)
+        db.session.add(Attachment(
+            message_id=message.id, filename=part.filename[:255],
+            content_type=part.content_type[:127], size=part.size, sha256=digest,
+            storage_path=path, content_id=part.content_id[:255] if part.content_id else None,
+        ))
+
+
+def _commit_with_receipt(written: _Written, key: str, raw_path: str | None,
+                         received_at: datetime, source: MailSource) -> Result:
+    """The receipt joins the same transaction: the message and its receipt exist together."""
+    receipt = MailReceipt(dedupe_key=key, raw_path=raw_path, received_at=received_at,
+                          mailbox=source.mailbox, uidvalidity=source.uidvalidity,
+                          uid=source.uid, message_id=written.message_id,
+                          held_message_id=written.held_message_id)
+    db.session.add(receipt)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another ingester committed the same message first: nothing of ours is kept.
+        db.session.rollback()
+        earlier = _receipt(key)
+        if earlier is None:
+            raise
+        return _duplicate(earlier)
+    return Result(written.outcome, receipt.id, written.ticket_id, written.held_reason)
