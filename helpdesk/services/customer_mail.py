@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.threading import clean_header_value, make_message_id
 from helpdesk.extensions import db
 from helpdesk.models import Category, Contact, Message, MessageKind, OutboxMessage, Ticket
@@ -76,9 +77,10 @@ def _queue(ticket: Ticket, kind: str, template: str, now: datetime, *, auto_subm
     )
 
 
-def queue_acknowledgement(ticket: Ticket, now: datetime) -> OutboxMessage:
+def queue_acknowledgement(ticket: Ticket, now: datetime,
+                          calendar: BusinessCalendar | None = None) -> OutboxMessage:
     """Confirm a new ticket: its number, when we respond, our hours, what we still need."""
-    hours = desk_hours(now)
+    hours = desk_hours(now, calendar)
     missing_steps = ticket.category == Category.BUG and not ticket.details.get("steps")
     with force_locale(ticket.raised_by.language):
         due_words = due_in_words(ticket.response_due_at) if ticket.response_due_at else None

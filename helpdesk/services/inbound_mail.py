@@ -1,7 +1,8 @@
 """One inbound mail becomes a ticket message or a held message, with its receipt, in one commit.
 
 Who may open tickets, threading and holding are decided here; the IMAP bookkeeping around it
-lives in services/ingest.py.
+lives in services/ingest.py. The stage_* functions write without committing, so a caller can
+commit several messages at once; each message and its receipt always share a transaction.
 """
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ class MailSource:
 @dataclass(frozen=True)
 class Result:
     outcome: Outcome
-    receipt_id: int
+    dedupe_key: str
     ticket_id: int | None = None
     held_reason: HeldReason | None = None
 
@@ -122,12 +123,31 @@ def dedupe_key(message_id: str | None, raw_sha256: str) -> str:
 def accept_mail(raw: bytes, *, received_at: datetime, now: datetime,
                 source: MailSource = MailSource(), clock: tickets.Clock | None = None) -> Result:
     """Keep, parse and route one message, then commit; a second delivery changes nothing."""
+    return commit_staged(stage_mail(raw, received_at=received_at, now=now, source=source,
+                                    clock=clock))
+
+
+def commit_staged(result: Result) -> Result:
+    """Commit what was staged; losing a race to another ingester ends as a duplicate."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another ingester committed the same message first: nothing of ours is kept.
+        db.session.rollback()
+        if _receipt(result.dedupe_key) is None:
+            raise
+        return Result(Outcome.DUPLICATE, result.dedupe_key)
+    return result
+
+
+def stage_mail(raw: bytes, *, received_at: datetime, now: datetime, source: MailSource,
+               clock: tickets.Clock | None = None) -> Result:
+    """Keep, parse and route one message; the caller commits."""
     raw_path, digest = blob_store().put(raw, ".eml")  # kept before anything can go wrong
     parsed = parse_email(raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"])
     key = dedupe_key(parsed.message_id, digest)
-    earlier = _receipt(key)
-    if earlier is not None:
-        return _duplicate(earlier)
+    if _receipt(key) is not None:
+        return Result(Outcome.DUPLICATE, key)
     received_at = min(received_at, now)
     mode = sender_auth_mode()
     auth = None if mode == "off" else evaluate_sender_auth(
@@ -137,46 +157,40 @@ def accept_mail(raw: bytes, *, received_at: datetime, now: datetime,
         written = _hold(parsed, route, raw_path, received_at, now)
     else:
         written = _add_to_ticket(parsed, route, raw_path, received_at, now, auth, clock)
-    return _commit_with_receipt(written, key, raw_path, received_at, source)
+    return _add_receipt(written, key, raw_path, received_at, source)
 
 
-def hold_too_large(header: bytes, size: int, *, received_at: datetime, now: datetime,
-                   source: MailSource) -> Result:
+def stage_too_large(header: bytes, size: int, *, received_at: datetime, now: datetime,
+                    source: MailSource) -> Result:
     """Hold a message over the size limit from its header alone; it stays on the server."""
     parsed = parse_email(header)
     limit = current_app.config["MAX_MESSAGE_BYTES"]
     # Without the body, the size and header stand in for the digest of the raw bytes.
     key = dedupe_key(parsed.message_id, hashlib.sha256(b"%d:" % size + header).hexdigest())
-    earlier = _receipt(key)
-    if earlier is not None:
-        return _duplicate(earlier)
+    if _receipt(key) is not None:
+        return Result(Outcome.DUPLICATE, key)
     detail = (f"{size} bytes, over the limit of {limit}; left on the server in "
               f"{source.mailbox} (UID {source.uid})")
     received_at = min(received_at, now)
     written = _hold(parsed, _Held(HeldReason.TOO_LARGE, detail), None, received_at, now)
-    return _commit_with_receipt(written, key, None, received_at, source)
+    return _add_receipt(written, key, None, received_at, source)
 
 
-def hold_failing(raw: bytes, error: str, attempts: int, *, received_at: datetime,
-                 now: datetime, source: MailSource) -> Result:
+def stage_failing(raw: bytes, error: str, attempts: int, *, received_at: datetime,
+                  now: datetime, source: MailSource) -> Result:
     """Hold a message that failed every attempt, so the mailbox moves on; raw kept, unparsed."""
     raw_path, digest = blob_store().put(raw, ".eml")
     key = dedupe_key(None, digest)
-    earlier = _receipt(key)
-    if earlier is not None:
-        return _duplicate(earlier)
+    if _receipt(key) is not None:
+        return Result(Outcome.DUPLICATE, key)
     held = _Held(HeldReason.UNPARSABLE, f"failed {attempts} times: {error}")
     received_at = min(received_at, now)
     written = _hold(ParsedEmail(), held, raw_path, received_at, now)
-    return _commit_with_receipt(written, key, raw_path, received_at, source)
+    return _add_receipt(written, key, raw_path, received_at, source)
 
 
 def _receipt(key: str) -> MailReceipt | None:
     return db.session.scalar(sa.select(MailReceipt).where(MailReceipt.dedupe_key == key))
-
-
-def _duplicate(receipt: MailReceipt) -> Result:
-    return Result(Outcome.DUPLICATE, receipt.id)
 
 
 def _route(parsed: ParsedEmail, enforced: SenderAuth | None) -> _Held | _Accepted:
@@ -295,7 +309,7 @@ def _add_to_ticket(parsed: ParsedEmail, route: _Accepted, raw_path: str,
             ticket, f"Attachments over the {limit_mb} MB limit were not stored separately: "
                     f"{', '.join(too_big)}. They are kept in the raw message.", now)
     if outcome == Outcome.NEW_TICKET:
-        queue_acknowledgement(ticket, now)
+        queue_acknowledgement(ticket, now, clock.calendar if clock else None)
     return _Written(outcome, ticket_id=ticket.id, message_id=message.id)
 
 
@@ -325,21 +339,11 @@ def _store_attachments(message: Message, attachments: list[ParsedAttachment]) ->
         ))
 
 
-def _commit_with_receipt(written: _Written, key: str, raw_path: str | None,
-                         received_at: datetime, source: MailSource) -> Result:
+def _add_receipt(written: _Written, key: str, raw_path: str | None, received_at: datetime,
+                 source: MailSource) -> Result:
     """The receipt joins the same transaction: the message and its receipt exist together."""
-    receipt = MailReceipt(dedupe_key=key, raw_path=raw_path, received_at=received_at,
-                          mailbox=source.mailbox, uidvalidity=source.uidvalidity,
-                          uid=source.uid, message_id=written.message_id,
-                          held_message_id=written.held_message_id)
-    db.session.add(receipt)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Another ingester committed the same message first: nothing of ours is kept.
-        db.session.rollback()
-        earlier = _receipt(key)
-        if earlier is None:
-            raise
-        return _duplicate(earlier)
-    return Result(written.outcome, receipt.id, written.ticket_id, written.held_reason)
+    db.session.add(MailReceipt(
+        dedupe_key=key, raw_path=raw_path, received_at=received_at, mailbox=source.mailbox,
+        uidvalidity=source.uidvalidity, uid=source.uid, message_id=written.message_id,
+        held_message_id=written.held_message_id))
+    return Result(written.outcome, key, written.ticket_id, written.held_reason)

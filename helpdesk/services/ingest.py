@@ -31,19 +31,20 @@ from helpdesk.services import ServiceError
 from helpdesk.services.inbound_mail import (
     MailSource,
     Result,
-    accept_mail,
-    hold_failing,
-    hold_too_large,
+    commit_staged,
     sender_auth_mode,
+    stage_failing,
+    stage_mail,
+    stage_too_large,
 )
 from helpdesk.services.mailbox_lock import mailbox_lock
 from helpdesk.services.tickets import Clock
 
 log = logging.getLogger(__name__)
 
-# Bodies are downloaded in batches: few round trips, bounded memory.
+# Bodies are downloaded, and committed, in batches: few round trips and commits, bounded memory.
 FETCH_BATCH_BYTES = 16 * 1024 * 1024
-FETCH_BATCH_MESSAGES = 100
+FETCH_BATCH_MESSAGES = 50
 IDLE_RENEW_SECONDS = 300  # servers drop IDLE after 30 minutes; renew well before
 BACKOFF_FIRST_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 60.0
@@ -140,33 +141,30 @@ def run_pass(session: ImapSession, now: datetime) -> PassReport:
         sa.select(IngestFailure).where(IngestFailure.mailbox == mailbox,
                                        IngestFailure.uidvalidity == uidvalidity,
                                        IngestFailure.uid > last_uid))}
-    clock = Clock.configured()
-    limit = current_app.config["MAX_MESSAGE_BYTES"]
+    folder = _FolderPass(session, mailbox, uidvalidity, now, Clock.configured(),
+                         current_app.config["MAX_MESSAGE_BYTES"], failures)
     stuck = False  # a failed message keeps the position below it until it is dealt with
-    for batch in _batches(envelopes, done, limit):
-        bodies = session.fetch_raw([e.uid for e in batch if e.uid not in done and e.size <= limit])
+    for batch in _batches(envelopes, done, folder.limit):
+        pending = [e for e in batch if e.uid not in done]
+        bodies = session.fetch_raw([e.uid for e in pending if e.size <= folder.limit])
+        outcomes = folder.all_at_once(pending, bodies)
+        if outcomes is None:
+            outcomes = folder.one_by_one(pending, bodies)
+        del bodies
         finished: list[int] = []
         for envelope in batch:
-            source = MailSource(mailbox, uidvalidity, envelope.uid)
+            outcome = outcomes.get(envelope.uid)
             if envelope.uid in done:
                 report.counts["already ingested"] += 1
                 finished.append(envelope.uid)
+            elif isinstance(outcome, Exception):
+                report.failed += 1
+                stuck = True
+            elif outcome is None:
+                report.counts["vanished"] += 1  # expunged by someone else meanwhile
             else:
-                try:
-                    result = _ingest(session, envelope, bodies.pop(envelope.uid, None),
-                                     failures.get(envelope.uid), source, now, clock, limit)
-                except _INFRASTRUCTURE_ERRORS:
-                    raise
-                except Exception as error:  # noqa: BLE001 - one bad message never stops the rest
-                    db.session.rollback()
-                    log.exception("ingesting UID %s of %s failed", envelope.uid, mailbox)
-                    _count_failure(source, error, now)
-                    report.failed += 1
-                    stuck = True
-                    continue
-                report.counts[result.outcome.value if result else "vanished"] += 1
-                if result is not None:
-                    finished.append(envelope.uid)
+                report.counts[outcome.outcome.value] += 1
+                finished.append(envelope.uid)
             if not stuck:
                 last_uid = envelope.uid
         session.mark_processed(finished)
@@ -174,21 +172,68 @@ def run_pass(session: ImapSession, now: datetime) -> PassReport:
     return report
 
 
-def _ingest(session: ImapSession, envelope: Envelope, raw: bytes | None,
-            failure: IngestFailure | None, source: MailSource, now: datetime, clock: Clock,
-            limit: int) -> Result | None:
-    """One message by its size, its failure count and its bytes; None when it has vanished."""
-    received_at = envelope.internal_date
-    if envelope.size > limit:
-        return hold_too_large(session.fetch_header(envelope.uid), envelope.size,
-                              received_at=received_at, now=now, source=source)
-    if raw is None:
-        return None  # expunged by someone else between the listing and the download
-    max_attempts = current_app.config["INGEST_MAX_ATTEMPTS"]
-    if failure is not None and failure.attempts >= max_attempts:
-        return hold_failing(raw, failure.last_error, failure.attempts, received_at=received_at,
-                            now=now, source=source)
-    return accept_mail(raw, received_at=received_at, now=now, source=source, clock=clock)
+@dataclass
+class _FolderPass:
+    """One pass over a folder: ingests a batch in one transaction, or message by message."""
+
+    session: ImapSession
+    mailbox: str
+    uidvalidity: int
+    now: datetime
+    clock: Clock
+    limit: int
+    failures: dict[int, IngestFailure]
+
+    def all_at_once(self, pending: list[Envelope],
+                    bodies: dict[int, bytes]) -> dict[int, Result | None] | None:
+        """The batch in one commit (the fast way); None when any message fails."""
+        try:
+            outcomes = {e.uid: self._stage(e, bodies.get(e.uid)) for e in pending}
+            db.session.commit()
+        except _INFRASTRUCTURE_ERRORS:
+            db.session.rollback()
+            raise
+        except Exception:  # noqa: BLE001 - one_by_one finds the culprit
+            db.session.rollback()
+            log.info("a batch of %s failed; ingesting it message by message", self.mailbox)
+            return None
+        return outcomes
+
+    def one_by_one(self, pending: list[Envelope],
+                   bodies: dict[int, bytes]) -> dict[int, Result | Exception | None]:
+        """Each message in its own commit; a failing one is counted and skipped."""
+        outcomes: dict[int, Result | Exception | None] = {}
+        for envelope in pending:
+            try:
+                result = self._stage(envelope, bodies.get(envelope.uid))
+                outcomes[envelope.uid] = commit_staged(result) if result else None
+            except _INFRASTRUCTURE_ERRORS:
+                db.session.rollback()
+                raise
+            except Exception as error:  # noqa: BLE001 - one bad message never stops the rest
+                db.session.rollback()
+                log.exception("ingesting UID %s of %s failed", envelope.uid, self.mailbox)
+                _count_failure(self._source(envelope), error, self.now)
+                outcomes[envelope.uid] = error
+        return outcomes
+
+    def _source(self, envelope: Envelope) -> MailSource:
+        return MailSource(self.mailbox, self.uidvalidity, envelope.uid)
+
+    def _stage(self, envelope: Envelope, raw: bytes | None) -> Result | None:
+        """One message by its size, its failure count and its bytes; None when it vanished."""
+        source, received_at = self._source(envelope), envelope.internal_date
+        if envelope.size > self.limit:
+            return stage_too_large(self.session.fetch_header(envelope.uid), envelope.size,
+                                   received_at=received_at, now=self.now, source=source)
+        if raw is None:
+            return None
+        failure = self.failures.get(envelope.uid)
+        if failure is not None and failure.attempts >= current_app.config["INGEST_MAX_ATTEMPTS"]:
+            return stage_failing(raw, failure.last_error, failure.attempts,
+                                 received_at=received_at, now=self.now, source=source)
+        return stage_mail(raw, received_at=received_at, now=self.now, source=source,
+                          clock=self.clock)
 
 
 def _batches(envelopes: list[Envelope], done: set[int], limit: int) -> Iterator[list[Envelope]]:
