@@ -164,8 +164,12 @@ class ImapSession:
     def idle(self, seconds: float, stop: Callable[[], bool]) -> bool:
         """Wait in IDLE until the server reports a change, `seconds` pass or stop() is true."""
         deadline = time.monotonic() + seconds
-        changed = False
         with _translated("idle"):
+            # Mail that came in since our last command is reported by NOOP, not by IDLE.
+            _, responses = self.client.noop()
+            changed = any(_is_change(r) for r in responses)
+            if changed or stop():
+                return changed
             self.client.idle()
             try:
                 while not changed and not stop():
@@ -173,7 +177,11 @@ class ImapSession:
                     if left <= 0:
                         break
                     # Short slices keep the stop check responsive; each is one poll() call.
-                    responses = self.client.idle_check(timeout=min(left, 1.0))
+                    wait = min(left, 1.0)
+                    started = time.monotonic()
+                    responses = self.client.idle_check(timeout=wait)
+                    if not responses and time.monotonic() - started < wait / 2:
+                        break  # woken without a response: the server hung up, DONE will say
                     changed = any(_is_change(r) for r in responses)
             finally:
                 self.client.idle_done()
