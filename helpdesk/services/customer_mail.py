@@ -29,7 +29,7 @@ def new_message_id(ticket: Ticket) -> str:
 
 
 def ticket_subject(ticket: Ticket) -> str:
-    return f"[#{ticket.number}] {clean_header_value(ticket.subject)}"
+    return f"[#{ticket.number}] {clean_header_value(ticket.subject)}"[:300]  # the column's size
 
 
 def threading_headers(ticket: Ticket) -> dict:

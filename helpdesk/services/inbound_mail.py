@@ -7,13 +7,14 @@ commit several messages at once; each message and its receipt always share a tra
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from helpdesk.domain.categorise import category_for, strip_category_marker
 from helpdesk.domain.mail_parse import ParsedAttachment, ParsedEmail, parse_email
@@ -144,7 +145,8 @@ def stage_mail(raw: bytes, *, received_at: datetime, now: datetime, source: Mail
                clock: tickets.Clock | None = None) -> Result:
     """Keep, parse and route one message; the caller commits."""
     raw_path, digest = blob_store().put(raw, ".eml")  # kept before anything can go wrong
-    parsed = parse_email(raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"])
+    parsed = _storable(parse_email(
+        raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"]))
     key = dedupe_key(parsed.message_id, digest)
     if _receipt(key) is not None:
         return Result(Outcome.DUPLICATE, key)
@@ -163,7 +165,7 @@ def stage_mail(raw: bytes, *, received_at: datetime, now: datetime, source: Mail
 def stage_too_large(header: bytes, size: int, *, received_at: datetime, now: datetime,
                     source: MailSource) -> Result:
     """Hold a message over the size limit from its header alone; it stays on the server."""
-    parsed = parse_email(header)
+    parsed = _storable(parse_email(header))
     limit = current_app.config["MAX_MESSAGE_BYTES"]
     # Without the body, the size and header stand in for the digest of the raw bytes.
     key = dedupe_key(parsed.message_id, hashlib.sha256(b"%d:" % size + header).hexdigest())
@@ -189,6 +191,23 @@ def stage_failing(raw: bytes, error: str, attempts: int, *, received_at: datetim
     return _add_receipt(written, key, raw_path, received_at, source)
 
 
+def _storable(parsed: ParsedEmail) -> ParsedEmail:
+    """The parsed text without NUL characters, which PostgreSQL refuses in any text column."""
+    def clean(value):
+        if isinstance(value, str):
+            return value.replace("\x00", "")
+        if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            return tuple(v.replace("\x00", "") for v in value)
+        return value
+
+    attachments = tuple(
+        replace(a, filename=clean(a.filename), content_type=clean(a.content_type),
+                content_id=clean(a.content_id))
+        for a in parsed.attachments)
+    return replace(parsed, attachments=attachments, **{
+        f.name: clean(getattr(parsed, f.name)) for f in fields(parsed) if f.name != "attachments"})
+
+
 def _receipt(key: str) -> MailReceipt | None:
     return db.session.scalar(sa.select(MailReceipt).where(MailReceipt.dedupe_key == key))
 
@@ -203,7 +222,8 @@ def _route(parsed: ParsedEmail, enforced: SenderAuth | None) -> _Held | _Accepte
         return _Held(reason, parsed.auto_submitted_reason)
     if not parsed.from_address:
         return _Held(HeldReason.UNPARSABLE, parsed.from_problem or "no sender address")
-    contact = db.session.scalar(sa.select(Contact).where(Contact.email == parsed.from_address))
+    contact = db.session.scalar(sa.select(Contact).options(joinedload(Contact.organisation))
+                                .where(Contact.email == parsed.from_address))
     if contact is None:
         return _Held(HeldReason.UNKNOWN_SENDER)
     if enforced is not None and enforced.dmarc != "pass":
