@@ -97,7 +97,7 @@ def _translated(action: str) -> Iterator[None]:
     """Every failure of the server or the network becomes one MailboxError."""
     try:
         yield
-    except (IMAPClientError, OSError, EOFError) as error:  # ssl and socket errors are OSErrors
+    except (IMAPClientError, OSError) as error:  # ssl and socket errors are OSErrors
         raise MailboxError(f"IMAP {action} failed: {type(error).__name__}: {error}") from error
 
 
