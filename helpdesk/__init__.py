@@ -54,13 +54,12 @@ def _instance_secret_key(instance: Path) -> str:
 
 def configure_extensions(app: Flask) -> None:
     from helpdesk import models  # noqa: F401  (registers the tables with the metadata)
-    from helpdesk.extensions import babel, csrf, db, login_manager, mail, migrate
+    from helpdesk.extensions import babel, csrf, db, login_manager, migrate
     from helpdesk.i18n import select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
-    mail.init_app(app)
     csrf.init_app(app)
     babel.init_app(
         app,

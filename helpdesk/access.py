@@ -39,9 +39,10 @@ def enforce_access_policy():
     if required == PUBLIC:
         return None
     if required == SUPER_USER:
-        if not isinstance(current_user._get_current_object(), Contact):
+        person = current_user._get_current_object()
+        if not isinstance(person, Contact) or not person.is_super_user:
             return redirect(url_for("portal.sign_in", next=request.full_path))
-        if current_user.organisation.status == OrganisationStatus.ENDED:
+        if person.organisation.status == OrganisationStatus.ENDED:
             abort(403)
         return None
     if not isinstance(current_user._get_current_object(), StaffMember):

@@ -14,7 +14,7 @@ from flask import Blueprint
 from helpdesk.extensions import db
 from helpdesk.mail.imap import MailboxError
 from helpdesk.models import HeldMessage, StaffMember
-from helpdesk.services import ServiceError, demo, ingest, people
+from helpdesk.services import ServiceError, demo, ingest, outbox_sender, people
 from helpdesk.services.export import export_organisation
 
 bp = Blueprint("cli", __name__, cli_group=None)
@@ -189,3 +189,21 @@ def held_command(as_json: bool):
     for row in rows:
         click.echo(f"{row['id']:>6}  {row['received_at'][:16]}  {row['reason']:<28} "
                    f"{row['sender'] or '-':<32} {row['subject']}")
+
+
+@bp.cli.group("outbox")
+def outbox_group():
+    """Outgoing mail."""
+
+
+@outbox_group.command("send")
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Send at most this many mails in this run.")
+@one_line_errors
+def outbox_send(limit: int):
+    """Send the mail that is due now; retry, fail or hold back what cannot go."""
+    report = outbox_sender.send_due_mail(_now(), limit=limit)
+    click.echo(f"Sent {report.sent}, to retry {report.retrying}, failed {report.failed}, "
+               f"held back {report.held_back}.")
+    if report.connection_error:
+        click.echo(f"The mail server could not be reached: {report.connection_error}", err=True)

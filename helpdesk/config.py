@@ -51,15 +51,17 @@ class DefaultConfig:
     AUTHSERV_ID = ""
     CALAMITY_ADDRESSES = ()
 
-    # Outgoing mail (SMTP via Flask-Mail).
+    # Outgoing mail (SMTP; helpdesk/mail/smtp.py says why not through Flask-Mail's transport).
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 465
-    MAIL_SECURITY = "ssl"  # ssl, starttls, or none (loopback only)
+    MAIL_SECURITY = "ssl"  # ssl, starttls, or none (loopback only); TLS never falls back
+    MAIL_CA_FILE = None  # a PEM file of trusted CAs for a private mail server; None: system's
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_DEFAULT_SENDER = "support@helpdesk.invalid"
     MAIL_TIMEOUT_SECONDS = 30
     OUTBOX_MAX_ATTEMPTS = 8
+    OUTBOX_RETRY_SECONDS = 60  # the first retry's delay; each next one waits twice as long
     AUTOMATIC_MAILS_PER_RECIPIENT_PER_HOUR = 5
 
     # The desk as customers see it.

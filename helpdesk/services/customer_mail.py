@@ -1,6 +1,6 @@
 """Mail to customers about their tickets: composed here, queued in the caller's transaction."""
 import hashlib
-import uuid
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -8,7 +8,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from helpdesk.domain.calendar import BusinessCalendar
-from helpdesk.domain.threading import clean_header_value, make_message_id
+from helpdesk.domain.threading import clean_header_value, make_message_id, safe_message_id
 from helpdesk.extensions import db
 from helpdesk.models import Category, Contact, Message, MessageKind, OutboxMessage, Ticket
 from helpdesk.services.outbox import desk_domain, queue_mail
@@ -25,7 +25,9 @@ def message_id_secret() -> bytes:
 
 
 def new_message_id(ticket: Ticket) -> str:
-    return make_message_id(ticket.number, message_id_secret(), desk_domain(), uuid.uuid4().hex)
+    # 64 random bits: unique enough, and short enough that the header needs no folding.
+    return make_message_id(ticket.number, message_id_secret(), desk_domain(),
+                           secrets.token_hex(8))
 
 
 def ticket_subject(ticket: Ticket) -> str:
@@ -47,11 +49,12 @@ def threading_headers(ticket: Ticket) -> dict:
         .order_by(Message.created_at.desc(), Message.id.desc()).limit(1)
     )
     headers = {}
-    if last_inbound:
-        headers["In-Reply-To"] = f"<{clean_header_value(last_inbound)}>"
+    if safe_message_id(last_inbound):
+        headers["In-Reply-To"] = f"<{safe_message_id(last_inbound)}>"
+    ids = [safe for safe in map(safe_message_id, ids) if safe]
     if ids:
         kept = ids[:1] + ids[1:][-(MAX_REFERENCES - 1):]
-        headers["References"] = " ".join(f"<{clean_header_value(i)}>" for i in kept)
+        headers["References"] = " ".join(f"<{i}>" for i in kept)
     return headers
 
 
@@ -122,8 +125,8 @@ def queue_not_super_user_notice(contact: Contact, now: datetime, *, subject: str
         .order_by(Contact.name)
     ).all()
     headers = {"Auto-Submitted": "auto-replied"}
-    if in_reply_to:
-        headers["In-Reply-To"] = headers["References"] = f"<{clean_header_value(in_reply_to)}>"
+    if safe_message_id(in_reply_to):
+        headers["In-Reply-To"] = headers["References"] = f"<{safe_message_id(in_reply_to)}>"
     context = {"contact": contact, "super_users": super_users, "config": current_app.config,
                "subject": clean_header_value(subject)[:200]}
     with force_locale(contact.language):

@@ -153,9 +153,9 @@ def add_system_note(ticket: Ticket, body_text: str, now: datetime) -> Message:
 
 
 def assign(ticket: Ticket, assignee: StaffMember | None, actor: Actor, now: datetime) -> None:
-    before = ticket.assignee.name if ticket.assignee else None
-    if ticket.assignee_id == (assignee.id if assignee else None):
+    if ticket.assignee is assignee:  # the identity map gives one object per row
         return
+    before = ticket.assignee.name if ticket.assignee else None
     ticket.assignee = assignee
     record_event(ticket, "assigned", now, actor, before=before,
                  after=assignee.name if assignee else None)

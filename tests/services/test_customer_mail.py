@@ -85,3 +85,9 @@ def test_not_super_user_notice_without_super_users_points_to_the_phone(app):
     assert "no super-users registered yet" in notice.body_text
     assert app.config["PHONE_NUMBER"] in notice.body_text
     assert "In-Reply-To" not in notice.headers
+
+
+def test_inbound_message_ids_that_are_not_plain_are_left_out_of_the_threading_headers(app):
+    ticket = _ticket(make_contact(), message_id="a@b> <evil@example.com")
+    mail = customer_mail.queue_acknowledgement(ticket, MONDAY_TEN)
+    assert "In-Reply-To" not in mail.headers and "References" not in mail.headers
