@@ -1,8 +1,8 @@
 """One inbound mail becomes a ticket message or a held message, with its receipt, in one commit.
 
-Who may open tickets, threading and holding are decided here; the IMAP bookkeeping around it
-lives in services/ingest.py. The stage_* functions write without committing, so a caller can
-commit several messages at once; each message and its receipt always share a transaction.
+Who may write, and to which ticket, is decided in services/mail_routing.py; the IMAP bookkeeping
+around it lives in services/ingest.py. The stage_* functions write without committing, so a
+caller can commit several messages at once; a message and its receipt always share one.
 """
 from __future__ import annotations
 
@@ -14,43 +14,26 @@ from enum import StrEnum
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from helpdesk.domain.categorise import category_for, strip_category_marker
 from helpdesk.domain.mail_parse import ParsedAttachment, ParsedEmail, parse_email
-from helpdesk.domain.mail_sender_rules import BOUNCE
 from helpdesk.domain.sender_auth import SenderAuth, evaluate_sender_auth
-from helpdesk.domain.threading import (
-    bare_subject,
-    ticket_number_from_message_ids,
-    ticket_number_from_subject,
-)
+from helpdesk.domain.threading import bare_subject
 from helpdesk.extensions import db
 from helpdesk.models import (
     Attachment,
     Category,
     Channel,
-    Contact,
     HeldMessage,
     HeldReason,
     MailReceipt,
     Message,
-    OrganisationStatus,
-    Ticket,
     TicketStatus,
 )
-from helpdesk.services import ServiceError, tickets
-from helpdesk.services.customer_mail import (
-    message_id_secret,
-    queue_acknowledgement,
-    queue_not_super_user_notice,
-)
+from helpdesk.services import tickets
+from helpdesk.services.customer_mail import queue_acknowledgement, queue_not_super_user_notice
+from helpdesk.services.mail_routing import Accepted, Held, route, sender_auth_mode
 from helpdesk.storage import blob_store
-
-SENDER_AUTH_MODES = ("off", "log", "enforce")
-# Enough of a References header to thread any real conversation; no more lookups than that.
-MAX_THREAD_IDS = 50
-MAX_MERGE_HOPS = 10
 
 
 class Outcome(StrEnum):
@@ -86,29 +69,6 @@ class _Written:
     held_reason: HeldReason | None = None
     message_id: int | None = None
     held_message_id: int | None = None
-
-
-@dataclass(frozen=True)
-class _Held:
-    reason: HeldReason
-    detail: str | None = None
-    notify: Contact | None = None  # a registered contact who gets the "ask a super-user" reply
-
-
-@dataclass(frozen=True)
-class _Accepted:
-    contact: Contact
-    ticket: Ticket | None  # None: a new ticket; a closed one: a follow-up that links it
-
-
-def sender_auth_mode() -> str:
-    """The configured mode, checked: enforcing without a trusted server would hold all mail."""
-    mode = str(current_app.config["SENDER_AUTH"]).lower()
-    if mode not in SENDER_AUTH_MODES:
-        raise ServiceError(f"SENDER_AUTH must be off, log or enforce, not {mode!r}")
-    if mode == "enforce" and not current_app.config["AUTHSERV_ID"]:
-        raise ServiceError("SENDER_AUTH enforce needs AUTHSERV_ID (your mail server's name)")
-    return mode
 
 
 def dedupe_key(message_id: str | None, raw_sha256: str) -> str:
@@ -154,11 +114,11 @@ def stage_mail(raw: bytes, *, received_at: datetime, now: datetime, source: Mail
     mode = sender_auth_mode()
     auth = None if mode == "off" else evaluate_sender_auth(
         list(parsed.authentication_results), current_app.config["AUTHSERV_ID"])
-    route = _route(parsed, auth if mode == "enforce" else None)
-    if isinstance(route, _Held):
-        written = _hold(parsed, route, raw_path, received_at, now)
+    routed = route(parsed, auth if mode == "enforce" else None)
+    if isinstance(routed, Held):
+        written = _hold(parsed, routed, raw_path, received_at, now)
     else:
-        written = _add_to_ticket(parsed, route, raw_path, received_at, now, auth, clock)
+        written = _add_to_ticket(parsed, routed, raw_path, received_at, now, auth, clock)
     return _add_receipt(written, key, raw_path, received_at, source)
 
 
@@ -174,7 +134,7 @@ def stage_too_large(header: bytes, size: int, *, received_at: datetime, now: dat
     detail = (f"{size} bytes, over the limit of {limit}; left on the server in "
               f"{source.mailbox} (UID {source.uid})")
     received_at = min(received_at, now)
-    written = _hold(parsed, _Held(HeldReason.TOO_LARGE, detail), None, received_at, now)
+    written = _hold(parsed, Held(HeldReason.TOO_LARGE, detail), None, received_at, now)
     return _add_receipt(written, key, None, received_at, source)
 
 
@@ -185,7 +145,7 @@ def stage_failing(raw: bytes, error: str, attempts: int, *, received_at: datetim
     key = dedupe_key(None, digest)
     if _receipt(key) is not None:
         return Result(Outcome.DUPLICATE, key)
-    held = _Held(HeldReason.UNPARSABLE, f"failed {attempts} times: {error}")
+    held = Held(HeldReason.UNPARSABLE, f"failed {attempts} times: {error}")
     received_at = min(received_at, now)
     written = _hold(ParsedEmail(), held, raw_path, received_at, now)
     return _add_receipt(written, key, raw_path, received_at, source)
@@ -212,67 +172,7 @@ def _receipt(key: str) -> MailReceipt | None:
     return db.session.scalar(sa.select(MailReceipt).where(MailReceipt.dedupe_key == key))
 
 
-def _route(parsed: ParsedEmail, enforced: SenderAuth | None) -> _Held | _Accepted:
-    """Who sent it and whether they may write here: a ticket to join, a new one, or held."""
-    if parsed.parse_error:
-        return _Held(HeldReason.UNPARSABLE, parsed.parse_error)
-    if parsed.auto_submitted_reason:
-        reason = (HeldReason.BOUNCE if parsed.auto_submitted_reason.startswith(BOUNCE)
-                  else HeldReason.AUTOMATIC_REPLY)
-        return _Held(reason, parsed.auto_submitted_reason)
-    if not parsed.from_address:
-        return _Held(HeldReason.UNPARSABLE, parsed.from_problem or "no sender address")
-    contact = db.session.scalar(sa.select(Contact).options(joinedload(Contact.organisation))
-                                .where(Contact.email == parsed.from_address))
-    if contact is None:
-        return _Held(HeldReason.UNKNOWN_SENDER)
-    if enforced is not None and enforced.dmarc != "pass":
-        return _Held(HeldReason.SENDER_AUTH_FAILED, enforced.summary)
-    status = contact.organisation.status
-    if status == OrganisationStatus.SUSPENDED:
-        return _Held(HeldReason.ORGANISATION_SUSPENDED, contact.organisation.name)
-    if status == OrganisationStatus.ENDED:
-        return _Held(HeldReason.ORGANISATION_ENDED, contact.organisation.name)
-    if not contact.active:
-        return _Held(HeldReason.NOT_SUPER_USER, "contact is disabled")
-    if not contact.is_super_user:
-        return _Held(HeldReason.NOT_SUPER_USER, notify=contact)
-    ticket = _named_ticket(parsed)
-    if ticket is not None and ticket.organisation_id != contact.organisation_id:
-        return _Held(HeldReason.OTHER_ORGANISATION,
-                     f"names ticket #{ticket.number} of another organisation")
-    return _Accepted(contact, ticket)
-
-
-def _named_ticket(parsed: ParsedEmail) -> Ticket | None:
-    """The ticket a reply names: our signed Message-ID, any stored Message-ID, the subject tag."""
-    ids = list(dict.fromkeys(
-        i for i in (parsed.in_reply_to, *reversed(parsed.references)) if i
-    ))[:MAX_THREAD_IDS]
-    ticket = None
-    number = ticket_number_from_message_ids(ids, message_id_secret())
-    if number is not None:
-        ticket = _ticket_by_number(number)
-    if ticket is None and ids:
-        found = dict(db.session.execute(
-            sa.select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(ids))
-        ).all())
-        ticket_id = next((found[i] for i in ids if i in found), None)
-        ticket = db.session.get(Ticket, ticket_id) if ticket_id else None
-    if ticket is None and (number := ticket_number_from_subject(parsed.subject)) is not None:
-        ticket = _ticket_by_number(number)
-    for _ in range(MAX_MERGE_HOPS):
-        if ticket is None or ticket.merged_into_id is None:
-            break
-        ticket = db.session.get(Ticket, ticket.merged_into_id)
-    return ticket
-
-
-def _ticket_by_number(number: int) -> Ticket | None:
-    return db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
-
-
-def _hold(parsed: ParsedEmail, held: _Held, raw_path: str | None, received_at: datetime,
+def _hold(parsed: ParsedEmail, held: Held, raw_path: str | None, received_at: datetime,
           now: datetime) -> _Written:
     message = HeldMessage(
         raw_path=raw_path, sender=(parsed.from_address or parsed.from_name or "")[:254],
@@ -289,11 +189,11 @@ def _hold(parsed: ParsedEmail, held: _Held, raw_path: str | None, received_at: d
     return _Written(Outcome.HELD, held_reason=held.reason, held_message_id=message.id)
 
 
-def _add_to_ticket(parsed: ParsedEmail, route: _Accepted, raw_path: str,
+def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
                    received_at: datetime, now: datetime, auth: SenderAuth | None,
                    clock: tickets.Clock | None) -> _Written:
     kept, too_big = _within_limit(parsed)
-    fields = {
+    message_fields = {
         "message_id": parsed.message_id[:998] if parsed.message_id else None,
         "in_reply_to": parsed.in_reply_to[:998] if parsed.in_reply_to else None,
         "references": " ".join(parsed.references) or None,
@@ -302,25 +202,25 @@ def _add_to_ticket(parsed: ParsedEmail, route: _Accepted, raw_path: str,
         "parse_problem": (f"not stored separately (too large): {', '.join(too_big)}"[:300]
                           if too_big else None),
     }
-    old = route.ticket
+    old = accepted.ticket
     if old is None or old.status == TicketStatus.CLOSED:
         subject = bare_subject(parsed.subject)
         category = category_for(parsed.to_addresses, subject,
                                 calamity_addresses=current_app.config["CALAMITY_ADDRESSES"])
         ticket, message = tickets.open_ticket(
-            raised_by=route.contact, subject=strip_category_marker(subject),
+            raised_by=accepted.contact, subject=strip_category_marker(subject),
             category=Category(category), channel=Channel.EMAIL, body_text=parsed.body_text,
-            received_at=received_at, now=now, clock=clock, **fields)
+            received_at=received_at, now=now, clock=clock, **message_fields)
         if old is not None:
             ticket.follows_up_id = old.id
-            tickets.record_event(ticket, "follows_up", now, route.contact,
+            tickets.record_event(ticket, "follows_up", now, accepted.contact,
                                  after=f"#{old.number}")
         outcome = Outcome.NEW_TICKET
     else:
         ticket = old
-        message = tickets.add_inbound_message(ticket, route.contact, parsed.body_text,
+        message = tickets.add_inbound_message(ticket, accepted.contact, parsed.body_text,
                                               received_at=received_at, now=now, clock=clock,
-                                              **fields)
+                                              **message_fields)
         outcome = Outcome.REPLY
     _store_attachments(message, kept)
     if too_big:

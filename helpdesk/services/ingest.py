@@ -32,11 +32,11 @@ from helpdesk.services.inbound_mail import (
     MailSource,
     Result,
     commit_staged,
-    sender_auth_mode,
     stage_failing,
     stage_mail,
     stage_too_large,
 )
+from helpdesk.services.mail_routing import sender_auth_mode
 from helpdesk.services.mailbox_lock import mailbox_lock
 from helpdesk.services.tickets import Clock
 
