@@ -7,7 +7,7 @@ For each database: N generated messages (a fifth replies, some HTML, some attach
 appended to a fresh folder; then the floor (imapclient fetch in batches, parse with
 policy.default, one insert per message; committed per message, and per batch as the ingester
 does) and `flask ingest --once` each run in their own process, timed, with their peak memory
-(ru_maxrss). Then `flask ingest` runs as the worker does (IDLE) and the time from an
+(VmHWM). Then `flask ingest` runs as the worker does (IDLE) and the time from an
 APPEND to the committed ticket is measured over single messages; last, the peak memory of
 ingesting one message with a 25 MB attachment.
 """
@@ -161,20 +161,41 @@ def floor(url: str, port: int, folder: str, commit_each: bool) -> None:
                         connection.commit()
                 connection.commit()
     engine.dispose()
+    print(f"peak_mb={peak_mb()}")
+
+
+def peak_mb() -> int:
+    """This process's peak resident memory, in MB."""
+    # VmHWM starts afresh at exec; ru_maxrss keeps the high-water mark of the forking parent.
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+def run_flask(args: list[str]) -> None:
+    """Run in a child process: a flask command, then report its peak memory."""
+    from flask.cli import main as flask_main
+
+    sys.argv = ["flask", *args]
+    try:
+        flask_main()
+    except SystemExit as exit_:
+        if exit_.code:
+            raise
+    print(f"peak_mb={peak_mb()}")
 
 
 def run_measured(args: list[str], env: dict) -> tuple[float, int, str]:
-    """(seconds, peak resident MB, output) of a child process."""
+    """(seconds, peak resident MB, output) of a child that ends by printing peak_mb=N."""
     started = time.perf_counter()
-    child = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT)
-    output = child.stdout.read().decode(errors="replace")
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
+    done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, check=False)
     seconds = time.perf_counter() - started
-    if child.returncode:
+    output = (done.stdout + done.stderr).decode(errors="replace")
+    if done.returncode:
         raise RuntimeError(f"{' '.join(args)} failed:\n{output}")
-    return seconds, usage.ru_maxrss // 1024, output.strip()
+    lines = done.stdout.decode(errors="replace").strip().splitlines()
+    return seconds, int(lines[-1].removeprefix("peak_mb=")), "\n".join(lines[:-1])
 
 
 def flask_env(url: str, port: int, folder: str, work: Path) -> dict:
@@ -199,7 +220,7 @@ def fill_folder(server, folder: str, messages: list[bytes]) -> None:
 
 def measure_latency(server, url: str, work: Path, samples: int) -> list[float]:
     """APPEND one message at a time while `flask ingest` runs; seconds until it is committed."""
-    folder = "latency"
+    folder = f"latency-{url.split(':')[0]}"
     with server.client() as client:
         client.create_folder(folder)
     worker = subprocess.Popen([flask_command(), "ingest"], env=flask_env(url, server.port,
@@ -250,13 +271,20 @@ def bench_database(kind: str, server, count: int, samples: int) -> None:
         for commits in ("each", "batch"):
             seconds, peak, _ = run_measured([sys.executable, __file__, "floor", url,
                                              str(server.port), folder, commits], os.environ)
-            print(f"floor, commit per {commits:5}              : {seconds:6.2f} s "
+            print(f"floor, commit per {commits:5}                : {seconds:6.2f} s "
                   f"{count / seconds:7.1f} msg/s  peak {peak} MB")
-        seconds, peak, output = run_measured([flask_command(), "ingest", "--once"],
-                                             flask_env(url, server.port, folder, work))
+        seconds, peak, output = run_measured(
+            [sys.executable, __file__, "flask", "ingest", "--once"],
+            flask_env(url, server.port, folder, work))
         print(f"flask ingest --once (whole command)     : {seconds:6.2f} s "
               f"{count / seconds:7.1f} msg/s  peak {peak} MB")
         print(f"  {output.splitlines()[-1]}")
+        empty_folder = f"empty-{kind}"
+        fill_folder(server, empty_folder, [])
+        startup, _, _ = run_measured([sys.executable, __file__, "flask", "ingest", "--once"],
+                                     flask_env(url, server.port, empty_folder, work))
+        print(f"  the same without start-up ({startup:.2f} s on an empty folder): "
+              f"{count / (seconds - startup):7.1f} msg/s")
 
         latencies = measure_latency(server, url, work, samples)
         latencies.sort()
@@ -267,8 +295,9 @@ def bench_database(kind: str, server, count: int, samples: int) -> None:
 
         big_folder = f"big-{kind}"
         fill_folder(server, big_folder, [big_attachment_mail(25)])
-        seconds, peak, output = run_measured([flask_command(), "ingest", "--once"],
-                                             flask_env(url, server.port, big_folder, work))
+        seconds, peak, output = run_measured(
+            [sys.executable, __file__, "flask", "ingest", "--once"],
+            flask_env(url, server.port, big_folder, work))
         print(f"one message with a 25 MB attachment      : {seconds:6.2f} s  peak {peak} MB")
         print(f"  {output.splitlines()[-1]}")
     finally:
@@ -295,6 +324,8 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "seed":
         seed(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) > 1 and sys.argv[1] == "flask":
+        run_flask(sys.argv[2:])
     elif len(sys.argv) > 1 and sys.argv[1] == "floor":
         floor(sys.argv[2], int(sys.argv[3]), sys.argv[4], commit_each=sys.argv[5] == "each")
     else:
