@@ -9,7 +9,7 @@ PORT ?= 5000
 
 .PHONY: run test lint translations system-packages postgres test-sqlite test-postgresql messages
 
-run: $(VENV)/.installed-app translations  ## Start the desk on SQLite with demo data
+run: $(VENV)/.installed-app translations  ## Start the desk (web and worker) on SQLite with demo data
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
 	@echo
@@ -17,6 +17,10 @@ run: $(VENV)/.installed-app translations  ## Start the desk on SQLite with demo 
 	@echo "Demo logins use the password 'demo-password'. Staff sign-in asks for a TOTP code:"
 	@echo "  $(BIN)/flask staff code agent@helpdesk.example   (also manager@..., admin@...)"
 	@echo
+# The worker runs in the background and stops with the web server (Ctrl-C).
+	@$(BIN)/flask worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev translations system-packages postgres lint  ## The whole suite, on SQLite and PostgreSQL

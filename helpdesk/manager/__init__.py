@@ -1,6 +1,6 @@
-"""Managers' pages: organisations and (later) statistics and settings."""
+"""Managers' pages: organisations, the SLA and calendar settings, and (later) statistics."""
 from flask import Blueprint
 
 bp = Blueprint("manager", __name__)
 
-from helpdesk.manager import views  # noqa: E402,F401
+from helpdesk.manager import settings_views, views  # noqa: E402,F401

@@ -10,7 +10,7 @@ from helpdesk.models.mail import (
 )
 from helpdesk.models.organisation import Contact, Organisation, OrganisationStatus
 from helpdesk.models.security import AuditEntry, CannedReply, SignInFailure, SignInToken
-from helpdesk.models.settings import CalendarSettings, ClosingDay, ResponseTarget
+from helpdesk.models.settings import CalendarSettings, ClosingDay, RecomputeJob, ResponseTarget
 from helpdesk.models.staff import ROLE_RANK, StaffMember, StaffRole
 from helpdesk.models.ticket import (
     AWAITING_DESK_STATUSES,
@@ -32,6 +32,6 @@ __all__ = [
     "CalendarSettings", "CannedReply", "Category", "Channel", "ClosingDay", "Contact",
     "HeldMessage", "HeldReason", "IngestFailure", "MailReceipt", "MailboxState", "Message",
     "MessageKind", "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState",
-    "ResponseRecord", "ResponseTarget", "SignInFailure", "SignInToken", "StaffMember",
-    "StaffRole", "Ticket", "TicketEvent", "TicketNumberCounter", "TicketStatus",
+    "RecomputeJob", "ResponseRecord", "ResponseTarget", "SignInFailure", "SignInToken",
+    "StaffMember", "StaffRole", "Ticket", "TicketEvent", "TicketNumberCounter", "TicketStatus",
 ]

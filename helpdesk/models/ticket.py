@@ -53,6 +53,8 @@ class Ticket(db.Model):
         sa.Index("ix_ticket_status_response_due_at", "status", "response_due_at"),
         sa.Index("ix_ticket_organisation_id_created_at", "organisation_id", "created_at"),
         sa.Index("ix_ticket_assignee_id_status", "assignee_id", "status"),
+        # The calamity banner on every staff page.
+        sa.Index("ix_ticket_category_status", "category", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

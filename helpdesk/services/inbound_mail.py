@@ -32,6 +32,7 @@ from helpdesk.models import (
 )
 from helpdesk.services import tickets
 from helpdesk.services.customer_mail import queue_acknowledgement, queue_not_super_user_notice
+from helpdesk.services.history import record_event
 from helpdesk.services.mail_routing import Accepted, Held, route, sender_auth_mode
 from helpdesk.storage import blob_store
 
@@ -213,8 +214,7 @@ def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
             received_at=received_at, now=now, clock=clock, **message_fields)
         if old is not None:
             ticket.follows_up_id = old.id
-            tickets.record_event(ticket, "follows_up", now, accepted.contact,
-                                 after=f"#{old.number}")
+            record_event(ticket, "follows_up", now, accepted.contact, after=f"#{old.number}")
         outcome = Outcome.NEW_TICKET
     else:
         ticket = old

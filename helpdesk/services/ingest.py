@@ -90,6 +90,14 @@ def ingest_once(now: datetime) -> PassReport:
             return run_pass(session, now)
 
 
+def ingest_job(now: datetime) -> str:
+    """The worker's job: one pass when a mailbox is configured; its summary, "" if nothing new."""
+    if not current_app.config["IMAP_USER"]:
+        return ""  # no mailbox configured (a development desk): nothing to fetch
+    report = ingest_once(now)
+    return report.summary() if report.counts or report.failed or report.rescanned else ""
+
+
 def ingest_forever(stop: threading.Event, clock: Callable[[], datetime]) -> None:
     """Ingest until `stop` is set: a pass, then IDLE (or a poll interval); reconnect on failure."""
     settings = imap_settings()

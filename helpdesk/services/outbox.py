@@ -1,6 +1,7 @@
 """Writing mail to the outbox, in the caller's transaction, for the worker to send."""
 from datetime import datetime
 from email.utils import make_msgid, parseaddr
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -31,6 +32,14 @@ def is_registered_recipient(address: str, ticket: Ticket | None) -> bool:
         return ticket is None or contact_organisation == ticket.organisation_id
     return db.session.scalar(
         sa.select(StaffMember.id).where(StaffMember.email == address)) is not None
+
+
+def desk_link(endpoint: str, **values) -> str:
+    """An absolute link for a mail, built from DESK_URL so the worker (no request) can too."""
+    base = urlsplit(current_app.config["DESK_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def queue_mail(*, to_address: str, kind: str, subject: str, body_text: str, now: datetime,

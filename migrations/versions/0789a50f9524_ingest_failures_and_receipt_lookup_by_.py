@@ -1,7 +1,7 @@
 """ingest failures and receipt lookup by uid
 
 Revision ID: 0789a50f9524
-Revises: 7c1e5a9d2b40
+Revises: 5a1e7c3d9b20
 Create Date: 2026-11-28 01:15:43.375569
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0789a50f9524'
-down_revision = '7c1e5a9d2b40'
+down_revision = '5a1e7c3d9b20'
 branch_labels = None
 depends_on = None
 

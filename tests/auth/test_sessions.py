@@ -71,3 +71,10 @@ def test_super_user_cannot_open_staff_pages(app, client):
     sign_in(client, make_contact())
     response = client.get("/desk/")
     assert response.status_code == 302 and response.location.startswith("/sign-in")
+
+
+def test_portal_session_expires_after_thirty_idle_minutes_like_staff(app, client):
+    sign_in(client, make_contact())
+    _idle_for(client, timedelta(minutes=31))
+    response = client.get("/portal/")
+    assert response.status_code == 302 and response.location.startswith("/portal/sign-in")
