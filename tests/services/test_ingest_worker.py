@@ -59,10 +59,11 @@ def worker(app, mailbox):
 
 def test_idle_delivers_a_new_message_within_seconds(app, mailbox, worker):
     make_contact(email="ann@customer.example")
+    assert app.config["IMAP_POLL_SECONDS"] == 30  # so only IDLE can be this quick
     worker()
     for n in range(3):
         mailbox.append(make_mail("ann@customer.example", f"Idle {n}"))
-        assert wait_until(lambda n=n: tickets_with(f"Idle {n}") == 1) < 3
+        assert wait_until(lambda n=n: tickets_with(f"Idle {n}") == 1) < 5
 
 
 def test_without_idle_the_worker_polls_at_the_configured_interval(app, mailbox, worker,
@@ -72,7 +73,7 @@ def test_without_idle_the_worker_polls_at_the_configured_interval(app, mailbox, 
     app.config["IMAP_POLL_SECONDS"] = 0.3
     worker()
     mailbox.append(make_mail("ann@customer.example", "Polled"))
-    assert wait_until(lambda: tickets_with("Polled") == 1) < 3
+    assert wait_until(lambda: tickets_with("Polled") == 1) < 5
 
 
 def test_worker_reconnects_after_the_server_drops_the_connection(app, mailbox, worker):
@@ -80,4 +81,4 @@ def test_worker_reconnects_after_the_server_drops_the_connection(app, mailbox, w
     worker()
     mailbox.server.kick()
     mailbox.append(make_mail("ann@customer.example", "After the drop"))
-    assert wait_until(lambda: tickets_with("After the drop") == 1) < 6
+    assert wait_until(lambda: tickets_with("After the drop") == 1) < 8
