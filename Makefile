@@ -58,7 +58,7 @@ messages: $(VENV)/.installed-dev
 # Real servers the tests talk to: Dovecot (IMAP) and Chromium (browser tests).
 system-packages:
 	@missing=""; \
-	command -v dovecot >/dev/null || missing="$$missing dovecot-imapd"; \
+	command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing$$missing"; \

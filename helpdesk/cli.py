@@ -16,8 +16,17 @@ from flask import Blueprint
 from helpdesk import jobs
 from helpdesk.domain.sla import response_due_at
 from helpdesk.extensions import db
+from helpdesk.mail.imap import MailboxError
 from helpdesk.models import Category, HeldMessage, StaffMember
-from helpdesk.services import ServiceError, demo, escalation, outbox_sender, people, recompute
+from helpdesk.services import (
+    ServiceError,
+    demo,
+    escalation,
+    ingest,
+    outbox_sender,
+    people,
+    recompute,
+)
 from helpdesk.services.calendar_settings import configured_calendar, configured_policy
 from helpdesk.services.export import export_organisation
 
@@ -153,6 +162,25 @@ def export_command(organisation_slug: str, output: str | None):
         click.echo(f"Wrote {output}.", err=True)
     else:
         click.echo(text)
+
+
+@bp.cli.command("ingest")
+@click.option("--once", is_flag=True, help="Process what is in the mailbox now, then exit.")
+@one_line_errors
+def ingest_command(once: bool):
+    """Fetch mail from the IMAP mailbox into tickets (IDLE or polling until stopped)."""
+    if once:
+        try:
+            report = ingest.ingest_once(_now())
+        except MailboxError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(report.summary())
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo("Ingesting mail until stopped (Ctrl-C).", err=True)
+    ingest.ingest_forever(stop, clock=_now)
 
 
 @bp.cli.command("held")

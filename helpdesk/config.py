@@ -43,9 +43,12 @@ class DefaultConfig:
     IMAP_FOLDER = "INBOX"
     IMAP_PROCESSED_FOLDER = ""  # empty: flag processed mail instead of moving it
     IMAP_SECURITY = "ssl"  # ssl, starttls, or none (loopback only)
+    IMAP_CA_FILE = ""  # empty: the system's trusted certificates
     IMAP_TIMEOUT_SECONDS = 30
-    IMAP_POLL_SECONDS = 30
-    MAX_MESSAGE_BYTES = 40 * 1024 * 1024
+    IMAP_POLL_SECONDS = 30  # when the server offers no IDLE
+    MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # larger mail is held without being downloaded
+    INGEST_MAX_ATTEMPTS = 3  # then a message that keeps failing is held as unparsable
+    NOT_SUPER_USER_NOTICE_INTERVAL = timedelta(days=1)  # at most one such reply per contact
     SENDER_AUTH = "log"  # off, log or enforce
     AUTHSERV_ID = ""
     CALAMITY_ADDRESSES = ()

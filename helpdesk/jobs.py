@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from helpdesk.extensions import db
-from helpdesk.services import escalation, recompute
+from helpdesk.services import escalation, ingest, recompute
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,8 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("sla-sweep", escalation.sweep, 60),
     Job("calendar-recompute", recompute.run_pending, 5),
+    # Polling; `flask ingest` alongside uses IDLE for mail within seconds (one lock, no double).
+    Job("mail-ingest", ingest.ingest_job, 30),
 )
 
 

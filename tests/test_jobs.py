@@ -5,9 +5,9 @@ import threading
 from helpdesk.jobs import JOBS, Job, run_forever, run_once
 
 
-def test_the_worker_runs_the_sla_sweep_every_minute_and_the_recompute_often():
+def test_the_worker_sweeps_every_minute_recomputes_often_and_fetches_mail_every_30_s():
     intervals = {job.name: job.interval_seconds for job in JOBS}
-    assert intervals == {"sla-sweep": 60, "calendar-recompute": 5}
+    assert intervals == {"sla-sweep": 60, "calendar-recompute": 5, "mail-ingest": 30}
 
 
 def test_a_failing_job_is_logged_and_the_next_job_still_runs(app, caplog):

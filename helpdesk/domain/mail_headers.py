@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from email import policy
+from email.headerregistry import HeaderRegistry
 from email.message import Message
 from email.utils import getaddresses
+from functools import lru_cache
 
 from helpdesk.domain.mail_charset import (
     collapse_whitespace,
@@ -17,6 +19,27 @@ from helpdesk.domain.mail_charset import (
 from helpdesk.domain.mail_sender_rules import raw_header_values
 
 Charsets = str | tuple[str, ...] | None
+CACHED_HEADER_CHARS = 998  # longer values are parsed every time, so the cache stays small
+
+
+class _CachedHeaderRegistry(HeaderRegistry):
+    """policy.default's header parsing, done once per distinct value."""
+
+    # Header objects are immutable, and the parser re-reads Content-Type and friends on every
+    # access: without the cache that dominates the time spent parsing a message.
+
+    def __call__(self, name, value):
+        if len(value) > CACHED_HEADER_CHARS:
+            return super().__call__(name, value)
+        return self._parsed(name, value)
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one registry for the life of the process
+    def _parsed(self, name, value):
+        return super().__call__(name, value)
+
+
+# policy.default with the cache: what the parser and the address reader use.
+PARSING_POLICY = policy.default.clone(header_factory=_CachedHeaderRegistry())
 
 _ANGLE_ID = re.compile(r"<([^<>\s]+)>")
 _ADDR_SPEC = re.compile(r"[^@\s\"<>()\[\],;:\\]+@[^@\s\"<>()\[\],;:\\]+\.?[^@\s\"<>()\[\],;:\\]*")
@@ -43,7 +66,7 @@ def message_ids(value: str | None) -> tuple[str, ...]:
 def _mailboxes(value: str) -> list[tuple[str, str]]:
     """(display name, addr-spec) pairs, via policy.default with a compat32 fallback."""
     try:
-        header = policy.default.header_factory("From", value)
+        header = PARSING_POLICY.header_factory("From", value)
         return [(a.display_name or "", a.addr_spec or "") for a in header.addresses]
     except Exception:  # noqa: BLE001 - policy.default's parser has sharp edges
         return [(decode_words(n), a) for n, a in getaddresses([value]) if a]

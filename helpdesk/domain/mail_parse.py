@@ -13,9 +13,10 @@ from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 
 from helpdesk.domain.mail_charset import collapse_whitespace, decode_bytes, scrub
+from helpdesk.domain.mail_headers import PARSING_POLICY, header_text, message_ids, single_sender
 from helpdesk.domain.mail_headers import addresses as header_addresses
-from helpdesk.domain.mail_headers import header_text, message_ids, single_sender
 from helpdesk.domain.mail_html import html_to_text, sanitise_html
+from helpdesk.domain.mail_large_parts import Detached, detach_large_parts
 from helpdesk.domain.mail_parts import Leaf, filename_of, leaves, payload_bytes, safe_filename
 from helpdesk.domain.mail_quotes import split_quoted
 from helpdesk.domain.mail_sender_rules import automatic_mail_reason, raw_header_values
@@ -141,7 +142,7 @@ def _attachment(leaf: Leaf, index: int, content: bytes) -> ParsedAttachment:
     )
 
 
-def _body(msg: Message, fields: dict, max_attachment_bytes: int) -> None:
+def _body(msg: Message, fields: dict, max_attachment_bytes: int, detached: Detached) -> None:
     """Fill body_text, body_html_sanitised, attachments and oversized_attachments."""
     plain: list[str] = []
     html: str | None = None
@@ -149,6 +150,7 @@ def _body(msg: Message, fields: dict, max_attachment_bytes: int) -> None:
     oversized: list[str] = []
     for index, leaf in enumerate(leaves(msg), start=1):
         content = payload_bytes(leaf.part)
+        content = detached.pop(content, content) if detached else content
         if leaf.is_body_text and (leaf.content_type != "text/html" or html is None):
             text = decode_bytes(content, leaf.charset)
             if leaf.content_type == "text/html":
@@ -170,14 +172,15 @@ def _body(msg: Message, fields: dict, max_attachment_bytes: int) -> None:
     fields["oversized_attachments"] = tuple(oversized)
 
 
-def _parse_into(data: bytes, max_attachment_bytes: int, fields: dict, mail_policy) -> None:
+def _parse_into(data: bytes, max_attachment_bytes: int, fields: dict, mail_policy,
+                detached: Detached) -> None:
     msg = BytesParser(policy=mail_policy).parsebytes(data)
     if not msg.keys():
         fields["parse_error"] = "no header fields found"
         fields["body_text"] = scrub(decode_bytes(data[:100_000]))
         return
     _headers(msg, fields)
-    _body(msg, fields, max_attachment_bytes)
+    _body(msg, fields, max_attachment_bytes, dict(detached))
 
 
 def parse_email(
@@ -189,15 +192,17 @@ def parse_email(
     data = bytes(raw)
     if data.startswith(OLE2_MAGIC[:4]):
         return ParsedEmail(parse_error="not an RFC 5322 message (Outlook .msg)")
-    if not data.strip():
+    if not data or data.isspace():
         return ParsedEmail(parse_error="empty message")
+    data, detached = detach_large_parts(data)
     fields: dict = {}
     error: Exception | None = None
     # policy.default first; compat32 is more forgiving where policy.default's parser raises.
-    for mail_policy in (policy.default, policy.compat32):
+    for mail_policy in (PARSING_POLICY, policy.compat32):
         attempt: dict = {}
         try:
-            _parse_into(strip_preamble(data), max_attachment_bytes, attempt, mail_policy)
+            _parse_into(strip_preamble(data), max_attachment_bytes, attempt, mail_policy,
+                        detached)
             return ParsedEmail(**attempt)
         except Exception as exc:  # noqa: BLE001 - the contract is to never raise
             error = error or exc

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 SIGNATURE_HEX_CHARS = 16
 _SUBJECT_TAG = re.compile(r"\[#(\d{1,9})\]")
 _UNIQUE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_REPLY_PREFIXES = re.compile(r"^(?:\s*(?:re|fwd?|aw|wg|antw|doorst)\s*(?:\[\d+\])?\s*:\s*)+",
+                             re.IGNORECASE)
 # Printable ASCII without spaces or angle brackets, around one "@": safe to repeat in headers.
 _MESSAGE_ID = re.compile(r"[!-;=?-~]{1,250}@[!-;=?-~]{1,250}", re.ASCII)
 _OUR_ID = re.compile(r"^hd\.(\d{1,9})\.([A-Za-z0-9_-]{1,64})\.([0-9a-fA-F]{16})@", re.ASCII)
@@ -20,6 +22,12 @@ def ticket_number_from_subject(subject: str) -> int | None:
     """The ticket number of a "[#1234]" tag anywhere in the subject, if present."""
     match = _SUBJECT_TAG.search(subject or "")
     return int(match.group(1)) if match else None
+
+
+def bare_subject(subject: str) -> str:
+    """The subject without ticket tags and leading reply prefixes: a new ticket's own subject."""
+    untagged = " ".join(_SUBJECT_TAG.sub(" ", subject or "").split())
+    return _REPLY_PREFIXES.sub("", untagged).strip()
 
 
 def _signature(ticket_number: int, unique: str, secret: bytes) -> str:

@@ -2,6 +2,7 @@
 from helpdesk.models.mail import (
     HeldMessage,
     HeldReason,
+    IngestFailure,
     MailboxState,
     MailReceipt,
     OutboxMessage,
@@ -30,9 +31,9 @@ from helpdesk.models.ticket import (
 __all__ = [
     "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "ROLE_RANK", "Attachment", "AuditEntry",
     "CalendarSettings", "CannedReply", "Category", "Channel", "ClosingDay", "Contact",
-    "HeldMessage", "HeldReason", "MailReceipt", "MailboxState", "Message", "MessageKind",
-    "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState", "RecomputeJob",
-    "ResponseRecord",
-    "ResponseTarget", "SignInFailure", "SignInToken", "StaffMember", "StaffRole", "Ticket",
-    "TicketEvent", "TicketNumberCounter", "TicketPresence", "TicketStatus",
+    "HeldMessage", "HeldReason", "IngestFailure", "MailReceipt", "MailboxState", "Message",
+    "MessageKind", "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState",
+    "RecomputeJob", "ResponseRecord", "ResponseTarget", "SignInFailure", "SignInToken",
+    "StaffMember", "StaffRole", "Ticket", "TicketEvent", "TicketNumberCounter", "TicketPresence",
+    "TicketStatus",
 ]

@@ -15,10 +15,15 @@ from helpdesk.models.types import UTCDateTime, enum_column
 class MailReceipt(db.Model):
     """Every inbound message once: its dedupe key is unique, so a re-fetch adds nothing."""
 
+    # A rerun after a crash finds what it committed by folder position, before downloading.
+    __table_args__ = (sa.Index("ix_mail_receipt_mailbox_uidvalidity_uid",
+                               "mailbox", "uidvalidity", "uid"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     # The Message-ID, or a digest of the raw bytes when there is none.
     dedupe_key: Mapped[str] = mapped_column(sa.String(998), unique=True)
-    raw_path: Mapped[str] = mapped_column(sa.String(200))
+    # None only for a message held as too large: it stays on the server, never downloaded.
+    raw_path: Mapped[str | None] = mapped_column(sa.String(200))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     mailbox: Mapped[str] = mapped_column(sa.String(200), default="")
     uidvalidity: Mapped[int | None] = mapped_column(sa.BigInteger)
@@ -69,6 +74,20 @@ class MailboxState(db.Model):
     mailbox: Mapped[str] = mapped_column(sa.String(200), unique=True)
     uidvalidity: Mapped[int] = mapped_column(sa.BigInteger)
     last_uid: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class IngestFailure(db.Model):
+    """A message whose ingestion raised: counted, so a poisonous one is held, not retried."""
+
+    __table_args__ = (sa.UniqueConstraint("mailbox", "uidvalidity", "uid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox: Mapped[str] = mapped_column(sa.String(200))
+    uidvalidity: Mapped[int] = mapped_column(sa.BigInteger)
+    uid: Mapped[int] = mapped_column(sa.BigInteger)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(sa.String(500), default="")
+    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class OutboxState(StrEnum):

@@ -7,12 +7,14 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.threading import clean_header_value, make_message_id, safe_message_id
 from helpdesk.extensions import db
-from helpdesk.models import Category, Message, MessageKind, OutboxMessage, Ticket
+from helpdesk.models import Category, Contact, Message, MessageKind, OutboxMessage, Ticket
 from helpdesk.services.outbox import desk_domain, queue_mail
 from helpdesk.services.promise import desk_hours, due_in_words, opening_in_words
 
+NOT_SUPER_USER_KIND = "not_super_user"
 # At most this many Message-IDs in References: enough to thread, never an endless header.
 MAX_REFERENCES = 20
 
@@ -29,7 +31,7 @@ def new_message_id(ticket: Ticket) -> str:
 
 
 def ticket_subject(ticket: Ticket) -> str:
-    return f"[#{ticket.number}] {clean_header_value(ticket.subject)}"
+    return f"[#{ticket.number}] {clean_header_value(ticket.subject)}"[:300]  # the column's size
 
 
 def threading_headers(ticket: Ticket) -> dict:
@@ -78,9 +80,10 @@ def _queue(ticket: Ticket, kind: str, template: str, now: datetime, *, auto_subm
     )
 
 
-def queue_acknowledgement(ticket: Ticket, now: datetime) -> OutboxMessage:
+def queue_acknowledgement(ticket: Ticket, now: datetime,
+                          calendar: BusinessCalendar | None = None) -> OutboxMessage:
     """Confirm a new ticket: its number, when we respond, our hours, what we still need."""
-    hours = desk_hours(now)
+    hours = desk_hours(now, calendar)
     missing_steps = ticket.category == Category.BUG and not ticket.details.get("steps")
     with force_locale(ticket.raised_by.language):
         due_words = due_in_words(ticket.response_due_at) if ticket.response_due_at else None
@@ -101,3 +104,35 @@ def queue_resolved_notice(ticket: Ticket, now: datetime) -> OutboxMessage:
     """Tell the customer the ticket is resolved and how to reopen it."""
     return _queue(ticket, "resolved", "resolved", now, auto_submitted="auto-generated",
                   automatic=True)
+
+
+def queue_not_super_user_notice(contact: Contact, now: datetime, *, subject: str,
+                                in_reply_to: str | None) -> OutboxMessage | None:
+    """Tell a contact who may not raise tickets whom to ask; None when told recently."""
+    since = now - current_app.config["NOT_SUPER_USER_NOTICE_INTERVAL"]
+    told = db.session.scalar(
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.to_address == contact.email,
+               OutboxMessage.kind == NOT_SUPER_USER_KIND, OutboxMessage.created_at > since)
+        .limit(1)
+    )
+    if told is not None:
+        return None
+    super_users = db.session.scalars(
+        sa.select(Contact)
+        .where(Contact.organisation_id == contact.organisation_id, Contact.is_super_user,
+               Contact.active)
+        .order_by(Contact.name)
+    ).all()
+    headers = {"Auto-Submitted": "auto-replied"}
+    if safe_message_id(in_reply_to):
+        headers["In-Reply-To"] = headers["References"] = f"<{safe_message_id(in_reply_to)}>"
+    context = {"contact": contact, "super_users": super_users, "config": current_app.config,
+               "subject": clean_header_value(subject)[:200]}
+    with force_locale(contact.language):
+        mail_subject = render_template("email/not_super_user_subject.txt", **context).strip()
+        body_text = render_template("email/not_super_user.txt", **context)
+        body_html = render_template("email/not_super_user.html", **context)
+    return queue_mail(to_address=contact.email, kind=NOT_SUPER_USER_KIND, subject=mail_subject,
+                      body_text=body_text, body_html=body_html, now=now,
+                      language=contact.language, automatic=True, headers=headers)

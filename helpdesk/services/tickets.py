@@ -28,6 +28,7 @@ from helpdesk.services.calendar_settings import configured_calendar, configured_
 from helpdesk.services.history import Actor, record_event
 
 FIRST_TICKET_NUMBER = 1000
+SYSTEM_SENDER = "helpdesk"  # the sender shown on notes the desk writes itself
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,13 @@ def add_note(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime) 
                            author_staff_id=agent.id)
     record_event(ticket, "noted", now, agent)
     ticket.updated_at = now
+    return message
+
+
+def add_system_note(ticket: Ticket, body_text: str, now: datetime) -> Message:
+    """A note the desk writes itself (an attachment it could not store): never public."""
+    message = _add_message(ticket, MessageKind.NOTE, now, body_text, sender=SYSTEM_SENDER)
+    record_event(ticket, "noted", now)
     return message
 
 

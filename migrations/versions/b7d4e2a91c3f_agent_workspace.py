@@ -1,7 +1,7 @@
 """agent workspace: queue urgency index, full-text search, ticket presence
 
 Revision ID: b7d4e2a91c3f
-Revises: 5a1e7c3d9b20
+Revises: 0789a50f9524
 Create Date: 2026-11-30 12:00:00.000000
 
 The search structures differ per database and are not in the models (Alembic's autogenerate
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7d4e2a91c3f'
-down_revision = '5a1e7c3d9b20'
+down_revision = '0789a50f9524'
 branch_labels = None
 depends_on = None
 

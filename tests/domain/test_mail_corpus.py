@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from yaml_scalars import read_scalar
 
 from helpdesk.domain.mail_parse import parse_email
-
-
-def _corpus_root() -> Path:
-    configured = os.environ.get("HELPDESK_MAIL_CORPUS")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "mail-corpus"
-
-
-CORPUS = _corpus_root()
-
-
-def corpus_files() -> list[str]:
-    """Relative paths of every message in the corpus (README and expected .yml excluded)."""
-    if not CORPUS.is_dir():
-        return []
-    return sorted(
-        str(p.relative_to(CORPUS))
-        for p in CORPUS.rglob("*")
-        if p.is_file() and p.name != "README.md" and p.suffix != ".yml"
-    )
+from tests.fixtures.corpus import CORPUS, corpus_files, needs_corpus
 
 
 def zammad_cases() -> list[str]:
@@ -40,8 +17,6 @@ def zammad_cases() -> list[str]:
         if f.endswith(".box") and (CORPUS / f).with_suffix(".yml").exists()
     ]
 
-
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"mail corpus not found at {CORPUS}")
 
 # Where we deliberately differ from Zammad's parser. A sender we cannot pin down is None
 # (the mail is then held as "unknown sender"), never a guess from Reply-To or a mangled value.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from helpdesk.domain.mail_parse import parse_email
 from helpdesk.domain.threading import (
+    bare_subject,
     clean_header_value,
     make_message_id,
     safe_message_id,
@@ -18,6 +19,13 @@ def test_subject_tag_gives_ticket_number_through_reply_prefixes() -> None:
     assert ticket_number_from_subject("Re: Fwd: [#1234] Printer") == 1234
     assert ticket_number_from_subject("Printer [#7]") == 7
     assert ticket_number_from_subject("Printer #1234") is None
+
+
+def test_bare_subject_drops_ticket_tags_and_reply_prefixes() -> None:
+    assert bare_subject("Re: [#1234] Printer") == "Printer"
+    assert bare_subject("AW: Antw: RE[2]: Fwd: Printer [#7] jams") == "Printer jams"
+    assert bare_subject("Reorder the list") == "Reorder the list"
+    assert bare_subject("Re: [#12]") == ""
 
 
 def test_signed_message_id_roundtrips_to_ticket_number() -> None:

@@ -59,6 +59,34 @@ def test_reply_carries_a_signed_message_id_that_threads_back_to_the_ticket(app):
     assert ticket_number_from_message_ids([mail.smtp_message_id], b"other") is None
 
 
+def test_not_super_user_notice_in_dutch_names_the_super_users_once_per_interval(app):
+    ann = make_contact(name="Ann Admin", email="ann@customer.example")
+    cees = make_contact(ann.organisation, is_super_user=False, language="nl")
+    notice = customer_mail.queue_not_super_user_notice(
+        cees, MONDAY_TEN, subject="Printer\r\nBcc: x@evil.example", in_reply_to="m1@cust")
+    assert notice.subject == "Uw bericht is niet als ticket geregistreerd"
+    assert f"alleen de super-users van {ann.organisation.name}" in notice.body_text
+    assert "Ann Admin <ann@customer.example>" in notice.body_text
+    assert '"Printer Bcc: x@evil.example"' in notice.body_text  # one line, never a header
+    assert notice.headers == {"Auto-Submitted": "auto-replied", "In-Reply-To": "<m1@cust>",
+                              "References": "<m1@cust>"}
+    db.session.commit()
+    later = MONDAY_TEN + app.config["NOT_SUPER_USER_NOTICE_INTERVAL"]
+    assert customer_mail.queue_not_super_user_notice(
+        cees, later - timedelta(minutes=1), subject="Again", in_reply_to=None) is None
+    assert customer_mail.queue_not_super_user_notice(
+        cees, later + timedelta(minutes=1), subject="Again", in_reply_to=None) is not None
+
+
+def test_not_super_user_notice_without_super_users_points_to_the_phone(app):
+    cees = make_contact(is_super_user=False, language="en")
+    notice = customer_mail.queue_not_super_user_notice(cees, MONDAY_TEN, subject="Printer",
+                                                       in_reply_to=None)
+    assert "no super-users registered yet" in notice.body_text
+    assert app.config["PHONE_NUMBER"] in notice.body_text
+    assert "In-Reply-To" not in notice.headers
+
+
 def test_inbound_message_ids_that_are_not_plain_are_left_out_of_the_threading_headers(app):
     ticket = _ticket(make_contact(), message_id="a@b> <evil@example.com")
     mail = customer_mail.queue_acknowledgement(ticket, MONDAY_TEN)

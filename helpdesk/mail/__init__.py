@@ -1,0 +1,1 @@
+"""Thin adapters to mail servers; the rules about mail live in domain/ and services/."""

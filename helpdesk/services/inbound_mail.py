@@ -1,0 +1,269 @@
+"""One inbound mail becomes a ticket message or a held message, with its receipt, in one commit.
+
+Who may write, and to which ticket, is decided in services/mail_routing.py; the IMAP bookkeeping
+around it lives in services/ingest.py. The stage_* functions write without committing, so a
+caller can commit several messages at once; a message and its receipt always share one.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from helpdesk.domain.categorise import category_for, strip_category_marker
+from helpdesk.domain.mail_parse import ParsedAttachment, ParsedEmail, parse_email
+from helpdesk.domain.sender_auth import SenderAuth, evaluate_sender_auth
+from helpdesk.domain.threading import bare_subject
+from helpdesk.extensions import db
+from helpdesk.models import (
+    Attachment,
+    Category,
+    Channel,
+    HeldMessage,
+    HeldReason,
+    MailReceipt,
+    Message,
+    TicketStatus,
+)
+from helpdesk.services import tickets
+from helpdesk.services.customer_mail import queue_acknowledgement, queue_not_super_user_notice
+from helpdesk.services.history import record_event
+from helpdesk.services.mail_routing import Accepted, Held, route, sender_auth_mode
+from helpdesk.storage import blob_store
+
+
+class Outcome(StrEnum):
+    NEW_TICKET = "new ticket"
+    REPLY = "reply"
+    HELD = "held"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class MailSource:
+    """Where a message was found; empty for mail handed to us directly."""
+
+    mailbox: str = ""
+    uidvalidity: int | None = None
+    uid: int | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    dedupe_key: str
+    ticket_id: int | None = None
+    held_reason: HeldReason | None = None
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What routing wrote, waiting for its receipt and the commit."""
+
+    outcome: Outcome
+    ticket_id: int | None = None
+    held_reason: HeldReason | None = None
+    message_id: int | None = None
+    held_message_id: int | None = None
+
+
+def dedupe_key(message_id: str | None, raw_sha256: str) -> str:
+    """The Message-ID, or the digest of the raw bytes when there is none."""
+    if not message_id:
+        return f"sha256:{raw_sha256}"
+    key = f"message-id:{message_id}"
+    if len(key) > 998:
+        return f"message-id-sha256:{hashlib.sha256(message_id.encode()).hexdigest()}"
+    return key
+
+
+def accept_mail(raw: bytes, *, received_at: datetime, now: datetime,
+                source: MailSource = MailSource(), clock: tickets.Clock | None = None) -> Result:
+    """Keep, parse and route one message, then commit; a second delivery changes nothing."""
+    return commit_staged(stage_mail(raw, received_at=received_at, now=now, source=source,
+                                    clock=clock))
+
+
+def commit_staged(result: Result) -> Result:
+    """Commit what was staged; losing a race to another ingester ends as a duplicate."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another ingester committed the same message first: nothing of ours is kept.
+        db.session.rollback()
+        if _receipt(result.dedupe_key) is None:
+            raise
+        return Result(Outcome.DUPLICATE, result.dedupe_key)
+    return result
+
+
+def stage_mail(raw: bytes, *, received_at: datetime, now: datetime, source: MailSource,
+               clock: tickets.Clock | None = None) -> Result:
+    """Keep, parse and route one message; the caller commits."""
+    raw_path, digest = blob_store().put(raw, ".eml")  # kept before anything can go wrong
+    parsed = _storable(parse_email(
+        raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"]))
+    key = dedupe_key(parsed.message_id, digest)
+    if _receipt(key) is not None:
+        return Result(Outcome.DUPLICATE, key)
+    received_at = min(received_at, now)
+    mode = sender_auth_mode()
+    auth = None if mode == "off" else evaluate_sender_auth(
+        list(parsed.authentication_results), current_app.config["AUTHSERV_ID"])
+    routed = route(parsed, auth if mode == "enforce" else None)
+    if isinstance(routed, Held):
+        written = _hold(parsed, routed, raw_path, received_at, now)
+    else:
+        written = _add_to_ticket(parsed, routed, raw_path, received_at, now, auth, clock)
+    return _add_receipt(written, key, raw_path, received_at, source)
+
+
+def stage_too_large(header: bytes, size: int, *, received_at: datetime, now: datetime,
+                    source: MailSource) -> Result:
+    """Hold a message over the size limit from its header alone; it stays on the server."""
+    parsed = _storable(parse_email(header))
+    limit = current_app.config["MAX_MESSAGE_BYTES"]
+    # Without the body, the size and header stand in for the digest of the raw bytes.
+    key = dedupe_key(parsed.message_id, hashlib.sha256(b"%d:" % size + header).hexdigest())
+    if _receipt(key) is not None:
+        return Result(Outcome.DUPLICATE, key)
+    detail = (f"{size} bytes, over the limit of {limit}; left on the server in "
+              f"{source.mailbox} (UID {source.uid})")
+    received_at = min(received_at, now)
+    written = _hold(parsed, Held(HeldReason.TOO_LARGE, detail), None, received_at, now)
+    return _add_receipt(written, key, None, received_at, source)
+
+
+def stage_failing(raw: bytes, error: str, attempts: int, *, received_at: datetime,
+                  now: datetime, source: MailSource) -> Result:
+    """Hold a message that failed every attempt, so the mailbox moves on; raw kept, unparsed."""
+    raw_path, digest = blob_store().put(raw, ".eml")
+    key = dedupe_key(None, digest)
+    if _receipt(key) is not None:
+        return Result(Outcome.DUPLICATE, key)
+    held = Held(HeldReason.UNPARSABLE, f"failed {attempts} times: {error}")
+    received_at = min(received_at, now)
+    written = _hold(ParsedEmail(), held, raw_path, received_at, now)
+    return _add_receipt(written, key, raw_path, received_at, source)
+
+
+def _storable(parsed: ParsedEmail) -> ParsedEmail:
+    """The parsed text without NUL characters, which PostgreSQL refuses in any text column."""
+    def clean(value):
+        if isinstance(value, str):
+            return value.replace("\x00", "")
+        if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            return tuple(v.replace("\x00", "") for v in value)
+        return value
+
+    attachments = tuple(
+        replace(a, filename=clean(a.filename), content_type=clean(a.content_type),
+                content_id=clean(a.content_id))
+        for a in parsed.attachments)
+    return replace(parsed, attachments=attachments, **{
+        f.name: clean(getattr(parsed, f.name)) for f in fields(parsed) if f.name != "attachments"})
+
+
+def _receipt(key: str) -> MailReceipt | None:
+    return db.session.scalar(sa.select(MailReceipt).where(MailReceipt.dedupe_key == key))
+
+
+def _hold(parsed: ParsedEmail, held: Held, raw_path: str | None, received_at: datetime,
+          now: datetime) -> _Written:
+    message = HeldMessage(
+        raw_path=raw_path, sender=(parsed.from_address or parsed.from_name or "")[:254],
+        subject=parsed.subject[:300], reason=held.reason,
+        detail=held.detail[:500] if held.detail else None,
+        message_id=parsed.message_id[:998] if parsed.message_id else None,
+        received_at=received_at,
+    )
+    db.session.add(message)
+    db.session.flush()
+    if held.notify is not None:
+        queue_not_super_user_notice(held.notify, now, subject=parsed.subject,
+                                    in_reply_to=parsed.message_id)
+    return _Written(Outcome.HELD, held_reason=held.reason, held_message_id=message.id)
+
+
+def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
+                   received_at: datetime, now: datetime, auth: SenderAuth | None,
+                   clock: tickets.Clock | None) -> _Written:
+    kept, too_big = _within_limit(parsed)
+    message_fields = {
+        "message_id": parsed.message_id[:998] if parsed.message_id else None,
+        "in_reply_to": parsed.in_reply_to[:998] if parsed.in_reply_to else None,
+        "references": " ".join(parsed.references) or None,
+        "body_html": parsed.body_html_sanitised, "raw_path": raw_path,
+        "sender_auth": auth.summary[:200] if auth else None,
+        "parse_problem": (f"not stored separately (too large): {', '.join(too_big)}"[:300]
+                          if too_big else None),
+    }
+    old = accepted.ticket
+    if old is None or old.status == TicketStatus.CLOSED:
+        subject = bare_subject(parsed.subject)
+        category = category_for(parsed.to_addresses, subject,
+                                calamity_addresses=current_app.config["CALAMITY_ADDRESSES"])
+        ticket, message = tickets.open_ticket(
+            raised_by=accepted.contact, subject=strip_category_marker(subject),
+            category=Category(category), channel=Channel.EMAIL, body_text=parsed.body_text,
+            received_at=received_at, now=now, clock=clock, **message_fields)
+        if old is not None:
+            ticket.follows_up_id = old.id
+            record_event(ticket, "follows_up", now, accepted.contact, after=f"#{old.number}")
+        outcome = Outcome.NEW_TICKET
+    else:
+        ticket = old
+        message = tickets.add_inbound_message(ticket, accepted.contact, parsed.body_text,
+                                              received_at=received_at, now=now, clock=clock,
+                                              **message_fields)
+        outcome = Outcome.REPLY
+    _store_attachments(message, kept)
+    if too_big:
+        limit_mb = current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024)
+        tickets.add_system_note(
+            ticket, f"Attachments over the {limit_mb} MB limit were not stored separately: "
+                    f"{', '.join(too_big)}. They are kept in the raw message.", now)
+    if outcome == Outcome.NEW_TICKET:
+        queue_acknowledgement(ticket, now, clock.calendar if clock else None)
+    return _Written(outcome, ticket_id=ticket.id, message_id=message.id)
+
+
+def _within_limit(parsed: ParsedEmail) -> tuple[list[ParsedAttachment], list[str]]:
+    """Attachments up to the per-message limit; the names of those that did not fit."""
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    kept: list[ParsedAttachment] = []
+    too_big = list(parsed.oversized_attachments)
+    total = 0
+    for attachment in parsed.attachments:
+        if total + attachment.size > limit:
+            too_big.append(attachment.filename)
+            continue
+        total += attachment.size
+        kept.append(attachment)
+    return kept, too_big
+
+
+def _store_attachments(message: Message, attachments: list[ParsedAttachment]) -> None:
+    store = blob_store()
+    for part in attachments:
+        path, digest = store.put(part.content)
+        db.session.add(Attachment(
+            message_id=message.id, filename=part.filename[:255],
+            content_type=part.content_type[:127], size=part.size, sha256=digest,
+            storage_path=path, content_id=part.content_id[:255] if part.content_id else None,
+        ))
+
+
+def _add_receipt(written: _Written, key: str, raw_path: str | None, received_at: datetime,
+                 source: MailSource) -> Result:
+    """The receipt joins the same transaction: the message and its receipt exist together."""
+    db.session.add(MailReceipt(
+        dedupe_key=key, raw_path=raw_path, received_at=received_at, mailbox=source.mailbox,
+        uidvalidity=source.uidvalidity, uid=source.uid, message_id=written.message_id,
+        held_message_id=written.held_message_id))
+    return Result(written.outcome, key, written.ticket_id, written.held_reason)

@@ -1,0 +1,299 @@
+"""Fetch mail from the IMAP folder into tickets: exactly once, in UID order, one ingester at a time.
+
+Per message: keep the raw bytes, commit the ticket message or held message with its receipt, then
+flag or move the message on the server, then advance the folder position. A crash before the
+commit leaves the message unflagged and the position where it was; a crash after the commit is
+recognised on the next pass by the receipt, so nothing is lost and nothing is ingested twice.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from helpdesk.extensions import db
+from helpdesk.mail.imap import (
+    Envelope,
+    ImapConfigError,
+    ImapSession,
+    ImapSettings,
+    MailboxError,
+    open_session,
+)
+from helpdesk.models import IngestFailure, MailboxState, MailReceipt
+from helpdesk.services import ServiceError
+from helpdesk.services.inbound_mail import (
+    MailSource,
+    Result,
+    commit_staged,
+    stage_failing,
+    stage_mail,
+    stage_too_large,
+)
+from helpdesk.services.mail_routing import sender_auth_mode
+from helpdesk.services.mailbox_lock import mailbox_lock
+from helpdesk.services.tickets import Clock
+
+log = logging.getLogger(__name__)
+
+# Bodies are downloaded, and committed, in batches: few round trips and commits, bounded memory.
+FETCH_BATCH_BYTES = 16 * 1024 * 1024
+FETCH_BATCH_MESSAGES = 50
+IDLE_RENEW_SECONDS = 120  # a pass this often whatever IDLE says; servers drop IDLE at 30 min
+BACKOFF_FIRST_SECONDS = 1.0
+BACKOFF_MAX_SECONDS = 60.0
+# Failures of the database, the disk or the server are not the message's fault: not counted.
+_INFRASTRUCTURE_ERRORS = (MailboxError, sa.exc.OperationalError, sa.exc.InterfaceError, OSError)
+
+
+@dataclass
+class PassReport:
+    """What one pass over the folder did."""
+
+    mailbox: str
+    counts: Counter = field(default_factory=Counter)
+    failed: int = 0
+    busy: bool = False
+    rescanned: bool = False
+
+    def summary(self) -> str:
+        if self.busy:
+            return f"{self.mailbox}: another ingester is working on this mailbox"
+        parts = [f"{count} {outcome}" for outcome, count in sorted(self.counts.items())]
+        if self.failed:
+            parts.append(f"{self.failed} failed (retried on the next pass)")
+        rescan = " (UIDVALIDITY changed: rescanned)" if self.rescanned else ""
+        return f"{self.mailbox}{rescan}: {', '.join(parts) or 'no new mail'}"
+
+
+def imap_settings() -> ImapSettings:
+    try:
+        return ImapSettings.from_config(current_app.config)
+    except ImapConfigError as error:
+        raise ServiceError(str(error)) from None
+
+
+def ingest_once(now: datetime) -> PassReport:
+    """Ingest what is in the mailbox now, then disconnect (`flask ingest --once`, the worker)."""
+    settings = imap_settings()
+    sender_auth_mode()  # a bad setting stops here, not as a failure of every message
+    with mailbox_lock(settings.mailbox) as locked:
+        if not locked:
+            return PassReport(settings.mailbox, busy=True)
+        with open_session(settings) as session:
+            return run_pass(session, now)
+
+
+def ingest_job(now: datetime) -> str:
+    """The worker's job: one pass when a mailbox is configured; its summary, "" if nothing new."""
+    if not current_app.config["IMAP_USER"]:
+        return ""  # no mailbox configured (a development desk): nothing to fetch
+    report = ingest_once(now)
+    return report.summary() if report.counts or report.failed or report.rescanned else ""
+
+
+def ingest_forever(stop: threading.Event, clock: Callable[[], datetime]) -> None:
+    """Ingest until `stop` is set: a pass, then IDLE (or a poll interval); reconnect on failure."""
+    settings = imap_settings()
+    sender_auth_mode()
+    poll_seconds = float(current_app.config["IMAP_POLL_SECONDS"])
+    backoff = BACKOFF_FIRST_SECONDS
+    while not stop.is_set():
+        try:
+            with open_session(settings) as session:
+                while not stop.is_set():
+                    with mailbox_lock(settings.mailbox) as locked:
+                        if locked:
+                            _log_report(run_pass(session, clock()))
+                        else:
+                            session.select()
+                    backoff = BACKOFF_FIRST_SECONDS
+                    if session.can_idle:
+                        session.idle(IDLE_RENEW_SECONDS if locked else poll_seconds, stop.is_set)
+                    else:
+                        stop.wait(poll_seconds)
+        except Exception as error:  # noqa: BLE001 - the worker outlives any one failure
+            db.session.rollback()
+            log.warning("ingesting %s failed (%s); retrying in %.0f s",
+                        settings.mailbox, error, backoff)
+            stop.wait(backoff)
+            backoff = min(backoff * 2, BACKOFF_MAX_SECONDS)
+
+
+def _log_report(report: PassReport) -> None:
+    if report.counts or report.failed or report.rescanned:
+        log.info("%s", report.summary())
+
+
+def run_pass(session: ImapSession, now: datetime) -> PassReport:
+    """Everything above the folder's last position, in UID order; the caller holds the lock."""
+    mailbox = session.settings.mailbox
+    report = PassReport(mailbox)
+    uidvalidity = session.select()
+    state = _position(mailbox, uidvalidity, report)
+    last_uid = state.last_uid
+    envelopes = session.envelopes_after(last_uid)
+    if not envelopes:
+        return report
+    done = set(db.session.scalars(
+        sa.select(MailReceipt.uid).where(MailReceipt.mailbox == mailbox,
+                                         MailReceipt.uidvalidity == uidvalidity,
+                                         MailReceipt.uid > last_uid)))
+    failures = {f.uid: f for f in db.session.scalars(
+        sa.select(IngestFailure).where(IngestFailure.mailbox == mailbox,
+                                       IngestFailure.uidvalidity == uidvalidity,
+                                       IngestFailure.uid > last_uid))}
+    folder = _FolderPass(session, mailbox, uidvalidity, now, Clock.configured(),
+                         current_app.config["MAX_MESSAGE_BYTES"], failures)
+    stuck = False  # a failed message keeps the position below it until it is dealt with
+    for batch in _batches(envelopes, done, folder.limit):
+        pending = [e for e in batch if e.uid not in done]
+        bodies = session.fetch_raw([e.uid for e in pending if e.size <= folder.limit])
+        outcomes = folder.all_at_once(pending, bodies)
+        if outcomes is None:
+            outcomes = folder.one_by_one(pending, bodies)
+        del bodies
+        finished: list[int] = []
+        for envelope in batch:
+            outcome = outcomes.get(envelope.uid)
+            if envelope.uid in done:
+                report.counts["already ingested"] += 1
+                finished.append(envelope.uid)
+            elif isinstance(outcome, Exception):
+                report.failed += 1
+                stuck = True
+            elif outcome is None:
+                report.counts["vanished"] += 1  # expunged by someone else meanwhile
+            else:
+                report.counts[outcome.outcome.value] += 1
+                finished.append(envelope.uid)
+            if not stuck:
+                last_uid = envelope.uid
+        session.mark_processed(finished)
+        _advance(state, last_uid, [u for u in finished if u in failures])
+    return report
+
+
+@dataclass
+class _FolderPass:
+    """One pass over a folder: ingests a batch in one transaction, or message by message."""
+
+    session: ImapSession
+    mailbox: str
+    uidvalidity: int
+    now: datetime
+    clock: Clock
+    limit: int
+    failures: dict[int, IngestFailure]
+
+    def all_at_once(self, pending: list[Envelope],
+                    bodies: dict[int, bytes]) -> dict[int, Result | None] | None:
+        """The batch in one commit (the fast way); None when any message fails."""
+        try:
+            outcomes = {e.uid: self._stage(e, bodies.get(e.uid)) for e in pending}
+            db.session.commit()
+        except _INFRASTRUCTURE_ERRORS:
+            db.session.rollback()
+            raise
+        except Exception:  # noqa: BLE001 - one_by_one finds the culprit
+            db.session.rollback()
+            log.info("a batch of %s failed; ingesting it message by message", self.mailbox)
+            return None
+        return outcomes
+
+    def one_by_one(self, pending: list[Envelope],
+                   bodies: dict[int, bytes]) -> dict[int, Result | Exception | None]:
+        """Each message in its own commit; a failing one is counted and skipped."""
+        outcomes: dict[int, Result | Exception | None] = {}
+        for envelope in pending:
+            try:
+                result = self._stage(envelope, bodies.get(envelope.uid))
+                outcomes[envelope.uid] = commit_staged(result) if result else None
+            except _INFRASTRUCTURE_ERRORS:
+                db.session.rollback()
+                raise
+            except Exception as error:  # noqa: BLE001 - one bad message never stops the rest
+                db.session.rollback()
+                log.exception("ingesting UID %s of %s failed", envelope.uid, self.mailbox)
+                _count_failure(self._source(envelope), error, self.now)
+                outcomes[envelope.uid] = error
+        return outcomes
+
+    def _source(self, envelope: Envelope) -> MailSource:
+        return MailSource(self.mailbox, self.uidvalidity, envelope.uid)
+
+    def _stage(self, envelope: Envelope, raw: bytes | None) -> Result | None:
+        """One message by its size, its failure count and its bytes; None when it vanished."""
+        source, received_at = self._source(envelope), envelope.internal_date
+        if envelope.size > self.limit:
+            return stage_too_large(self.session.fetch_header(envelope.uid), envelope.size,
+                                   received_at=received_at, now=self.now, source=source)
+        if raw is None:
+            return None
+        failure = self.failures.get(envelope.uid)
+        if failure is not None and failure.attempts >= current_app.config["INGEST_MAX_ATTEMPTS"]:
+            return stage_failing(raw, failure.last_error, failure.attempts,
+                                 received_at=received_at, now=self.now, source=source)
+        return stage_mail(raw, received_at=received_at, now=self.now, source=source,
+                          clock=self.clock)
+
+
+def _batches(envelopes: list[Envelope], done: set[int], limit: int) -> Iterator[list[Envelope]]:
+    batch: list[Envelope] = []
+    size = 0
+    for envelope in envelopes:
+        downloads = envelope.uid not in done and envelope.size <= limit
+        if batch and (len(batch) >= FETCH_BATCH_MESSAGES
+                      or (downloads and size + envelope.size > FETCH_BATCH_BYTES)):
+            yield batch
+            batch, size = [], 0
+        batch.append(envelope)
+        size += envelope.size if downloads else 0
+    if batch:
+        yield batch
+
+
+def _position(mailbox: str, uidvalidity: int, report: PassReport) -> MailboxState:
+    """The folder's last position; a new UIDVALIDITY starts a rescan (receipts stop repeats)."""
+    state = db.session.scalar(sa.select(MailboxState).where(MailboxState.mailbox == mailbox))
+    if state is None:
+        state = MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=0)
+        db.session.add(state)
+    elif state.uidvalidity != uidvalidity:
+        log.warning("UIDVALIDITY of %s changed from %s to %s: rescanning", mailbox,
+                    state.uidvalidity, uidvalidity)
+        state.uidvalidity, state.last_uid = uidvalidity, 0
+        report.rescanned = True
+    db.session.commit()
+    return state
+
+
+def _advance(state: MailboxState, last_uid: int, recovered: list[int]) -> None:
+    """After the server has the flags: move the position, forget failures that came right."""
+    if recovered:
+        db.session.execute(sa.delete(IngestFailure).where(
+            IngestFailure.mailbox == state.mailbox, IngestFailure.uidvalidity == state.uidvalidity,
+            IngestFailure.uid.in_(recovered)))
+    if last_uid > state.last_uid:
+        state.last_uid = last_uid
+    db.session.commit()
+
+
+def _count_failure(source: MailSource, error: Exception, now: datetime) -> None:
+    failure = db.session.scalar(sa.select(IngestFailure).where(
+        IngestFailure.mailbox == source.mailbox, IngestFailure.uidvalidity == source.uidvalidity,
+        IngestFailure.uid == source.uid))
+    if failure is None:
+        failure = IngestFailure(mailbox=source.mailbox, uidvalidity=source.uidvalidity,
+                                uid=source.uid, attempts=0)
+        db.session.add(failure)
+    failure.attempts += 1
+    failure.last_error = f"{type(error).__name__}: {error}"[:500]
+    failure.last_attempt_at = now
+    db.session.commit()

@@ -1,0 +1,109 @@
+"""Who may write to the desk, and which ticket a mail belongs to: the rules of product.md."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from helpdesk.domain.mail_parse import ParsedEmail
+from helpdesk.domain.mail_sender_rules import BOUNCE
+from helpdesk.domain.sender_auth import SenderAuth
+from helpdesk.domain.threading import ticket_number_from_message_ids, ticket_number_from_subject
+from helpdesk.extensions import db
+from helpdesk.models import Contact, HeldReason, Message, OrganisationStatus, Ticket
+from helpdesk.services import ServiceError
+from helpdesk.services.customer_mail import message_id_secret
+
+SENDER_AUTH_MODES = ("off", "log", "enforce")
+# Enough of a References header to thread any real conversation; no more lookups than that.
+MAX_THREAD_IDS = 50
+MAX_MERGE_HOPS = 10
+
+
+@dataclass(frozen=True)
+class Held:
+    """Not for a ticket: why, and whom to tell (only a registered contact, politely, once)."""
+
+    reason: HeldReason
+    detail: str | None = None
+    notify: Contact | None = None  # a registered contact who gets the "ask a super-user" reply
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A super-user's mail: for a new ticket, or for the ticket it names."""
+
+    contact: Contact
+    ticket: Ticket | None  # None: a new ticket; a closed one: a follow-up that links it
+
+
+def sender_auth_mode() -> str:
+    """The configured mode, checked: enforcing without a trusted server would hold all mail."""
+    mode = str(current_app.config["SENDER_AUTH"]).lower()
+    if mode not in SENDER_AUTH_MODES:
+        raise ServiceError(f"SENDER_AUTH must be off, log or enforce, not {mode!r}")
+    if mode == "enforce" and not current_app.config["AUTHSERV_ID"]:
+        raise ServiceError("SENDER_AUTH enforce needs AUTHSERV_ID (your mail server's name)")
+    return mode
+
+
+def route(parsed: ParsedEmail, enforced: SenderAuth | None) -> Held | Accepted:
+    """Who sent it and whether they may write here: a ticket to join, a new one, or held."""
+    if parsed.parse_error:
+        return Held(HeldReason.UNPARSABLE, parsed.parse_error)
+    if parsed.auto_submitted_reason:
+        reason = (HeldReason.BOUNCE if parsed.auto_submitted_reason.startswith(BOUNCE)
+                  else HeldReason.AUTOMATIC_REPLY)
+        return Held(reason, parsed.auto_submitted_reason)
+    if not parsed.from_address:
+        return Held(HeldReason.UNPARSABLE, parsed.from_problem or "no sender address")
+    contact = db.session.scalar(sa.select(Contact).options(joinedload(Contact.organisation))
+                                .where(Contact.email == parsed.from_address))
+    if contact is None:
+        return Held(HeldReason.UNKNOWN_SENDER)
+    if enforced is not None and enforced.dmarc != "pass":
+        return Held(HeldReason.SENDER_AUTH_FAILED, enforced.summary)
+    status = contact.organisation.status
+    if status == OrganisationStatus.SUSPENDED:
+        return Held(HeldReason.ORGANISATION_SUSPENDED, contact.organisation.name)
+    if status == OrganisationStatus.ENDED:
+        return Held(HeldReason.ORGANISATION_ENDED, contact.organisation.name)
+    if not contact.active:
+        return Held(HeldReason.NOT_SUPER_USER, "contact is disabled")
+    if not contact.is_super_user:
+        return Held(HeldReason.NOT_SUPER_USER, notify=contact)
+    ticket = _named_ticket(parsed)
+    if ticket is not None and ticket.organisation_id != contact.organisation_id:
+        return Held(HeldReason.OTHER_ORGANISATION,
+                     f"names ticket #{ticket.number} of another organisation")
+    return Accepted(contact, ticket)
+
+
+def _named_ticket(parsed: ParsedEmail) -> Ticket | None:
+    """The ticket a reply names: our signed Message-ID, any stored Message-ID, the subject tag."""
+    ids = list(dict.fromkeys(
+        i for i in (parsed.in_reply_to, *reversed(parsed.references)) if i
+    ))[:MAX_THREAD_IDS]
+    ticket = None
+    number = ticket_number_from_message_ids(ids, message_id_secret())
+    if number is not None:
+        ticket = _ticket_by_number(number)
+    if ticket is None and ids:
+        found = dict(db.session.execute(
+            sa.select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(ids))
+        ).all())
+        ticket_id = next((found[i] for i in ids if i in found), None)
+        ticket = db.session.get(Ticket, ticket_id) if ticket_id else None
+    if ticket is None and (number := ticket_number_from_subject(parsed.subject)) is not None:
+        ticket = _ticket_by_number(number)
+    for _ in range(MAX_MERGE_HOPS):
+        if ticket is None or ticket.merged_into_id is None:
+            break
+        ticket = db.session.get(Ticket, ticket.merged_into_id)
+    return ticket
+
+
+def _ticket_by_number(number: int) -> Ticket | None:
+    return db.session.scalar(sa.select(Ticket).where(Ticket.number == number))

@@ -1,0 +1,239 @@
+"""Nothing lost, nothing twice: crashes, dropped connections, UIDVALIDITY, poison, two ingesters."""
+import hashlib
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.mail.imap import ImapSession, MailboxError
+from helpdesk.models import (
+    HeldMessage,
+    HeldReason,
+    IngestFailure,
+    MailboxState,
+    MailReceipt,
+    OutboxMessage,
+    Ticket,
+)
+from helpdesk.services import inbound_mail, ingest
+from helpdesk.services.ingest import ingest_once
+from helpdesk.services.mailbox_lock import mailbox_lock
+from helpdesk.storage import blob_store
+from tests.fixtures.factories import make_contact
+from tests.fixtures.mail import NOW, RECEIVED_AT, make_mail
+from tests.fixtures.tcp_proxy import FaultyProxy
+
+
+class Crash(BaseException):
+    """The process dying: not an Exception, so nothing in the ingester catches it."""
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def last_uid() -> int | None:
+    return db.session.scalar(sa.select(MailboxState.last_uid))
+
+
+@pytest.fixture
+def ann(app):
+    return make_contact(email="ann@customer.example")
+
+
+def test_crash_after_the_commit_before_the_flag_gives_no_duplicate(app, mailbox, ann,
+                                                                     monkeypatch):
+    uid = mailbox.append(make_mail(ann.email), RECEIVED_AT)
+
+    def connection_lost(self, uids):
+        raise MailboxError("IMAP mark processed failed: connection lost")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ImapSession, "mark_processed", connection_lost)
+        with pytest.raises(MailboxError):
+            ingest_once(NOW)
+    assert count(Ticket) == 1
+    assert mailbox.flagged_uids() == [] and last_uid() == 0
+
+    report = ingest_once(NOW)
+
+    assert report.counts == {"already ingested": 1}
+    assert (count(Ticket), count(OutboxMessage), count(MailReceipt)) == (1, 1, 1)
+    assert mailbox.flagged_uids() == [uid] and last_uid() == uid
+
+
+def test_crash_before_the_commit_loses_nothing(app, mailbox, ann, monkeypatch):
+    raw = make_mail(ann.email)
+    uid = mailbox.append(raw, RECEIVED_AT)
+
+    def crash(*args, **kwargs):
+        raise Crash
+
+    with monkeypatch.context() as patched:
+        patched.setattr(inbound_mail, "queue_acknowledgement", crash)
+        with pytest.raises(Crash):
+            ingest_once(NOW)
+    db.session.rollback()  # what the database does when the process dies mid-transaction
+    assert (count(Ticket), count(MailReceipt)) == (0, 0)
+    assert mailbox.uids() == [uid] and mailbox.flagged_uids() == [] and last_uid() == 0
+    digest = hashlib.sha256(raw).hexdigest()
+    assert blob_store().read(f"{digest[:2]}/{digest}.eml") == raw  # kept before the commit
+
+    ingest_once(NOW)
+
+    assert (count(Ticket), count(OutboxMessage)) == (1, 1)
+    assert mailbox.flagged_uids() == [uid] and last_uid() == uid
+
+
+def test_uidvalidity_change_rescans_the_folder_without_duplicates(app, mailbox, ann):
+    first, second = make_mail(ann.email, "One"), make_mail(ann.email, "Two")
+    mailbox.append(first, RECEIVED_AT)
+    mailbox.append(second, RECEIVED_AT)
+    ingest_once(NOW)
+    old_validity = mailbox.uidvalidity()
+    mailbox.recreate()
+    for raw in (first, second, make_mail(ann.email, "Three")):
+        mailbox.append(raw, RECEIVED_AT)
+    assert mailbox.uidvalidity() != old_validity
+
+    report = ingest_once(NOW)
+
+    assert report.rescanned
+    assert report.counts == {"duplicate": 2, "new ticket": 1}
+    assert sorted(db.session.scalars(sa.select(Ticket.subject))) == ["One", "Three", "Two"]
+    assert db.session.scalar(sa.select(MailboxState.uidvalidity)) == mailbox.uidvalidity()
+
+
+def test_connection_dropped_mid_fetch_loses_nothing_and_duplicates_nothing(app, mailbox, ann,
+                                                                          monkeypatch):
+    big = b"0123456789abcdef" * 40_000  # 640 kB: the drop comes in the middle of it
+    mailbox.append(make_mail(ann.email, "Small one"), RECEIVED_AT)
+    mailbox.append(make_mail(ann.email, "Big one", attachments=(
+        ("dump.bin", "application/octet-stream", big),)), RECEIVED_AT)
+    mailbox.append(make_mail(ann.email, "Small two"), RECEIVED_AT)
+    monkeypatch.setattr(ingest, "FETCH_BATCH_MESSAGES", 1)
+    proxy = FaultyProxy(mailbox.server.port, fail_after=300_000, mode="drop")
+    app.config["IMAP_PORT"] = proxy.port
+    try:
+        with pytest.raises(MailboxError):
+            ingest_once(NOW)
+    finally:
+        proxy.close()
+    assert proxy.failed.is_set()
+    assert list(db.session.scalars(sa.select(Ticket.subject))) == ["Small one"]
+    assert last_uid() == 1
+
+    app.config["IMAP_PORT"] = mailbox.server.port
+    ingest_once(NOW)
+
+    assert list(db.session.scalars(sa.select(Ticket.subject).order_by(Ticket.id))) == [
+        "Small one", "Big one", "Small two"]
+    stored = db.session.scalars(sa.select(Ticket).where(Ticket.subject == "Big one")).one()
+    assert stored.messages[0].attachments[0].sha256 == hashlib.sha256(big).hexdigest()
+    assert count(MailReceipt) == 3
+
+
+def test_a_server_that_stops_answering_times_out_instead_of_hanging(app, mailbox, ann):
+    mailbox.append(make_mail(ann.email, attachments=(
+        ("dump.bin", "application/octet-stream", b"x" * 200_000),)), RECEIVED_AT)
+    proxy = FaultyProxy(mailbox.server.port, fail_after=50_000, mode="stall")
+    app.config.update(IMAP_PORT=proxy.port, IMAP_TIMEOUT_SECONDS=0.5)
+    try:
+        with pytest.raises(MailboxError, match="timed out"):
+            ingest_once(NOW)
+    finally:
+        proxy.close()
+    assert proxy.failed.is_set()
+    assert count(Ticket) == 0 and mailbox.flagged_uids() == []
+
+
+def test_poisonous_message_is_held_after_bounded_attempts_and_the_mailbox_moves_on(
+        app, mailbox, ann, monkeypatch):
+    app.config["INGEST_MAX_ATTEMPTS"] = 2
+    real_parse = inbound_mail.parse_email
+
+    def parse_or_choke(raw, **kwargs):
+        if b"POISON" in raw:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_parse(raw, **kwargs)
+
+    monkeypatch.setattr(inbound_mail, "parse_email", parse_or_choke)
+    first = mailbox.append(make_mail(ann.email, "Before"), RECEIVED_AT)
+    poison = mailbox.append(make_mail(ann.email, "Bad", "POISON"), RECEIVED_AT)
+    after = mailbox.append(make_mail(ann.email, "After"), RECEIVED_AT)
+
+    reports = [ingest_once(NOW) for _ in range(3)]
+
+    assert [r.failed for r in reports] == [1, 1, 0]
+    assert reports[0].counts == {"new ticket": 2}
+    assert reports[1].counts == {"already ingested": 1}
+    assert reports[2].counts == {"held": 1, "already ingested": 1}
+    assert sorted(db.session.scalars(sa.select(Ticket.subject))) == ["After", "Before"]
+    [held] = db.session.scalars(sa.select(HeldMessage)).all()
+    assert held.reason == HeldReason.UNPARSABLE
+    assert held.detail == "failed 2 times: RecursionError: maximum recursion depth exceeded"
+    assert b"POISON" in blob_store().read(held.raw_path)
+    assert mailbox.flagged_uids() == [first, poison, after] and last_uid() == after
+    assert count(IngestFailure) == 0
+
+
+def test_losing_the_race_to_another_ingester_ends_in_a_duplicate_not_an_error(app, ann,
+                                                                              monkeypatch):
+    raw = make_mail(ann.email)
+    inbound_mail.accept_mail(raw, received_at=RECEIVED_AT, now=NOW)
+    # The other ingester commits between our lookup and our commit: the constraint decides.
+    monkeypatch.setattr(inbound_mail, "_receipt", _first_lookup_misses(inbound_mail._receipt))
+
+    result = inbound_mail.accept_mail(raw, received_at=RECEIVED_AT, now=NOW)
+
+    assert result.outcome == inbound_mail.Outcome.DUPLICATE
+    assert (count(Ticket), count(OutboxMessage), count(MailReceipt)) == (1, 1, 1)
+
+
+def _first_lookup_misses(real):
+    calls = []
+
+    def lookup(key):
+        calls.append(key)
+        return None if len(calls) == 1 else real(key)
+    return lookup
+
+
+def test_an_ingester_leaves_a_mailbox_alone_while_another_holds_it(app, mailbox, ann):
+    mailbox.append(make_mail(ann.email), RECEIVED_AT)
+    settings = ingest.imap_settings()
+    with mailbox_lock(settings.mailbox) as locked:
+        assert locked
+        report = ingest_once(NOW)
+    assert report.busy and count(Ticket) == 0
+    assert ingest_once(NOW).counts == {"new ticket": 1}
+
+
+def test_two_ingesters_at_once_ingest_every_message_exactly_once(app, mailbox, ann):
+    for n in range(12):
+        mailbox.append(make_mail(ann.email, f"Message {n}"), RECEIVED_AT)
+    start = threading.Barrier(2)
+    reports, errors = [], []
+
+    def ingester():
+        with app.app_context():
+            try:
+                start.wait()
+                reports.append(ingest_once(NOW))
+                reports.append(ingest_once(NOW))
+            except Exception as error:  # noqa: BLE001 - reported to the test below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    workers = [threading.Thread(target=ingester) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+
+    assert errors == []
+    assert sum(r.counts.get("new ticket", 0) for r in reports) == 12
+    assert (count(Ticket), count(OutboxMessage), count(MailReceipt)) == (12, 12, 12)
+    assert len(mailbox.flagged_uids()) == 12
