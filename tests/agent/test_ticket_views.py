@@ -263,3 +263,8 @@ def test_closed_ticket_offers_no_reply_form(agent_client, agent, ticket):
     page = agent_client.get(_url(ticket)).get_data(as_text=True)
     assert "This ticket is closed; it takes no replies." in page
     assert 'name="status_after"' not in page
+
+
+def test_presence_check_in_without_htmx_goes_back_to_the_ticket(agent_client, ticket):
+    response = post_form(agent_client, _url(ticket, "presence"), {"body": ""})
+    assert response.status_code == 303 and response.headers["Location"].endswith(_url(ticket))
