@@ -1,7 +1,7 @@
 """Who may use which route: every view declares a policy, and one hook enforces it."""
 from collections.abc import Callable
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from helpdesk.models import Contact, OrganisationStatus, StaffMember, StaffRole
@@ -46,17 +46,30 @@ def enforce_access_policy():
             # A clear page rather than a bare refusal: the contract ended, not a mistake.
             return render_template("portal/ended.html"), 403
         return None
-    if not isinstance(current_user._get_current_object(), StaffMember):
-        return redirect(url_for("auth.staff_sign_in", next=request.full_path))
+    person = current_user._get_current_object()
+    if isinstance(person, Contact):
+        abort(403)  # a signed-in customer is known, and not allowed on staff pages
+    if not isinstance(person, StaffMember):
+        return _to_sign_in(url_for("auth.staff_sign_in", next=request.full_path))
     if not current_user.has_role(_STAFF_ROLES[required]):
         abort(403)
     return None
+
+
+def _to_sign_in(location: str):
+    """Send the browser to sign in; htmx would otherwise swap the sign-in page into a fragment."""
+    if request.headers.get("HX-Request") == "true":
+        return Response(status=204, headers={"HX-Redirect": location})
+    return redirect(location)
 
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+# For one page an agent asked to show a mail's remote images on: those may load, nothing else.
+REMOTE_IMAGES_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "img-src 'self' data:", "img-src 'self' data: https: http:")
 
 
 def set_security_headers(response):

@@ -66,6 +66,11 @@ class DefaultConfig:
     OUTBOX_RETRY_SECONDS = 60  # the first retry's delay; each next one waits twice as long
     AUTOMATIC_MAILS_PER_RECIPIENT_PER_HOUR = 5
 
+    # The agents' workspace: how often open pages refresh themselves (htmx polling).
+    QUEUE_POLL_SECONDS = 20
+    QUEUE_PAGE_SIZE = 50
+    PRESENCE_POLL_SECONDS = 15
+
     # The desk as customers see it. DESK_URL is where people open it: links in mail use it.
     DESK_URL = "http://127.0.0.1:5000"
     DESK_NAME = "Service desk"

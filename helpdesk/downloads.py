@@ -1,18 +1,28 @@
 """Sending a stored attachment to someone already allowed to see it."""
 from flask import Response, send_file
 
-from helpdesk.domain.files import served_type, shown_inline
+from helpdesk.domain.files import content_matches, served_type, shown_inline
 from helpdesk.models import Attachment
 from helpdesk.storage import blob_store
 
 # A downloaded file can never run script or load anything, even if a browser renders it.
 DOWNLOAD_SECURITY_POLICY = "default-src 'none'; img-src 'self'; sandbox"
+OPAQUE = "application/octet-stream"
 
 
 def send_attachment(attachment: Attachment) -> Response:
-    """Raster images inline, everything else as a download, under a type we chose ourselves."""
+    """Raster images inline, everything else as a download, under a type we chose ourselves.
+
+    Mail attachments arrive with whatever type the sender claimed, so an image is only shown
+    inline when its first bytes prove it; anything else claiming to be one is a download.
+    """
+    path = blob_store().path(attachment.storage_path)
     content_type = served_type(attachment.content_type)
-    response = send_file(blob_store().path(attachment.storage_path), mimetype=content_type,
+    if shown_inline(content_type):
+        with open(path, "rb") as handle:
+            if not content_matches(content_type, handle.read(16)):
+                content_type = OPAQUE
+    response = send_file(path, mimetype=content_type,
                          as_attachment=not shown_inline(content_type),
                          download_name=attachment.filename, etag=attachment.sha256,
                          conditional=True, max_age=0)

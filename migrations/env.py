@@ -76,6 +76,15 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+# Full-text search structures made by hand per database (see the agent workspace migration):
+# autogenerate must neither drop them nor try to model them.
+SEARCH_OBJECTS = ("message_search", "ticket_search", "ix_message_search", "ix_ticket_search")
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return not (name or "").startswith(SEARCH_OBJECTS)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -105,6 +114,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_object=include_object,
             **conf_args
         )
 

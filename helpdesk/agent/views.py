@@ -1,14 +1,31 @@
-"""The queue, the ticket view and the calamity banner for agents."""
+"""The queue, the ticket page, its presence check-in and the calamity banner."""
 from datetime import UTC, datetime
 
-from flask import render_template, request
+from flask import current_app, render_template, request, url_for
+from flask_login import current_user
 
-from helpdesk.access import AGENT, policy
+from helpdesk.access import AGENT, REMOTE_IMAGES_POLICY, policy
 from helpdesk.agent import bp
-from helpdesk.htmx import render_page_or_fragment
+from helpdesk.agent.formatting import row_labels
+from helpdesk.agent.ticket_page import presence_context, ticket_context
+from helpdesk.auth.sessions import BACKGROUND_HEADER
+from helpdesk.htmx import fragment_or_redirect, render_page_or_fragment, wants_fragment
+from helpdesk.labels import category_label, status_label
+from helpdesk.models import Category, TicketStatus
+from helpdesk.services import desk
+from helpdesk.services.calendar_settings import configured_calendar
 from helpdesk.services.outbox import outbox_problems
-from helpdesk.services.queue import open_calamities, open_tickets_page, ticket_by_number
+from helpdesk.services.queue import (
+    QueueFilters,
+    new_calamities,
+    open_calamities,
+    organisation_choices,
+    queue_page,
+    staff_choices,
+    ticket_by_number,
+)
 
+QUEUE_TARGET = "queue-results"
 CALAMITY_BANNER_ID = "calamity-banner"
 
 
@@ -18,18 +35,70 @@ def calamity_banner():
     return {"open_calamities": lambda: open_calamities(datetime.now(UTC))}
 
 
+def _known_calamities() -> set[int] | None:
+    """Calamity numbers the open queue page already showed (None: the page did not say)."""
+    raw = request.args.get("known_calamities")
+    if raw is None:
+        return None
+    return {int(n) for n in raw.split(",") if n.strip().isdigit()}
+
+
 @bp.get("/")
 @policy(AGENT)
 def queue():
-    page = request.args.get("page", 1, type=int)
-    return render_template("agent/queue.html", tickets=open_tickets_page(page),
-                           now=datetime.now(UTC))
+    now = datetime.now(UTC)
+    filters = QueueFilters.from_args(request.args)
+    known = _known_calamities()
+    context = {
+        "filters": filters,
+        "page": queue_page(filters, current_user, now, configured_calendar(),
+                           per_page=current_app.config["QUEUE_PAGE_SIZE"]),
+        "new_calamities": new_calamities(known, now) if known is not None else [],
+        "poll_seconds": current_app.config["QUEUE_POLL_SECONDS"],
+        "staff": staff_choices(),
+        "organisations": organisation_choices(),
+        "categories": [(c.value, category_label(c)) for c in Category],
+        "statuses": [(s.value, status_label(s)) for s in TicketStatus],
+        "labels": row_labels(),
+    }
+    if not wants_fragment(QUEUE_TARGET):
+        context["known_calamities"] = ",".join(str(c.number) for c in open_calamities(now))
+    response = render_page_or_fragment("agent/queue.html", "agent/_queue_results.html",
+                                       QUEUE_TARGET, **context)
+    if wants_fragment(QUEUE_TARGET) and request.headers.get(BACKGROUND_HEADER) != "1":
+        # A filter change or page link: the address bar shows the clean, shareable URL.
+        response.headers["HX-Push-Url"] = url_for("agent.queue", **filters.to_args())
+    return response
 
 
 @bp.get("/tickets/<int:number>")
 @policy(AGENT)
 def ticket(number: int):
-    return render_template("agent/ticket.html", ticket=ticket_by_number(number))
+    ticket = ticket_by_number(number)
+    now = datetime.now(UTC)
+    remote_images_for = request.args.get("images", type=int)
+    page = render_template(
+        "agent/ticket.html",
+        **ticket_context(ticket, current_user, now, remote_images_for=remote_images_for))
+    # Recorded once the page is made: committing earlier would expire what it reads.
+    desk.open_ticket_view(ticket, current_user, now)
+    response = current_app.make_response(page)
+    if remote_images_for is not None:
+        response.headers["Content-Security-Policy"] = REMOTE_IMAGES_POLICY
+    return response
+
+
+@bp.post("/tickets/<int:number>/presence")
+@policy(AGENT)
+def presence(number: int):
+    """The open ticket page checks in; the answer says who else is on it."""
+    ticket = ticket_by_number(number)
+    now = datetime.now(UTC)
+    desk.still_here(ticket, current_user, now,
+                    replying=bool(request.form.get("body", "").strip()))
+    return fragment_or_redirect("agent/_presence.html", "presence",
+                                url_for("agent.ticket", number=number),
+                                **presence_context(ticket, current_user, now))
 
 
 @bp.get("/calamities")

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("manager", __name__)
 
-from helpdesk.manager import settings_views, views  # noqa: E402,F401
+from helpdesk.manager import canned, settings_views, views  # noqa: E402,F401

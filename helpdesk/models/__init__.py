@@ -9,6 +9,7 @@ from helpdesk.models.mail import (
     OutboxState,
 )
 from helpdesk.models.organisation import Contact, Organisation, OrganisationStatus
+from helpdesk.models.presence import TicketPresence
 from helpdesk.models.security import AuditEntry, CannedReply, SignInFailure, SignInToken
 from helpdesk.models.settings import CalendarSettings, ClosingDay, RecomputeJob, ResponseTarget
 from helpdesk.models.staff import ROLE_RANK, StaffMember, StaffRole
@@ -33,5 +34,6 @@ __all__ = [
     "HeldMessage", "HeldReason", "IngestFailure", "MailReceipt", "MailboxState", "Message",
     "MessageKind", "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState",
     "RecomputeJob", "ResponseRecord", "ResponseTarget", "SignInFailure", "SignInToken",
-    "StaffMember", "StaffRole", "Ticket", "TicketEvent", "TicketNumberCounter", "TicketStatus",
+    "StaffMember", "StaffRole", "Ticket", "TicketEvent", "TicketNumberCounter", "TicketPresence",
+    "TicketStatus",
 ]

@@ -40,6 +40,12 @@ OPEN_STATUSES = frozenset({TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAI
 # Statuses in which the desk owes the customer a response, so a due moment runs.
 AWAITING_DESK_STATUSES = frozenset({TicketStatus.NEW, TicketStatus.OPEN})
 
+# The queue's urgency order as SQL, written once so the partial expression index below and
+# the queue's ORDER BY are the same text (SQLite and PostgreSQL match index expressions by form).
+OPEN_STATUSES_SQL = "status IN ('new', 'open', 'waiting')"
+CALAMITY_FIRST_SQL = "(CASE WHEN category = 'calamity' THEN 0 ELSE 1 END)"
+UNDUE_LAST_SQL = "(CASE WHEN response_due_at IS NULL THEN 1 ELSE 0 END)"
+
 
 class MessageKind(StrEnum):
     INBOUND = "inbound"  # from the customer
@@ -55,6 +61,11 @@ class Ticket(db.Model):
         sa.Index("ix_ticket_assignee_id_status", "assignee_id", "status"),
         # The calamity banner on every staff page.
         sa.Index("ix_ticket_category_status", "category", "status"),
+        # The agents' queue in urgency order, so a page of open work is read off an index.
+        sa.Index("ix_ticket_queue_urgency", sa.text(CALAMITY_FIRST_SQL), sa.text(UNDUE_LAST_SQL),
+                 "response_due_at", "created_at", "id",
+                 sqlite_where=sa.text(OPEN_STATUSES_SQL),
+                 postgresql_where=sa.text(OPEN_STATUSES_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -134,3 +134,20 @@ def set_password(person: StaffMember | Contact, password: str) -> None:
 def set_active(person: StaffMember | Contact, active: bool) -> None:
     person.active = active
     end_all_sessions(person)
+
+
+def find_super_users(text: str, limit: int = 20) -> list[Contact]:
+    """Active super-users whose name, email or organisation contains the text."""
+    text = text.strip()
+    if not text:
+        return []
+    return db.session.scalars(
+        sa.select(Contact).join(Organisation)
+        .where(Contact.is_super_user.is_(True), Contact.active.is_(True),
+               Organisation.status != OrganisationStatus.ENDED,
+               sa.or_(Contact.name.icontains(text, autoescape=True),
+                      Contact.email.icontains(text, autoescape=True),
+                      Organisation.name.icontains(text, autoescape=True),
+                      Organisation.slug.icontains(text, autoescape=True)))
+        .order_by(Organisation.name, Contact.name).limit(limit)
+    ).all()

@@ -1,40 +1,210 @@
-"""The agents' queue: open work by urgency, answered from indexes."""
-from dataclasses import dataclass
+"""The agents' queue: open work by urgency, filtered and searched, answered from indexes."""
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import joinedload
 
+from helpdesk.domain.calendar import BusinessCalendar
+from helpdesk.domain.sla import working_time_left
 from helpdesk.extensions import db
 from helpdesk.models import (
     AWAITING_DESK_STATUSES,
-    OPEN_STATUSES,
     Category,
+    Contact,
     Organisation,
     ResponseRecord,
+    StaffMember,
     Ticket,
+    TicketStatus,
 )
+from helpdesk.models.ticket import CALAMITY_FIRST_SQL, UNDUE_LAST_SQL
+from helpdesk.services.search import ticket_condition
+
+# Beyond this, "how long overdue on the working-day clock" stops helping; we show since when.
+OVERDUE_DETAIL_LIMIT = timedelta(days=7)
+# Status values as the partial urgency index names them (same order as in its WHERE clause).
+OPEN_STATUS_VALUES = ("new", "open", "waiting")
+STATUS_ALL = "all"
+
+
+# The index's own expressions, qualified because the queue joins tables with columns of the
+# same names; both databases match index expressions by the columns they name, not the text.
+CALAMITY_FIRST = sa.literal_column(CALAMITY_FIRST_SQL.replace("category", "ticket.category"))
+UNDUE_LAST = sa.literal_column(UNDUE_LAST_SQL.replace("response_due_at",
+                                                      "ticket.response_due_at"))
+# What a queue row shows: plain columns, so a page of fifty costs no ORM bookkeeping.
+ROW_COLUMNS = (Ticket.id, Ticket.number, Ticket.subject, Ticket.category, Ticket.status,
+               Ticket.channel, Ticket.response_due_at, Ticket.due_soon_at, Ticket.due_soon,
+               Organisation.name.label("organisation"), Contact.name.label("raised_by"),
+               StaffMember.name.label("assignee"))
 
 
 def urgency_order() -> list:
-    """Calamities first, then breached, then by response due moment (none due last)."""
-    return [
-        sa.case((Ticket.category == Category.CALAMITY, 0), else_=1),
-        sa.case((Ticket.breached.is_(True) & Ticket.response_due_at.is_not(None), 0), else_=1),
-        sa.case((Ticket.response_due_at.is_(None), 1), else_=0),
-        Ticket.response_due_at,
-        Ticket.created_at,
-    ]
+    """Calamities first, then by response due moment (overdue ones first), none due last.
+
+    An overdue response is a breached one, so ordering by the due moment puts breached tickets
+    before the rest. The expressions match the partial index ix_ticket_queue_urgency.
+    """
+    return [CALAMITY_FIRST, UNDUE_LAST, Ticket.response_due_at, Ticket.created_at, Ticket.id]
 
 
-def open_tickets_page(page: int, per_page: int = 50):
-    query = (sa.select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
-             .order_by(*urgency_order()))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+def _open_work() -> sa.ColumnElement:
+    """The partial index's condition, with the values inline so both databases see it."""
+    values = sa.bindparam("open_statuses", list(OPEN_STATUS_VALUES), expanding=True,
+                          literal_execute=True)
+    return Ticket.status.in_(values)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the agent asked to see; lives in the URL so views are shareable and go back."""
+
+    q: str = ""
+    assignee: str = ""  # "", "me", "none" or a staff id
+    category: str = ""
+    status: str = ""  # "" open work, "all", or one status
+    organisation: str = ""  # a slug
+    due_soon: bool = False
+    breached: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping) -> "QueueFilters":
+        """Read filters from query arguments; values that make no sense are ignored."""
+        assignee = args.get("assignee", "")
+        if assignee not in ("me", "none") and not assignee.isdigit():
+            assignee = ""
+        category = args.get("category", "")
+        status = args.get("status", "")
+        page = args.get("page", "")
+        return cls(
+            q=args.get("q", "").strip()[:200],
+            assignee=assignee,
+            category=category if category in Category._value2member_map_ else "",
+            status=status if status in TicketStatus._value2member_map_ or status == STATUS_ALL
+            else "",
+            organisation=args.get("organisation", "").strip()[:64],
+            due_soon=args.get("due_soon") == "1",
+            breached=args.get("breached") == "1",
+            page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+        )
+
+    def to_args(self, **changes) -> dict:
+        """The non-default filters as query arguments (a clean, shareable URL)."""
+        current = replace(self, **changes)
+        args = {}
+        for field in fields(current):
+            value = getattr(current, field.name)
+            if value and not (field.name == "page" and value == 1):
+                args[field.name] = "1" if value is True else str(value)
+        return args
+
+    @property
+    def in_urgency_order(self) -> bool:
+        return self.status == "" or self.status in OPEN_STATUS_VALUES
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    """How a ticket stands against its owed response, as the queue shows it."""
+
+    state: str  # "none", "ok", "due_soon" or "breached"
+    left: timedelta | None = None  # working-day time left; negative when overdue
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    ticket: sa.Row  # ROW_COLUMNS
+    time_left: TimeLeft
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    page: int
+    has_next: bool
+
+
+def time_left(ticket: Ticket | sa.Row, now: datetime, calendar: BusinessCalendar) -> TimeLeft:
+    """Amber once due soon, red once the due moment passed (before the sweep flags it)."""
+    due_at = ticket.response_due_at
+    if due_at is None:
+        return TimeLeft("none")
+    if due_at <= now:
+        if now - due_at > OVERDUE_DETAIL_LIMIT:
+            return TimeLeft("breached", None, due_at)
+        return TimeLeft("breached", working_time_left(now, due_at, ticket.category, calendar),
+                        due_at)
+    left = working_time_left(now, due_at, ticket.category, calendar)
+    soon = ticket.due_soon or (ticket.due_soon_at is not None and ticket.due_soon_at <= now)
+    return TimeLeft("due_soon" if soon else "ok", left, due_at)
+
+
+def queue_query(filters: QueueFilters, viewer: StaffMember, now: datetime) -> sa.Select:
+    """The tickets the filters select, in the order the queue shows them."""
+    query = (sa.select(*ROW_COLUMNS)
+             .join(Organisation, Organisation.id == Ticket.organisation_id)
+             .join(Contact, Contact.id == Ticket.raised_by_id)
+             .outerjoin(StaffMember, StaffMember.id == Ticket.assignee_id))
+    if filters.status == "":
+        query = query.where(_open_work())
+    elif filters.status != STATUS_ALL:
+        query = query.where(Ticket.status == TicketStatus(filters.status))
+        if filters.in_urgency_order:
+            query = query.where(_open_work())
+    if filters.assignee == "me":
+        query = query.where(Ticket.assignee_id == viewer.id)
+    elif filters.assignee == "none":
+        query = query.where(Ticket.assignee_id.is_(None))
+    elif filters.assignee:
+        query = query.where(Ticket.assignee_id == int(filters.assignee))
+    if filters.category:
+        query = query.where(Ticket.category == Category(filters.category))
+    if filters.organisation:
+        query = query.where(Ticket.organisation_id == sa.select(Organisation.id).where(
+            Organisation.slug == filters.organisation).scalar_subquery())
+    if filters.due_soon:
+        query = query.where(Ticket.due_soon_at <= now, Ticket.response_due_at > now)
+    if filters.breached:
+        query = query.where(Ticket.response_due_at <= now)
+    if filters.q:
+        condition = ticket_condition(filters.q)
+        if condition is not None:
+            query = query.where(condition)
+    if filters.in_urgency_order:
+        return query.order_by(*urgency_order())
+    return query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+
+
+def queue_page(filters: QueueFilters, viewer: StaffMember, now: datetime,
+               calendar: BusinessCalendar, per_page: int = 50) -> QueuePage:
+    """One page of the queue; one row more than shown tells whether a next page exists."""
+    query = (queue_query(filters, viewer, now)
+             .limit(per_page + 1).offset((filters.page - 1) * per_page))
+    tickets = db.session.execute(query).all()
+    rows = [QueueRow(t, time_left(t, now, calendar)) for t in tickets[:per_page]]
+    return QueuePage(rows=rows, page=filters.page, has_next=len(tickets) > per_page)
+
+
+def staff_choices() -> list[StaffMember]:
+    return db.session.scalars(sa.select(StaffMember).where(StaffMember.active.is_(True))
+                              .order_by(StaffMember.name)).all()
+
+
+def organisation_choices() -> list[Organisation]:
+    return db.session.scalars(sa.select(Organisation).order_by(Organisation.name)).all()
 
 
 def ticket_by_number(number: int) -> Ticket:
-    ticket = db.session.scalar(sa.select(Ticket).filter_by(number=number))
+    """The ticket with the people every page of it names, in one query."""
+    ticket = db.session.scalar(
+        sa.select(Ticket).filter_by(number=number)
+        .options(joinedload(Ticket.organisation), joinedload(Ticket.raised_by),
+                 joinedload(Ticket.assignee)))
     if ticket is None:
         abort(404)
     return ticket
@@ -63,3 +233,8 @@ def open_calamities(now: datetime) -> list[OpenCalamity]:
     return [OpenCalamity(number, subject, organisation, received_at,
                          max(now - received_at, timedelta(0)))
             for number, subject, organisation, received_at in rows]
+
+
+def new_calamities(known_numbers: set[int], now: datetime) -> list[OpenCalamity]:
+    """Calamities awaiting the desk that the agent's open queue page has not shown yet."""
+    return [c for c in open_calamities(now) if c.number not in known_numbers]

@@ -190,3 +190,79 @@ def _add_message(ticket: Ticket, kind: MessageKind, created_at: datetime, body_t
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def mark_calamity(ticket: Ticket, reason: str, actor: Actor, now: datetime, *,
+                  clock: Clock | None = None) -> None:
+    """Escalate to a calamity (its clock runs at all hours); the reason goes in the history."""
+    if ticket.is_calamity:
+        raise ServiceError("this ticket is a calamity already")
+    if not reason.strip():
+        raise ServiceError("say why this is a calamity")
+    record_event(ticket, "calamity_marked", now, actor, after=reason.strip())
+    set_category(ticket, Category.CALAMITY, actor, now, clock=clock)
+
+
+def clear_calamity(ticket: Ticket, category: Category, reason: str, actor: Actor,
+                   now: datetime, *, clock: Clock | None = None) -> None:
+    """No calamity after all: back to an ordinary category, with the reason in the history."""
+    if not ticket.is_calamity:
+        raise ServiceError("this ticket is not a calamity")
+    if category == Category.CALAMITY:
+        raise ServiceError("choose the category the ticket really has")
+    if not reason.strip():
+        raise ServiceError("say why this is no calamity")
+    record_event(ticket, "calamity_cleared", now, actor, after=reason.strip())
+    set_category(ticket, category, actor, now, clock=clock)
+
+
+def merge(source: Ticket, target: Ticket, actor: Actor, now: datetime, *,
+          clock: Clock | None = None) -> None:
+    """Fold a duplicate into another ticket of the same organisation.
+
+    Its messages move to the target; an unanswered customer message keeps its due moment there.
+    The source is closed with a pointer to the target, and both histories say so.
+    """
+    if source.id == target.id:
+        raise ServiceError("a ticket cannot be merged into itself")
+    if source.organisation_id != target.organisation_id:
+        raise ServiceError("only tickets of the same organisation can be merged")
+    if source.merged_into_id is not None:
+        raise ServiceError("this ticket was merged already")
+    if target.merged_into_id is not None or target.status == TicketStatus.CLOSED:
+        raise ServiceError("that ticket is closed; merge into an open ticket")
+    clock = clock or Clock.configured()
+    owed = deadlines.open_response(source)
+    db.session.execute(sa.update(Message).where(Message.ticket_id == source.id)
+                       .values(ticket_id=target.id))
+    db.session.expire(source, ["messages"])
+    db.session.expire(target, ["messages"])
+    source.merged_into_id = target.id
+    record_event(source, "merged_into", now, actor, after=f"#{target.number}")
+    record_event(target, "merged_from", now, actor, after=f"#{source.number}")
+    if owed is not None:
+        if target.status not in AWAITING_DESK_STATUSES:
+            _change_status(target, TicketStatus.OPEN, now, actor)
+        deadlines.owe_response(target, owed.received_at, clock.calendar, clock.policy)
+    if source.status != TicketStatus.CLOSED:
+        _change_status(source, TicketStatus.CLOSED, now, actor)
+    source.updated_at = target.updated_at = now
+
+
+def add_held_message(ticket: Ticket, sender: str, body_text: str, *, received_at: datetime,
+                     now: datetime, agent: StaffMember, contact: Contact | None = None,
+                     clock: Clock | None = None, **message_fields) -> Message:
+    """A held mail an agent filed on a ticket: a customer message, whoever its sender was."""
+    if ticket.status == TicketStatus.CLOSED:
+        raise ServiceError("a closed ticket takes no messages; open a follow-up instead")
+    if contact is not None and contact.organisation_id != ticket.organisation_id:
+        raise ServiceError("the sender is a contact of another organisation")
+    clock = clock or Clock.configured()
+    message = _add_message(ticket, MessageKind.INBOUND, received_at, body_text, sender=sender,
+                           author_contact_id=contact.id if contact else None, **message_fields)
+    record_event(ticket, "held_mail_added", now, agent, after=sender)
+    if ticket.status not in AWAITING_DESK_STATUSES:
+        _change_status(ticket, TicketStatus.OPEN, now, agent)
+    deadlines.owe_response(ticket, received_at, clock.calendar, clock.policy)
+    ticket.updated_at = now
+    return message

@@ -1,0 +1,229 @@
+"""Benchmark the agents' queue, search and ticket view at 100,000 tickets, over real HTTP.
+
+For SQLite and PostgreSQL each: seed the demo desk and bulk tickets into a database of its own,
+serve the app with gunicorn on a free loopback port, sign in with a session cookie, time
+requests (p50/p95), and show the query plans of the queue and search queries.
+
+    .venv/bin/python bench/queue.py [--tickets N] [--requests N] [--databases sqlite,postgresql]
+"""
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# This file shares its name with the standard library's queue module, which psycopg imports:
+# run from the repository root instead of this folder.
+sys.path[0] = str(ROOT)
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+
+import sqlalchemy as sa  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from helpdesk import create_app  # noqa: E402
+from helpdesk.extensions import db  # noqa: E402
+from helpdesk.models import Message, StaffMember, Ticket  # noqa: E402
+from helpdesk.services import demo  # noqa: E402
+from helpdesk.services.queue import QueueFilters, queue_query  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+POSTGRES_SERVER = os.environ.get("HELPDESK_BENCH_POSTGRES",
+                                 "postgresql+psycopg://postgres@127.0.0.1:5432")
+SECRET_KEY = "bench-secret-key"
+TARGETS_MS = {"queue": 50, "filtered": 50, "search": 200, "broad search": 200, "ticket": 50}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def make_app(url: str):
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY,
+                       "BLOB_STORE": str(OUT / "blobs")})
+
+
+def seed(app, tickets: int) -> None:
+    """Migrate, seed the demo desk and bulk tickets, and let the planner know the sizes."""
+    with app.app_context():
+        upgrade()
+        now = datetime.now(UTC)
+        demo.seed_demo(now)
+        started, done = time.monotonic(), 0
+
+        def progress(count: int) -> None:
+            nonlocal done
+            done += count
+            print(f"\r  seeded {done:,}/{tickets:,} tickets", end="", flush=True)
+
+        demo.seed_bulk_tickets(tickets, now, progress=progress)
+        print(f" in {time.monotonic() - started:.0f} s")
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("ANALYZE"))
+
+
+def scenario(app) -> dict:
+    """The signed-in agent's cookie and the requests to time."""
+    with app.app_context():
+        agent = db.session.scalar(sa.select(StaffMember).filter_by(email="agent@helpdesk.example"))
+        counts = (db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)),
+                  db.session.scalar(sa.select(sa.func.count()).select_from(Message)))
+        # A ticket from the middle of the history with a full conversation.
+        number = db.session.scalar(
+            sa.select(Ticket.number).join(Message).group_by(Ticket.number)
+            .having(sa.func.count() >= 5).order_by(Ticket.number)
+            .offset(counts[0] // 2 // 10).limit(1))
+        # A word from one bulk subject: "Export naar CSV (1234)" -> "1234", ~10 tickets.
+        subject = db.session.scalar(sa.select(Ticket.subject).where(Ticket.number == number))
+        word = subject.rsplit("(", 1)[-1].rstrip(")")
+        serializer = app.session_interface.get_signing_serializer(app)
+        cookie = serializer.dumps({"_user_id": agent.get_id(), "_fresh": True,
+                                   "seen_at": time.time()})
+    return {
+        "cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}",
+        "counts": counts, "agent": agent, "word": word,
+        "paths": {
+            "queue": "/desk/",
+            "filtered": "/desk/?assignee=me&category=bug",
+            "search": f"/desk/?q={word}",
+            "broad search": "/desk/?q=foutmelding",
+            "ticket": f"/desk/tickets/{number}",
+        },
+    }
+
+
+def serve(url: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "HELPDESK_SQLALCHEMY_DATABASE_URI": url,
+           "HELPDESK_SECRET_KEY": SECRET_KEY, "HELPDESK_BLOB_STORE": str(OUT / "blobs")}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(
+        [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            get(port, "/sign-in", "")
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def get(port: int, path: str, cookie: str) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, body
+
+
+def time_requests(port: int, path: str, cookie: str, count: int) -> list[float]:
+    for _ in range(10):  # warm up both workers and their caches
+        get(port, path, cookie)
+    timings = []
+    for _ in range(count):
+        started = time.perf_counter()
+        status, body = get(port, path, cookie)
+        timings.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}: {body[:200]!r}")
+    return timings
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def explain(app, word: str) -> None:
+    """The plans of the queue and search queries, and whether any reads every ticket."""
+    with app.app_context():
+        agent = db.session.scalar(sa.select(StaffMember).filter_by(email="agent@helpdesk.example"))
+        dialect = db.engine.dialect.name
+        now = datetime.now(UTC)
+        for name, args in (("queue", {}), ("filtered", {"assignee": "me", "category": "bug"}),
+                           ("search", {"q": word}), ("broad search", {"q": "foutmelding"})):
+            query = queue_query(QueueFilters.from_args(args), agent, now).limit(51)
+            sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+            if dialect == "sqlite":
+                plan = [row[-1] for row in db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}"))]
+                full = [line for line in plan if line.startswith(("SCAN ticket", "SCAN message"))
+                        and "INDEX" not in line]
+            else:
+                plan = [row[0] for row in db.session.execute(sa.text(f"EXPLAIN ANALYZE {sql}"))]
+                full = [line for line in plan
+                        if "Seq Scan on ticket" in line or "Seq Scan on message" in line]
+            print(f"\n  plan: {name} {args}")
+            for line in plan:
+                print(f"    {line}")
+            print(f"    -> {'FULL SCAN: ' + '; '.join(full) if full else 'no full scan'}")
+
+
+def run(database: str, tickets: int, count: int) -> dict:
+    print(f"\n== {database}")
+    if database == "sqlite":
+        database_file = OUT / "queue.sqlite"
+        database_file.unlink(missing_ok=True)
+        url, cleanup = f"sqlite:///{database_file}", lambda: database_file.unlink(missing_ok=True)
+    else:
+        name = f"helpdesk_bench_{os.getpid()}"
+        admin = sa.create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = f"{POSTGRES_SERVER}/{name}"
+
+        def cleanup():
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            admin.dispose()
+    try:
+        app = make_app(url)
+        seed(app, tickets)
+        setup = scenario(app)
+        print(f"  {setup['counts'][0]:,} tickets, {setup['counts'][1]:,} messages")
+        port = free_port()
+        server = serve(url, port)
+        try:
+            results = {}
+            for label, path in setup["paths"].items():
+                timings = time_requests(port, path, setup["cookie"], count)
+                results[label] = (percentile(timings, 0.5), percentile(timings, 0.95))
+                p50, p95 = results[label]
+                verdict = "ok" if p95 < TARGETS_MS[label] else "OVER TARGET"
+                print(f"  {label:<13} {path:<38} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms"
+                      f"  (target p95 < {TARGETS_MS[label]} ms: {verdict})")
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+        explain(app, setup["word"])
+        with app.app_context():
+            db.engine.dispose()
+        return results
+    finally:
+        cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    summary = {db_name: run(db_name, args.tickets, args.requests)
+               for db_name in args.databases.split(",")}
+    print("\n== summary (ms, p50 / p95)")
+    for db_name, results in summary.items():
+        cells = "  ".join(f"{label}: {p50:.1f}/{p95:.1f}" for label, (p50, p95) in results.items())
+        print(f"  {db_name:<11} {cells}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""The workspace's forms (Flask-WTF: each carries a CSRF token); choices filled per request."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    MultipleFileField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from helpdesk.labels import category_label, status_label
+from helpdesk.models import Category, Ticket
+from helpdesk.services.desk import AGENT_STATUSES, REPLY_STATUSES
+
+ORDINARY_CATEGORIES = [c for c in Category if c != Category.CALAMITY]
+
+
+def _category_choices() -> list[SelectChoice]:
+    return [SelectChoice(c.value, category_label(c)) for c in ORDINARY_CATEGORIES]
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(_l("Reply to the customer"), validators=[Length(max=100_000)])
+    status_after = SelectField(_l("Then set the status to"))
+    attachments = MultipleFileField(_l("Attachments"))
+    canned = SelectField(_l("Canned reply"), validate_choice=False)
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Internal note"), validators=[Length(max=100_000)])
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField(_l("Assignee"))
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("Status"))
+
+
+class CategoryForm(FlaskForm):
+    category = SelectField(_l("Category"))
+
+
+class CalamityForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[Length(max=250)])
+    # Only used when clearing a calamity; checked there.
+    category = SelectField(_l("Category after the calamity"), validate_choice=False)
+
+
+class MergeForm(FlaskForm):
+    target = StringField(_l("Merge into ticket number"),
+                         validators=[DataRequired(), Regexp(r"^\s*#?\d{1,9}\s*$",
+                                                            message=_l("A ticket number."))])
+
+    def target_number(self) -> int:
+        return int(self.target.data.strip().lstrip("#"))
+
+
+class ContactPickerMixin:
+    """A super-user chosen from a search (radio buttons named contact_id)."""
+
+    contact_q = StringField(_l("Find a super-user by name, email or organisation"),
+                            validators=[Length(max=100)])
+    contact_id = IntegerField(validators=[Optional()])
+
+
+class PhoneForm(ContactPickerMixin, FlaskForm):
+    category = SelectField(_l("Category"))
+    subject = StringField(_l("Subject"), validators=[Length(max=300)])
+    notes = TextAreaField(_l("Notes of the call"), validators=[Length(max=100_000)])
+    call_at = DateTimeLocalField(_l("Time of the call"), format="%Y-%m-%dT%H:%M",
+                                 validators=[DataRequired()])
+
+
+class HeldOpenForm(ContactPickerMixin, FlaskForm):
+    category = SelectField(_l("Category"))
+
+
+class HeldAddForm(FlaskForm):
+    number = StringField(_l("Add to ticket number"),
+                         validators=[DataRequired(), Regexp(r"^\s*#?\d{1,9}\s*$",
+                                                            message=_l("A ticket number."))])
+
+    def ticket_number(self) -> int:
+        return int(self.number.data.strip().lstrip("#"))
+
+
+class HeldRegisterForm(FlaskForm):
+    organisation = SelectField(_l("Organisation"))
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    super_user = BooleanField(_l("Super-user (may raise tickets)"))
+
+
+def _form(cls, submitted: bool):
+    """The submitted form reads the request; every other form on the page shows the ticket."""
+    return cls() if submitted else cls(formdata=None)
+
+
+def reply_form(canned_replies, submitted: bool = False) -> ReplyForm:
+    form = _form(ReplyForm, submitted)
+    form.status_after.choices = [SelectChoice(s.value, status_label(s)) for s in REPLY_STATUSES]
+    form.canned.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(c.id), f"{c.title} ({c.language})") for c in canned_replies]
+    return form
+
+
+def note_form(submitted: bool = False) -> NoteForm:
+    return _form(NoteForm, submitted)
+
+
+def merge_form(submitted: bool = False) -> MergeForm:
+    return _form(MergeForm, submitted)
+
+
+def assign_form(ticket: Ticket, staff, submitted: bool = False) -> AssignForm:
+    form = _form(AssignForm, submitted)
+    form.assignee.choices = [SelectChoice("", _l("Nobody"))] + [
+        SelectChoice(str(s.id), s.name) for s in staff]
+    if not submitted:
+        form.assignee.data = str(ticket.assignee_id or "")
+    return form
+
+
+def status_form(ticket: Ticket, submitted: bool = False) -> StatusForm:
+    form = _form(StatusForm, submitted)
+    form.status.choices = [SelectChoice(s.value, status_label(s)) for s in AGENT_STATUSES]
+    if not submitted:
+        form.status.data = ticket.status.value
+    return form
+
+
+def category_form(ticket: Ticket, submitted: bool = False) -> CategoryForm:
+    form = _form(CategoryForm, submitted)
+    form.category.choices = _category_choices()
+    if not submitted:
+        form.category.data = ticket.category.value
+    return form
+
+
+def calamity_form(submitted: bool = False) -> CalamityForm:
+    form = _form(CalamityForm, submitted)
+    form.category.choices = _category_choices()
+    return form
+
+
+def phone_form(**kwargs) -> PhoneForm:
+    form = PhoneForm(**kwargs)
+    form.category.choices = _category_choices() + [
+        SelectChoice(Category.CALAMITY.value, category_label(Category.CALAMITY))]
+    return form
+
+
+def held_open_form(default_category: str, **kwargs) -> HeldOpenForm:
+    form = HeldOpenForm(**kwargs)
+    form.category.choices = _category_choices() + [
+        SelectChoice(Category.CALAMITY.value, category_label(Category.CALAMITY))]
+    if not form.is_submitted():
+        form.category.data = default_category
+    return form
+
+
+def held_register_form(organisations, default_name: str, **kwargs) -> HeldRegisterForm:
+    form = HeldRegisterForm(**kwargs)
+    form.organisation.choices = [SelectChoice(o.slug, o.name) for o in organisations]
+    if not form.is_submitted():
+        form.name.data = default_name
+    return form

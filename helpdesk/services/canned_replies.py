@@ -1,0 +1,41 @@
+"""Reply texts managers prepare so agents answer common questions quickly and consistently."""
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import CannedReply
+from helpdesk.services import ServiceError
+
+LANGUAGES = ("nl", "en")
+
+
+def all_replies() -> list[CannedReply]:
+    return db.session.scalars(sa.select(CannedReply)
+                              .order_by(CannedReply.language, CannedReply.title)).all()
+
+
+def reply_by_id(reply_id: int) -> CannedReply | None:
+    return db.session.get(CannedReply, reply_id)
+
+
+def save(title: str, body: str, language: str, reply: CannedReply | None = None) -> CannedReply:
+    """Add a canned reply, or change `reply`; titles are unique."""
+    title, body = title.strip(), body.strip()
+    if not title or not body:
+        raise ServiceError("a canned reply needs a title and a text")
+    if language not in LANGUAGES:
+        raise ServiceError("choose Dutch or English")
+    clash = db.session.scalar(sa.select(CannedReply.id).where(
+        CannedReply.title == title, CannedReply.id != (reply.id if reply else -1)))
+    if clash:
+        raise ServiceError("a canned reply with this title exists already")
+    if reply is None:
+        reply = CannedReply()
+        db.session.add(reply)
+    reply.title, reply.body, reply.language = title[:200], body, language
+    db.session.commit()
+    return reply
+
+
+def delete(reply: CannedReply) -> None:
+    db.session.delete(reply)
+    db.session.commit()

@@ -1,0 +1,150 @@
+"""What an agent does to a ticket: each use case changes it, queues mail and commits once."""
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import (
+    AuditEntry,
+    Category,
+    Channel,
+    Contact,
+    Message,
+    OrganisationStatus,
+    StaffMember,
+    Ticket,
+    TicketStatus,
+)
+from helpdesk.services import ServiceError, customer_mail, presence, tickets, uploads
+from helpdesk.services.uploads import Upload
+
+# The statuses an agent may choose; "new" is only ever set by the desk itself.
+AGENT_STATUSES = (TicketStatus.OPEN, TicketStatus.WAITING, TicketStatus.RESOLVED,
+                  TicketStatus.CLOSED)
+REPLY_STATUSES = (TicketStatus.WAITING, TicketStatus.OPEN, TicketStatus.RESOLVED)
+
+
+def open_ticket_view(ticket: Ticket, agent: StaffMember, now: datetime) -> None:
+    """An agent opened the ticket: audited (who read what, when) and shown to colleagues."""
+    db.session.add(AuditEntry(at=now, staff_id=agent.id, action="view_ticket",
+                              subject_type="ticket", subject_id=ticket.id,
+                              detail=f"#{ticket.number}"))
+    presence.touch(ticket, agent, now, replying=False)
+    db.session.commit()
+
+
+def still_here(ticket: Ticket, agent: StaffMember, now: datetime, *, replying: bool) -> None:
+    """The open page checks in; `replying` says whether it holds a reply draft."""
+    presence.touch(ticket, agent, now, replying=replying)
+    db.session.commit()
+
+
+def reply(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime, *,
+          status_after: TicketStatus = TicketStatus.WAITING,
+          files: list[Upload] | None = None) -> Message:
+    """Answer the customer through the outbox, with attachments; resolving also says so.
+
+    `files` passed uploads.accept (the same file rules as the portal) in the view.
+    """
+    files = files or []
+    if not body_text.strip():
+        raise ServiceError("a reply needs text")
+    if status_after not in REPLY_STATUSES:
+        raise ServiceError("choose open, waiting on customer or resolved after a reply")
+    _refuse_if_closed(ticket)
+    message = tickets.reply(ticket, agent, body_text, now, status_after=status_after)
+    uploads.attach(message, files)
+    customer_mail.queue_reply(ticket, message, now)
+    if status_after == TicketStatus.RESOLVED:
+        customer_mail.queue_resolved_notice(ticket, now)
+    presence.touch(ticket, agent, now, replying=False)
+    db.session.commit()
+    return message
+
+
+def add_note(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime) -> Message:
+    message = tickets.add_note(ticket, agent, body_text, now)
+    db.session.commit()
+    return message
+
+
+def assign(ticket: Ticket, agent: StaffMember, assignee_id: int | None,
+           now: datetime) -> None:
+    """Give the ticket to a colleague (or to nobody)."""
+    assignee = None
+    if assignee_id is not None:
+        assignee = db.session.get(StaffMember, assignee_id)
+        if assignee is None or not assignee.active:
+            raise ServiceError("choose an active colleague")
+    tickets.assign(ticket, assignee, agent, now)
+    db.session.commit()
+
+
+def set_status(ticket: Ticket, agent: StaffMember, status: TicketStatus,
+               now: datetime) -> None:
+    """Change the status; resolving tells the customer."""
+    if status not in AGENT_STATUSES:
+        raise ServiceError("choose open, waiting on customer, resolved or closed")
+    if ticket.merged_into_id is not None:
+        raise ServiceError("a merged ticket stays closed")
+    changed = ticket.status != status
+    tickets.set_status(ticket, status, agent, now)
+    if changed and status == TicketStatus.RESOLVED:
+        customer_mail.queue_resolved_notice(ticket, now)
+    db.session.commit()
+
+
+def set_category(ticket: Ticket, agent: StaffMember, category: Category,
+                 now: datetime) -> None:
+    """Re-categorise (the response clock is recomputed); calamities go through mark_calamity."""
+    if Category.CALAMITY in (category, ticket.category):
+        raise ServiceError("mark or clear a calamity with a reason")
+    tickets.set_category(ticket, category, agent, now)
+    db.session.commit()
+
+
+def mark_calamity(ticket: Ticket, agent: StaffMember, reason: str, now: datetime) -> None:
+    tickets.mark_calamity(ticket, reason, agent, now)
+    db.session.commit()
+
+
+def clear_calamity(ticket: Ticket, agent: StaffMember, category: Category, reason: str,
+                   now: datetime) -> None:
+    tickets.clear_calamity(ticket, category, reason, agent, now)
+    db.session.commit()
+
+
+def merge(source: Ticket, agent: StaffMember, target_number: int, now: datetime) -> Ticket:
+    """Merge `source` into the ticket with that number; returns the target."""
+    target = db.session.scalar(sa.select(Ticket).filter_by(number=target_number))
+    if target is None:
+        raise ServiceError("there is no ticket with that number")
+    tickets.merge(source, target, agent, now)
+    db.session.commit()
+    return target
+
+
+def log_call(agent: StaffMember, contact_id: int, *, category: Category, subject: str,
+             notes: str, call_at: datetime, now: datetime) -> Ticket:
+    """A phone call as a ticket for a super-user; its response clock starts at the call."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or not contact.is_super_user or not contact.active:
+        raise ServiceError("choose a super-user to log the call for")
+    if contact.organisation.status == OrganisationStatus.ENDED:
+        raise ServiceError("the contract with this organisation has ended")
+    if call_at > now:
+        raise ServiceError("the call cannot have happened later than now")
+    if not subject.strip():
+        raise ServiceError("a call needs a subject")
+    ticket, _ = tickets.open_ticket(
+        raised_by=contact, subject=subject, category=category, channel=Channel.PHONE,
+        body_text=notes.strip() or subject.strip(), received_at=call_at, now=now,
+        logged_by=agent)
+    customer_mail.queue_acknowledgement(ticket, now)
+    db.session.commit()
+    return ticket
+
+
+def _refuse_if_closed(ticket: Ticket) -> None:
+    if ticket.status == TicketStatus.CLOSED:
+        raise ServiceError("a closed ticket takes no replies; open a follow-up instead")

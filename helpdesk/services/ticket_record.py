@@ -1,0 +1,38 @@
+"""Everything recorded on one ticket, read in a few indexed queries for the ticket page."""
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from helpdesk.extensions import db
+from helpdesk.models import Message, ResponseRecord, Ticket, TicketEvent
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    messages: list[Message]
+    events: list[TicketEvent]
+    responses: list[ResponseRecord]
+    merged_into: Ticket | None
+    calamity_reason: str | None  # why it was last marked a calamity, while it is one
+
+
+def ticket_record(ticket: Ticket) -> TicketRecord:
+    messages = db.session.scalars(
+        sa.select(Message).where(Message.ticket_id == ticket.id)
+        .options(selectinload(Message.attachments))
+        .order_by(Message.created_at, Message.id)
+    ).all()
+    events = db.session.scalars(
+        sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+        .options(joinedload(TicketEvent.actor_staff), joinedload(TicketEvent.actor_contact))
+        .order_by(TicketEvent.at, TicketEvent.id)
+    ).all()
+    responses = db.session.scalars(
+        sa.select(ResponseRecord).where(ResponseRecord.ticket_id == ticket.id)
+        .order_by(ResponseRecord.received_at, ResponseRecord.id)
+    ).all()
+    merged_into = db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+    reason = next((e.after for e in reversed(events) if e.action == "calamity_marked"), None)
+    return TicketRecord(messages, events, responses, merged_into,
+                        reason if ticket.is_calamity else None)

@@ -1,0 +1,145 @@
+"""An agent's day in headless Chromium: sign in with TOTP, filter, open, reply, see the queue move.
+
+The app is served by a real WSGI server on a free loopback port, against the test database.
+"""
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from helpdesk.extensions import db
+from helpdesk.models import Category, Channel, Contact, StaffMember, Ticket
+from helpdesk.services import demo, tickets
+
+pytestmark = pytest.mark.browser
+# The README shows these.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app served for real, against the test database, polling fast."""
+    app.config.update(SERVER_NAME=None, QUEUE_POLL_SECONDS=1, PRESENCE_POLL_SECONDS=1)
+    db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="nl-NL",
+                                  timezone_id="Europe/Amsterdam")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def now():
+    """Real time: the server under test reads the clock."""
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def desk(app, now):
+    """The demo desk, with its agent's authenticator confirmed."""
+    demo.seed_demo(now)
+    agent = db.session.scalar(sa.select(StaffMember).filter_by(email="agent@helpdesk.example"))
+    agent.totp_confirmed_at = now
+    db.session.commit()
+    return agent
+
+
+def sign_in(page, base: str, agent: StaffMember) -> None:
+    page.goto(f"{base}/sign-in")
+    page.fill("input[name=email]", agent.email)
+    page.fill("input[name=password]", demo.DEMO_PASSWORD)
+    page.click("button.primary")
+    page.fill("input[name=code]", pyotp.TOTP(agent.totp_secret).now())
+    page.click("button.primary")
+    expect(page).to_have_url(f"{base}/desk/")
+
+
+def keep_screenshot(page, name: str) -> None:
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+    assert (SCREENSHOTS / name).stat().st_size > 10_000
+
+
+def _open(email: str, subject: str, category: Category, received_at, now) -> Ticket:
+    contact = db.session.scalar(sa.select(Contact).filter_by(email=email))
+    ticket, _ = tickets.open_ticket(raised_by=contact, subject=subject, category=category,
+                                    channel=Channel.EMAIL, body_text=subject,
+                                    received_at=received_at, now=now)
+    db.session.commit()
+    return ticket
+
+
+def test_agent_signs_in_filters_opens_replies_and_sees_the_row_change(live_server, page, desk,
+                                                                      now):
+    # An overdue bug and a calamity close to its due moment, so the clock column shows colour.
+    _open("k.smit@noord.example", "Rapport toont verkeerde totalen", Category.BUG,
+          now - timedelta(days=6), now)
+    _open("sanne@devries.example", "Alle orders verdwenen", Category.CALAMITY,
+          now - timedelta(minutes=50), now)
+    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.category == Category.BUG,
+                                                       Ticket.status == "new")
+                               .order_by(Ticket.number))
+    sign_in(page, live_server, desk)
+    row = page.locator(f"#row-{ticket.number}")
+    expect(row).to_contain_text(ticket.subject)
+    expect(row.locator(".status")).to_have_text("Nieuw")
+    keep_screenshot(page, "queue.png")
+
+    page.select_option("select[name=category]", "question")
+    expect(page).to_have_url(re.compile(r"/desk/\?category=question$"))
+    expect(row).to_have_count(0)
+    page.go_back()
+    expect(page).to_have_url(f"{live_server}/desk/")
+    expect(row).to_be_visible()
+
+    page.click(f"#link-{ticket.number}")
+    expect(page.locator("#ticket-summary h1")).to_contain_text(ticket.subject)
+    page.fill("#reply-body", "Dank u, we hebben het gevonden en lossen het vanavond op.")
+    page.click("#reply-form button[name=send]")
+    expect(page.locator("#conversation")).to_contain_text("lossen het vanavond op")
+    expect(page.locator("#ticket-summary .status")).to_have_text("Wacht op klant")
+    expect(page.locator("#reply-body")).to_have_value("")
+    keep_screenshot(page, "ticket.png")
+
+    page.click("nav.mainnav a[href='/desk/']")
+    expect(row.locator(".status")).to_have_text("Wacht op klant")
+
+
+def test_a_calamity_arriving_while_the_queue_is_open_appears_without_a_reload(
+        live_server, page, desk, now):
+    sign_in(page, live_server, desk)
+    page.evaluate("window.notReloaded = true")
+    calamity = _open("sanne@devries.example", "Kassa's liggen er allemaal uit",
+                     Category.CALAMITY, now - timedelta(minutes=1), now)
+    alert = page.locator(".announce[role=alert]")
+    expect(alert).to_contain_text(f"#{calamity.number} Kassa's liggen er allemaal uit")
+    first_row = page.locator("#queue-results tbody tr").first
+    expect(first_row).to_have_id(f"row-{calamity.number}")
+    assert page.evaluate("window.notReloaded") is True

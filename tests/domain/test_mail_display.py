@@ -1,0 +1,61 @@
+"""Mail HTML for agents: re-sanitised, quotes folded, cid and remote images resolved."""
+from helpdesk.domain.mail_display import (
+    display_html,
+    has_remote_images,
+    normalise_content_id,
+    split_quoted_html,
+)
+from helpdesk.domain.mail_html import sanitise_html
+
+
+def test_stored_markup_that_escaped_sanitising_is_cleaned_again_at_display():
+    visible, folded = display_html(
+        '<p onclick="x()" hx-get="/desk">Hi<script>alert(1)</script></p>'
+        '<img src=x onerror=alert(2)><a href="javascript:alert(3)">link</a>', {})
+    for dangerous in ("onclick", "hx-get", "<script", "onerror", "javascript:"):
+        assert dangerous not in visible
+    assert "Hi" in visible and folded == ""
+
+
+def test_remote_images_stay_deferred_until_asked_for():
+    stored = sanitise_html('<p>Logo</p><img src="https://tracker.example/p.gif">')
+    assert has_remote_images(stored)
+    visible, _ = display_html(stored, {})
+    assert 'data-remote-src="https://tracker.example/p.gif"' in visible
+    assert ' src="https' not in visible
+    loaded, _ = display_html(stored, {}, load_remote_images=True)
+    assert 'src="https://tracker.example/p.gif"' in loaded
+    assert "data-remote-src" not in loaded
+
+
+def test_cid_images_point_at_our_own_attachment_route_and_unknown_ones_lose_their_src():
+    stored = sanitise_html('<p>See</p><img src="cid:part1%40mail.example" alt="shot">'
+                           '<img src="cid:missing@x" alt="gone">')
+    visible, _ = display_html(stored, {"part1@mail.example": "/desk/attachments/7"})
+    assert '<img src="/desk/attachments/7" alt="shot">' in visible
+    assert '<img alt="gone">' in visible
+    assert "cid:" not in visible
+
+
+def test_quoted_html_is_folded_from_the_first_blockquote():
+    stored = sanitise_html("<div><p>New answer</p><blockquote><p>Old text</p></blockquote></div>")
+    visible, folded = display_html(stored, {})
+    assert "New answer" in visible and "Old text" not in visible
+    assert "Old text" in folded and folded.startswith("<blockquote>")
+
+
+def test_a_mail_that_is_only_a_quote_is_not_folded_away():
+    html = "<blockquote><p>Only quoted</p></blockquote>"
+    assert split_quoted_html(html) == (html, "")
+
+
+def test_content_ids_compare_without_brackets_or_percent_encoding():
+    assert normalise_content_id("<part1@x>") == normalise_content_id("part1%40x") == "part1@x"
+
+
+def test_relative_links_and_images_cannot_point_into_our_own_application():
+    visible, _ = display_html('<p><img src="/desk/tickets/1000" alt="a"><img src="x">'
+                              '<a href="/desk/held">held</a><a href="https://ok.example/">ok</a>'
+                              '<a href="mailto:eva@x.example">mail</a></p>', {})
+    assert "/desk" not in visible and 'src="x"' not in visible
+    assert 'href="https://ok.example/"' in visible and 'href="mailto:eva@x.example"' in visible
