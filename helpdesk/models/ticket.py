@@ -53,6 +53,12 @@ class Ticket(db.Model):
         sa.Index("ix_ticket_status_response_due_at", "status", "response_due_at"),
         sa.Index("ix_ticket_organisation_id_created_at", "organisation_id", "created_at"),
         sa.Index("ix_ticket_assignee_id_status", "assignee_id", "status"),
+        # Statistics: a period's tickets read from the index alone, and its calamities.
+        sa.Index("ix_ticket_created_at_dimensions", "created_at", "category", "channel",
+                 "organisation_id", "assignee_id"),
+        sa.Index("ix_ticket_resolved_at_dimensions", "resolved_at", "category", "channel",
+                 "organisation_id", "assignee_id"),
+        sa.Index("ix_ticket_category_created_at", "category", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -166,6 +172,9 @@ class ResponseRecord(db.Model):
     __table_args__ = (
         sa.Index("ix_response_record_due_at", "due_at"),
         sa.Index("ix_response_record_ticket_id_met_at", "ticket_id", "met_at"),
+        # Statistics: a period's responses read from the index alone.
+        sa.Index("ix_response_record_received_at", "received_at", "is_first", "category",
+                 "met_at", "due_at", "cancelled_at", "working_seconds_to_response", "ticket_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
