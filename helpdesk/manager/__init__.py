@@ -1,6 +1,6 @@
-"""Managers' pages: organisations and (later) statistics and settings."""
+"""Managers' pages: organisations, statistics and (later) settings."""
 from flask import Blueprint
 
 bp = Blueprint("manager", __name__)
 
-from helpdesk.manager import views  # noqa: E402,F401
+from helpdesk.manager import stats_views, views  # noqa: E402,F401

@@ -1,0 +1,128 @@
+"""Managers' statistics: the dashboard, every table of it as CSV, and the monthly report."""
+from datetime import UTC, date, datetime
+
+from flask import abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+
+from helpdesk.access import MANAGER, policy
+from helpdesk.domain.periods import (
+    Period,
+    local_today,
+    month_period,
+    preset_period,
+)
+from helpdesk.manager import bp
+from helpdesk.manager.forms import StatsFilterForm
+from helpdesk.manager.stats_tables import (
+    QueueLinks,
+    csv_response,
+    dashboard_charts,
+    dashboard_tables,
+    page_text,
+    report_tables,
+)
+from helpdesk.models import Category, Channel
+from helpdesk.services import ServiceError, stats
+from helpdesk.services.calendar_settings import configured_calendar
+from helpdesk.services.people import organisation_by_slug
+
+REPORT_TICKET_LIMIT = 1000
+
+bp.add_app_template_filter(page_text, "stat_value")
+
+
+def _selection(today: date):
+    """The filter form read from the URL, and the StatsFilter it stands for."""
+    organisations, staff = stats.filter_choices()
+    form = StatsFilterForm(organisations, staff, formdata=request.args)
+    if request.args and not form.validate():
+        flash(_("Some filters were not understood; they were reset."), "error")
+        form = StatsFilterForm(organisations, staff, formdata=None)
+    if form.period.data == "custom":
+        period = Period(form.start.data, form.end.data)
+    else:
+        period = preset_period(form.period.data, today)
+    organisation = next((o for o in organisations if o.slug == form.organisation.data), None)
+    stats_filter = stats.StatsFilter(
+        period=period, organisation_id=organisation.id if organisation else None,
+        category=Category(form.category.data) if form.category.data else None,
+        channel=Channel(form.channel.data) if form.channel.data else None,
+        assignee_id=int(form.agent.data) if form.agent.data else None)
+    return form, stats_filter, organisation
+
+
+def _dashboard_and_tables():
+    now = datetime.now(UTC)
+    calendar = configured_calendar()
+    form, stats_filter, organisation = _selection(local_today(now, calendar.timezone))
+    board = stats.dashboard(stats_filter, now, calendar)
+    links = QueueLinks(stats_filter, organisation.slug if organisation else None)
+    report_month = stats_filter.period.end.replace(day=1)
+    return form, board, dashboard_tables(board, links, report_month)
+
+
+@bp.get("/stats")
+@policy(MANAGER)
+def stats_dashboard():
+    form, board, tables = _dashboard_and_tables()
+    query = {key: value for key, value in request.args.items() if value}
+    return render_template("manager/stats/dashboard.html", form=form, board=board,
+                           tables=tables, charts=dashboard_charts(board, tables),
+                           csv_url=lambda key: url_for("manager.stats_csv", table=key, **query))
+
+
+@bp.get("/stats/<table>.csv")
+@policy(MANAGER)
+def stats_csv(table: str):
+    _, board, tables = _dashboard_and_tables()
+    if table not in tables:
+        abort(404)
+    period = board.filter.period
+    return csv_response(tables[table], board.timezone,
+                        f"statistics-{table}-{period.start}-{period.end}.csv")
+
+
+def _report(slug: str):
+    try:
+        organisation = organisation_by_slug(slug)
+    except ServiceError:
+        abort(404)
+    now = datetime.now(UTC)
+    calendar = configured_calendar()
+    month = _report_month(request.args.get("month", ""), local_today(now, calendar.timezone))
+    period = month_period(month.year, month.month)
+    board = stats.dashboard(stats.StatsFilter(period, organisation_id=organisation.id), now,
+                            calendar, list_limit=REPORT_TICKET_LIMIT)
+    tickets, ticket_count = stats.organisation_tickets(organisation.id, period,
+                                                       calendar.timezone, REPORT_TICKET_LIMIT)
+    return organisation, month, board, report_tables(board, tickets), ticket_count
+
+
+def _report_month(raw: str, today: date) -> date:
+    """The month asked for as YYYY-MM, else the last complete month."""
+    try:
+        return datetime.strptime(raw, "%Y-%m").date()
+    except ValueError:
+        return preset_period("last_month", today).start
+
+
+@bp.get("/stats/organisations/<slug>")
+@policy(MANAGER)
+def organisation_report(slug: str):
+    organisation, month, board, tables, ticket_count = _report(slug)
+    month_text = month.strftime("%Y-%m")
+    return render_template(
+        "manager/stats/report.html", organisation=organisation, month=month, board=board,
+        tables=tables, ticket_count=ticket_count, ticket_limit=REPORT_TICKET_LIMIT,
+        csv_url=lambda key: url_for("manager.organisation_report_csv", slug=slug, table=key,
+                                    month=month_text))
+
+
+@bp.get("/stats/organisations/<slug>/<table>.csv")
+@policy(MANAGER)
+def organisation_report_csv(slug: str, table: str):
+    organisation, month, board, tables, _count = _report(slug)
+    if table not in tables:
+        abort(404)
+    return csv_response(tables[table], board.timezone,
+                        f"report-{organisation.slug}-{month:%Y-%m}-{table}.csv")
