@@ -120,14 +120,14 @@ def measure(app, runs: int, now: datetime) -> None:
         counts = {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
                   for model in (Ticket, Message)}
         print(f"  {counts['Ticket']} tickets, {counts['Message']} messages", flush=True)
-        timezone = configured_calendar().timezone
+        calendar = configured_calendar()
         manager = db.session.scalar(sa.select(StaffMember).filter_by(role=StaffRole.MANAGER))
         client = app.test_client()
         for label, preset in PERIODS:
-            period = preset_period(preset, local_today(now, timezone))
+            period = preset_period(preset, local_today(now, calendar.timezone))
 
             def service(period=period):
-                stats.dashboard(stats.StatsFilter(period), now, timezone)
+                stats.dashboard(stats.StatsFilter(period), now, calendar)
                 db.session.remove()
 
             def page(preset=preset):

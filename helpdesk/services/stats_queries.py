@@ -20,7 +20,7 @@ from helpdesk.models import (
 from helpdesk.models.types import UTCDateTime
 from helpdesk.services.portable_sql import (
     bucket_index,
-    local_weekday_and_hour,
+    local_hour_of_week,
     seconds_between,
 )
 
@@ -172,13 +172,13 @@ class StatsQueries:
         )).one()
 
     def heatmap(self) -> list[list[int]]:
-        """Tickets received per local weekday and hour (DST-correct: see local_weekday_and_hour)."""
-        weekday, hour = local_weekday_and_hour(Ticket.created_at, self.segments)
-        query = (sa.select(weekday, hour, sa.func.count()).where(*self._received_in_period())
-                 .group_by(weekday, hour))
+        """Tickets received per local weekday and hour, with the offset in force at each."""
+        hour_of_week = local_hour_of_week(Ticket.created_at, self.segments)
+        query = (sa.select(hour_of_week, sa.func.count()).where(*self._received_in_period())
+                 .group_by(hour_of_week))
         grid = [[0] * 24 for _ in range(7)]
-        for day, at_hour, count in db.session.execute(query):
-            grid[day][at_hour] = count
+        for hour, count in db.session.execute(query):
+            grid[hour // 24][hour % 24] = count
         return grid
 
     # --- now, whatever the period -----------------------------------------------------------
