@@ -1,4 +1,6 @@
 """The statistics filters: a GET form whose values live in the URL (shareable, no CSRF needed)."""
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField
@@ -14,6 +16,8 @@ PERIOD_LABELS = {
     "custom": _l("From – to"),
 }
 MAX_CUSTOM_DAYS = 5 * 366
+# Statistics are asked about this century; other years are typing errors.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
 class StatsFilterForm(FlaskForm):
@@ -41,7 +45,22 @@ class StatsFilterForm(FlaskForm):
         self.agent.choices = [SelectChoice("", _l("All agents"))] + [
             SelectChoice(str(s.id), s.name) for s in staff]
 
+    def url_args(self) -> dict[str, str]:
+        """The understood filters as URL parameters, for links that keep them (CSV)."""
+        custom = self.period.data == "custom"
+        args = {"period": self.period.data,
+                "start": self.start.data.isoformat() if custom else "",
+                "end": self.end.data.isoformat() if custom else "",
+                "organisation": self.organisation.data, "category": self.category.data,
+                "channel": self.channel.data, "agent": self.agent.data}
+        return {key: value for key, value in args.items() if value}
+
+    def validate_start(self, field):
+        if field.data is not None and not EARLIEST <= field.data <= LATEST:
+            raise ValidationError(_l("Choose a date in this century."))
+
     def validate_end(self, field):
+        self.validate_start(field)
         if self.period.data != "custom":
             return
         if self.start.data is None or field.data is None:

@@ -12,7 +12,7 @@ from helpdesk.domain.periods import (
     preset_period,
 )
 from helpdesk.manager import bp
-from helpdesk.manager.forms import StatsFilterForm
+from helpdesk.manager.forms import EARLIEST, LATEST, StatsFilterForm
 from helpdesk.manager.stats_tables import (
     QueueLinks,
     csv_response,
@@ -32,12 +32,13 @@ bp.add_app_template_filter(page_text, "stat_value")
 
 
 def _selection(today: date):
-    """The filter form read from the URL, and the StatsFilter it stands for."""
+    """The filter form read from the URL (reset if not understood), and its StatsFilter."""
     organisations, staff = stats.filter_choices()
     form = StatsFilterForm(organisations, staff, formdata=request.args)
-    if request.args and not form.validate():
-        flash(_("Some filters were not understood; they were reset."), "error")
+    form.reset = bool(request.args) and not form.validate()
+    if form.reset:
         form = StatsFilterForm(organisations, staff, formdata=None)
+        form.reset = True
     if form.period.data == "custom":
         period = Period(form.start.data, form.end.data)
     else:
@@ -65,7 +66,9 @@ def _dashboard_and_tables():
 @policy(MANAGER)
 def stats_dashboard():
     form, board, tables = _dashboard_and_tables()
-    query = {key: value for key, value in request.args.items() if value}
+    if form.reset:
+        flash(_("Some filters were not understood; they were reset."), "error")
+    query = form.url_args()
     return render_template("manager/stats/dashboard.html", form=form, board=board,
                            tables=tables, charts=dashboard_charts(board, tables),
                            csv_url=lambda key: url_for("manager.stats_csv", table=key, **query))
@@ -99,11 +102,14 @@ def _report(slug: str):
 
 
 def _report_month(raw: str, today: date) -> date:
-    """The month asked for as YYYY-MM, else the last complete month."""
+    """The month asked for as YYYY-MM (this century), else the last complete month."""
     try:
-        return datetime.strptime(raw, "%Y-%m").date()
+        month = datetime.strptime(raw, "%Y-%m").date()
     except ValueError:
+        month = None
+    if month is None or not EARLIEST <= month <= LATEST:
         return preset_period("last_month", today).start
+    return month
 
 
 @bp.get("/stats/organisations/<slug>")

@@ -213,6 +213,18 @@ def test_filters_that_make_no_sense_are_reset_with_a_message(manager_client):
     assert "Some filters were not understood" in page
     assert "From December 2, 2026 to December 31, 2026" in page  # the last 30 days
     assert manager_client.get("/manage/stats?organisation=nobody").status_code == 200
+    ancient = manager_client.get("/manage/stats?period=custom&start=0001-01-01&end=0001-01-02")
+    assert "Some filters were not understood" in ancient.get_data(as_text=True)
+
+
+def test_csv_links_carry_only_the_understood_filters(manager_client):
+    page = manager_client.get("/manage/stats?period=custom&start=2026-12-31&end=2026-12-01"
+                              "&channel=pigeon").get_data(as_text=True)
+    assert 'href="/manage/stats/trend.csv?period=last_30_days"' in page
+    download = manager_client.get("/manage/stats/trend.csv?period=bogus")
+    assert download.status_code == 200
+    follow_up = manager_client.get(f"/manage/stats?{DECEMBER}").get_data(as_text=True)
+    assert follow_up.count("Some filters were not understood") == 0  # no flash left by the CSV
 
 
 def test_figures_link_to_the_queue_with_matching_filters(manager_client, desk):
@@ -265,8 +277,9 @@ def test_every_report_table_downloads_as_the_same_csv(manager_client, table):
 
 
 def test_report_defaults_to_last_month_and_unknown_organisations_are_not_found(manager_client):
-    page = manager_client.get("/manage/stats/organisations/acme?month=soon").get_data(as_text=True)
-    assert "November 2026" in page
+    for month in ("soon", "0001-01", "2026-13"):
+        page = manager_client.get(f"/manage/stats/organisations/acme?month={month}")
+        assert "November 2026" in page.get_data(as_text=True), month
     assert manager_client.get("/manage/stats/organisations/nobody").status_code == 404
 
 
