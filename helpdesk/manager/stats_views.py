@@ -1,5 +1,6 @@
 """Managers' statistics: the dashboard, every table of it as CSV, and the monthly report."""
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
@@ -21,7 +22,7 @@ from helpdesk.manager.stats_tables import (
     page_text,
     report_tables,
 )
-from helpdesk.models import Category, Channel
+from helpdesk.models import Category, Channel, Organisation
 from helpdesk.services import ServiceError, stats
 from helpdesk.services.calendar_settings import configured_calendar
 from helpdesk.services.people import organisation_by_slug
@@ -31,14 +32,20 @@ REPORT_TICKET_LIMIT = 1000
 bp.add_app_template_filter(page_text, "stat_value")
 
 
-def _selection(today: date):
-    """The filter form read from the URL (reset if not understood), and its StatsFilter."""
+class Selection(NamedTuple):
+    form: StatsFilterForm
+    filter: stats.StatsFilter
+    organisation: Organisation | None
+    understood: bool  # False: the URL's filters made no sense and the defaults apply
+
+
+def _selection(today: date) -> Selection:
+    """The filter form read from the URL (the defaults if not understood), and its filter."""
     organisations, staff = stats.filter_choices()
     form = StatsFilterForm(organisations, staff, formdata=request.args)
-    form.reset = bool(request.args) and not form.validate()
-    if form.reset:
+    understood = not request.args or form.validate()
+    if not understood:
         form = StatsFilterForm(organisations, staff, formdata=None)
-        form.reset = True
     if form.period.data == "custom":
         period = Period(form.start.data, form.end.data)
     else:
@@ -49,27 +56,28 @@ def _selection(today: date):
         category=Category(form.category.data) if form.category.data else None,
         channel=Channel(form.channel.data) if form.channel.data else None,
         assignee_id=int(form.agent.data) if form.agent.data else None)
-    return form, stats_filter, organisation
+    return Selection(form, stats_filter, organisation, understood)
 
 
 def _dashboard_and_tables():
     now = datetime.now(UTC)
     calendar = configured_calendar()
-    form, stats_filter, organisation = _selection(local_today(now, calendar.timezone))
-    board = stats.dashboard(stats_filter, now, calendar)
-    links = QueueLinks(stats_filter, organisation.slug if organisation else None)
-    report_month = stats_filter.period.end.replace(day=1)
-    return form, board, dashboard_tables(board, links, report_month)
+    selection = _selection(local_today(now, calendar.timezone))
+    board = stats.dashboard(selection.filter, now, calendar)
+    links = QueueLinks(selection.filter,
+                       selection.organisation.slug if selection.organisation else None)
+    report_month = selection.filter.period.end.replace(day=1)
+    return selection, board, dashboard_tables(board, links, report_month)
 
 
 @bp.get("/stats")
 @policy(MANAGER)
 def stats_dashboard():
-    form, board, tables = _dashboard_and_tables()
-    if form.reset:
+    selection, board, tables = _dashboard_and_tables()
+    if not selection.understood:
         flash(_("Some filters were not understood; they were reset."), "error")
-    query = form.url_args()
-    return render_template("manager/stats/dashboard.html", form=form, board=board,
+    query = selection.form.url_args()
+    return render_template("manager/stats/dashboard.html", form=selection.form, board=board,
                            tables=tables, charts=dashboard_charts(board, tables),
                            csv_url=lambda key: url_for("manager.stats_csv", table=key, **query))
 
@@ -77,7 +85,7 @@ def stats_dashboard():
 @bp.get("/stats/<table>.csv")
 @policy(MANAGER)
 def stats_csv(table: str):
-    _, board, tables = _dashboard_and_tables()
+    _selection_made, board, tables = _dashboard_and_tables()
     if table not in tables:
         abort(404)
     period = board.filter.period
