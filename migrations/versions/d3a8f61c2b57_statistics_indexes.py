@@ -1,7 +1,8 @@
 """statistics indexes
 
 Covering indexes so the manager statistics read a period's tickets and response records
-from the index alone (by created_at, resolved_at and received_at), and the calamities of a
+from the index alone (by created_at, resolved_at and received_at), join a response to its
+ticket's organisation and assignee without reading the ticket row, and find the calamities of a
 period directly.
 
 Revision ID: d3a8f61c2b57
@@ -29,6 +30,8 @@ def upgrade():
                               ['resolved_at', *TICKET_DIMENSIONS], unique=False)
         batch_op.create_index('ix_ticket_category_created_at', ['category', 'created_at'],
                               unique=False)
+        batch_op.create_index('ix_ticket_id_dimensions',
+                              ['id', 'organisation_id', 'assignee_id', 'channel'], unique=False)
     with op.batch_alter_table('response_record', schema=None) as batch_op:
         batch_op.create_index('ix_response_record_received_at',
                               ['received_at', 'is_first', 'category', 'met_at', 'due_at',
@@ -40,6 +43,7 @@ def downgrade():
     with op.batch_alter_table('response_record', schema=None) as batch_op:
         batch_op.drop_index('ix_response_record_received_at')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_id_dimensions')
         batch_op.drop_index('ix_ticket_category_created_at')
         batch_op.drop_index('ix_ticket_resolved_at_dimensions')
         batch_op.drop_index('ix_ticket_created_at_dimensions')
