@@ -21,7 +21,7 @@ theirs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -84,9 +84,6 @@ class Outcomes:
     def share_on_time(self) -> Decimal | None:
         return percentage(self.on_time, self.decided)
 
-    def __add__(self, other: Outcomes) -> Outcomes:
-        return Outcomes(self.on_time + other.on_time, self.late + other.late)
-
 
 @dataclass(frozen=True)
 class ResponseTimes:
@@ -105,11 +102,21 @@ class Figures:
 
     received: int = 0
     resolved: int = 0
-    responses: Outcomes = field(default_factory=Outcomes)
-    first_responses: Outcomes = field(default_factory=Outcomes)
+    on_time: int = 0
+    late: int = 0
+    first_on_time: int = 0
+    first_late: int = 0
     first_responses_met: int = 0
     # Percentiles need a sort per slice, so only the whole selection has them.
     times: ResponseTimes | None = None
+
+    @property
+    def responses(self) -> Outcomes:
+        return Outcomes(self.on_time, self.late)
+
+    @property
+    def first_responses(self) -> Outcomes:
+        return Outcomes(self.first_on_time, self.first_late)
 
 
 @dataclass(frozen=True)
@@ -202,22 +209,25 @@ def dashboard(stats_filter: StatsFilter, now: datetime, calendar: BusinessCalend
     totals = Figures()
     slices: dict[str, dict] = {name: {} for name in SLICES}
 
-    def add(keys: tuple, **amounts) -> None:
-        for figures in (totals, *(slices[name].setdefault(key, Figures())
-                                  for name, key in zip(SLICES, keys, strict=True))):
-            for name, amount in amounts.items():
-                setattr(figures, name, getattr(figures, name) + amount)
+    def figures_for(keys: tuple) -> list[Figures]:
+        """The totals and the slice of every dimension a rollup row belongs to."""
+        return [totals, *(slices[name].setdefault(key, Figures())
+                          for name, key in zip(SLICES, keys, strict=True))]
 
     for *keys, count in queries.received_rollup():
-        add(tuple(keys), received=count)
+        for figures in figures_for(tuple(keys)):
+            figures.received += count
     for bucket, count in queries.resolved_by_bucket():
         totals.resolved += count
         slices["bucket"].setdefault(bucket, Figures()).resolved += count
     bands = [0] * len(TIME_BANDS)
     for row in queries.response_rollup(TIME_BANDS):
-        add(row.keys, responses=Outcomes(row.on_time, row.late),
-            first_responses=Outcomes(row.first_on_time, row.first_late),
-            first_responses_met=row.first_met)
+        for figures in figures_for(row.keys):
+            figures.on_time += row.on_time
+            figures.late += row.late
+            figures.first_on_time += row.first_on_time
+            figures.first_late += row.first_late
+            figures.first_responses_met += row.first_met
         bands = [total + count for total, count in zip(bands, row.bands, strict=True)]
     totals.times = ResponseTimes(totals.first_responses_met,
                                  *queries.response_times(totals.first_responses_met))
