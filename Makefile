@@ -9,7 +9,7 @@ PORT ?= 5000
 
 .PHONY: run test lint translations system-packages postgres test-sqlite test-postgresql messages
 
-run: $(VENV)/.installed translations  ## Start the desk on SQLite with demo data
+run: $(VENV)/.installed-app translations  ## Start the desk (web and worker) on SQLite with demo data
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
 	@echo
@@ -17,9 +17,13 @@ run: $(VENV)/.installed translations  ## Start the desk on SQLite with demo data
 	@echo "Demo logins use the password 'demo-password'. Staff sign-in asks for a TOTP code:"
 	@echo "  $(BIN)/flask staff code agent@helpdesk.example   (also manager@..., admin@...)"
 	@echo
+# The worker runs in the background and stops with the web server (Ctrl-C).
+	@$(BIN)/flask worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed translations system-packages postgres lint  ## The whole suite, on SQLite and PostgreSQL
+test: $(VENV)/.installed-dev translations system-packages postgres lint  ## The whole suite, on SQLite and PostgreSQL
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgresql
 
@@ -29,20 +33,25 @@ test-sqlite:
 test-postgresql:
 	HELPDESK_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+
+$(VENV)/.installed-app: requirements.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d helpdesk/translations
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.installed-app $@
+
+translations: $(VENV)/.installed-app
+	@$(BIN)/pybabel compile --use-fuzzy -d helpdesk/translations >/dev/null
 
 # Refresh the catalogue after adding strings: make messages, then translate the .po file.
-messages: $(VENV)/.installed
+messages: $(VENV)/.installed-dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o helpdesk/translations/messages.pot .
 	$(BIN)/pybabel update -i helpdesk/translations/messages.pot -d helpdesk/translations
 

@@ -1,7 +1,7 @@
 """Who may use which route: every view declares a policy, and one hook enforces it."""
 from collections.abc import Callable
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from helpdesk.models import Contact, OrganisationStatus, StaffMember, StaffRole
@@ -39,10 +39,12 @@ def enforce_access_policy():
     if required == PUBLIC:
         return None
     if required == SUPER_USER:
-        if not isinstance(current_user._get_current_object(), Contact):
+        person = current_user._get_current_object()
+        if not isinstance(person, Contact) or not person.is_super_user:
             return redirect(url_for("portal.sign_in", next=request.full_path))
-        if current_user.organisation.status == OrganisationStatus.ENDED:
-            abort(403)
+        if person.organisation.status == OrganisationStatus.ENDED:
+            # A clear page rather than a bare refusal: the contract ended, not a mistake.
+            return render_template("portal/ended.html"), 403
         return None
     if not isinstance(current_user._get_current_object(), StaffMember):
         return redirect(url_for("auth.staff_sign_in", next=request.full_path))

@@ -1,17 +1,24 @@
 """Every admin task as a `flask` command; bad input exits non-zero with one line."""
 import json
+import logging
+import signal
 import sys
+import threading
 from datetime import UTC, datetime
 from functools import wraps
+from zoneinfo import ZoneInfo
 
 import click
 import pyotp
 import sqlalchemy as sa
 from flask import Blueprint
 
+from helpdesk import jobs
+from helpdesk.domain.sla import response_due_at
 from helpdesk.extensions import db
-from helpdesk.models import HeldMessage, StaffMember
-from helpdesk.services import ServiceError, demo, people
+from helpdesk.models import Category, HeldMessage, StaffMember
+from helpdesk.services import ServiceError, demo, escalation, outbox_sender, people, recompute
+from helpdesk.services.calendar_settings import configured_calendar, configured_policy
 from helpdesk.services.export import export_organisation
 
 bp = Blueprint("cli", __name__, cli_group=None)
@@ -167,3 +174,87 @@ def held_command(as_json: bool):
     for row in rows:
         click.echo(f"{row['id']:>6}  {row['received_at'][:16]}  {row['reason']:<28} "
                    f"{row['sender'] or '-':<32} {row['subject']}")
+
+
+@bp.cli.command("worker")
+@click.option("--once", is_flag=True, help="Run one pass of every job and exit.")
+def worker_command(once: bool):
+    """Run the periodic jobs (SLA sweep, calendar recompute, ...) until stopped."""
+    # One pass prints its own summary; a running worker logs each pass.
+    logging.basicConfig(level=logging.WARNING if once else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if once:
+        results = jobs.run_once()
+        for name, summary in results:
+            click.echo(f"{name}: {'failed, see the log' if summary is None else summary}")
+        if any(summary is None for _, summary in results):
+            sys.exit(1)
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo("Worker running; stop it with Ctrl-C.", err=True)
+    jobs.run_forever(stop)
+
+
+@bp.cli.group("sla")
+def sla_group():
+    """The response promise: due moments and escalation."""
+
+
+@sla_group.command("due")
+@click.argument("received")
+@click.option("--category", default=Category.QUESTION.value, show_default=True,
+              help="bug, outage, wish, configuration, question or calamity.")
+@one_line_errors
+def sla_due(received: str, category: str):
+    """Print the response due moment for a message received at RECEIVED (ISO 8601)."""
+    received_at = _parse_moment(received)
+    try:
+        category = Category(category.strip().lower())
+    except ValueError:
+        names = ", ".join(c.value for c in Category)
+        raise ServiceError(f"unknown category {category!r}; use one of {names}") from None
+    calendar = configured_calendar()
+    due = response_due_at(received_at, category, calendar, configured_policy())
+    click.echo(due.astimezone(ZoneInfo(calendar.timezone)).isoformat())
+
+
+def _parse_moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ServiceError(f"not an ISO 8601 moment: {text!r}") from None
+    if moment.utcoffset() is None:
+        raise ServiceError(f"give {text!r} with an offset or Z, e.g. 2026-11-30T10:00:00+01:00")
+    return moment
+
+
+@sla_group.command("sweep")
+def sla_sweep():
+    """Escalate the tickets whose due-soon or due moment has passed (one pass of the job)."""
+    click.echo(escalation.sweep(_now()))
+
+
+@sla_group.command("recompute")
+def sla_recompute():
+    """Recompute open tickets' due moments after a settings change, to the end."""
+    click.echo(recompute.run_pending(_now(), max_batches=None))
+
+
+@bp.cli.group("outbox")
+def outbox_group():
+    """Outgoing mail."""
+
+
+@outbox_group.command("send")
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Send at most this many mails in this run.")
+@one_line_errors
+def outbox_send(limit: int):
+    """Send the mail that is due now; retry, fail or hold back what cannot go."""
+    report = outbox_sender.send_due_mail(_now(), limit=limit)
+    click.echo(f"Sent {report.sent}, to retry {report.retrying}, failed {report.failed}, "
+               f"held back {report.held_back}.")
+    if report.connection_error:
+        click.echo(f"The mail server could not be reached: {report.connection_error}", err=True)

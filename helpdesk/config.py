@@ -13,7 +13,7 @@ class DefaultConfig:
 
     # Sessions and sign-in.
     STAFF_SESSION_IDLE = timedelta(minutes=30)
-    PORTAL_SESSION_IDLE = timedelta(hours=8)
+    PORTAL_SESSION_IDLE = timedelta(minutes=30)  # super-users get the same rule as staff
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set True behind HTTPS (HELPDESK_SESSION_COOKIE_SECURE=true)
@@ -21,6 +21,7 @@ class DefaultConfig:
     SIGN_IN_FAILURES_PER_ADDRESS = 20
     SIGN_IN_FAILURE_WINDOW = timedelta(minutes=15)
     SIGN_IN_LINK_VALID = timedelta(minutes=15)
+    PASSWORD_RESET_VALID = timedelta(hours=1)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (revocable) session
 
     # Languages.
@@ -31,6 +32,7 @@ class DefaultConfig:
     # Storage of raw mail and attachments (relative paths are inside the instance folder).
     BLOB_STORE = "blobs"
     MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
+    MAX_ATTACHMENTS_PER_MESSAGE = 10
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
 
     # Incoming mail (IMAP).
@@ -48,18 +50,22 @@ class DefaultConfig:
     AUTHSERV_ID = ""
     CALAMITY_ADDRESSES = ()
 
-    # Outgoing mail (SMTP via Flask-Mail).
+    # Outgoing mail (SMTP; helpdesk/mail/smtp.py says why not through Flask-Mail's transport).
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 465
-    MAIL_SECURITY = "ssl"  # ssl, starttls, or none (loopback only)
+    MAIL_SECURITY = "ssl"  # ssl, starttls, or none (loopback only); TLS never falls back
+    MAIL_CA_FILE = None  # a PEM file of trusted CAs for a private mail server; None: system's
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_DEFAULT_SENDER = "support@helpdesk.invalid"
     MAIL_TIMEOUT_SECONDS = 30
     OUTBOX_MAX_ATTEMPTS = 8
+    OUTBOX_RETRY_SECONDS = 60  # the first retry's delay; each next one waits twice as long
     AUTOMATIC_MAILS_PER_RECIPIENT_PER_HOUR = 5
 
-    # The desk as customers see it.
+    # The desk as customers see it. DESK_URL is where people open it: links in mail use it.
+    DESK_URL = "http://127.0.0.1:5000"
     DESK_NAME = "Service desk"
     PHONE_NUMBER = "+31 20 123 4567"
     PHONE_HOURS = "10:00-17:00"
+    PORTAL_POLL_SECONDS = 20  # how often an open ticket page looks for new answers

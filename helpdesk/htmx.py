@@ -1,5 +1,5 @@
 """One place that decides between a page and an htmx fragment."""
-from flask import make_response, render_template, request
+from flask import make_response, redirect, render_template, request
 
 
 def wants_fragment(target_id: str) -> bool:
@@ -16,3 +16,12 @@ def render_page_or_fragment(page: str, fragment: str, target_id: str, status: in
     response = make_response(render_template(template, **context), status)
     response.headers["Vary"] = "HX-Request, HX-Target"
     return response
+
+
+def redirect_after_post(url: str):
+    """After a form succeeded: htmx navigates on HX-Redirect, a plain browser follows a 303."""
+    if request.headers.get("HX-Request") == "true":
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)

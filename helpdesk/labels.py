@@ -1,4 +1,7 @@
 """Translated names for enum values, shared by pages and mail."""
+from datetime import timedelta
+
+from babel.dates import format_timedelta
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -47,10 +50,16 @@ def organisation_status_label(status) -> str:
     return str(ORGANISATION_STATUS_LABELS[OrganisationStatus(status)])
 
 
+def age_label(age: timedelta) -> str:
+    """How long something has waited, short and rounded: "12 min", "2 uur"."""
+    return format_timedelta(age, granularity="minute", threshold=1, format="short",
+                            locale=get_locale())
+
+
 def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(category_label=category_label, status_label=status_label,
                                  channel_label=channel_label,
                                  organisation_status_label=organisation_status_label,
-                                 get_locale=get_locale)
+                                 age_label=age_label, get_locale=get_locale)
     app.jinja_env.filters["datetimeformat"] = format_datetime
     app.jinja_env.filters["dateformat"] = format_date

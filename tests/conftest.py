@@ -1,4 +1,5 @@
 """Fixtures shared by the whole suite: the app on SQLite or PostgreSQL, clients, sign-in."""
+import contextvars
 import os
 import shutil
 import uuid
@@ -6,13 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
 
 from helpdesk import create_app
 from helpdesk.extensions import db
 
-pytest_plugins = ["tests.fixtures.factories"]
+pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.smtp"]
 
 # HELPDESK_TEST_DATABASE=postgresql runs the suite on PostgreSQL (make test does both).
 DATABASE = os.environ.get("HELPDESK_TEST_DATABASE", "sqlite")
@@ -69,6 +71,17 @@ def _empty_all_tables() -> None:
         connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as in production: a fresh `g` and session.
+
+    The `app` fixture keeps an app context pushed for factories; without this, requests
+    would share its `g` (and its cached locale) and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     app = create_app({
@@ -79,6 +92,7 @@ def app(database_url, tmp_path):
         "MAIL_DEFAULT_SENDER": "support@desk.example",
         "SERVER_NAME": "desk.example",
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if DATABASE == "postgresql":
             _empty_all_tables()

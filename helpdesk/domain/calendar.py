@@ -20,11 +20,13 @@ _HOLIDAY_LANGUAGE = "en_US"
 
 
 @cache
-def _listed_holidays(country: str, year: int) -> Mapping[date, str]:
+def _listed_holidays(
+    country: str, year: int, language: str = _HOLIDAY_LANGUAGE
+) -> Mapping[date, str]:
     """Public holidays `holidays` lists for a country in one year, cached because hot loops ask."""
     # Neighbouring years are loaded too, so a holiday observed across New Year is not missed.
     listed = holidays.country_holidays(
-        country, years=(year - 1, year, year + 1), language=_HOLIDAY_LANGUAGE
+        country, years=(year - 1, year, year + 1), language=language
     )
     return MappingProxyType(
         {day: name for day, name in sorted(listed.items()) if day.year == year}
@@ -67,11 +69,14 @@ class BusinessCalendar:
 
     # --- days -------------------------------------------------------------------------------
 
-    def holidays_in(self, year: int) -> dict[date, str]:
-        """The public holidays listed for a year, before reopened and extra closing days."""
+    def holidays_in(self, year: int, language: str = _HOLIDAY_LANGUAGE) -> dict[date, str]:
+        """The public holidays listed for a year, before reopened and extra closing days.
+
+        `language` only changes the names ("nl"), where the `holidays` package has them.
+        """
         if self.public_holidays is None:
             return {}
-        return dict(_listed_holidays(self.public_holidays, year))
+        return dict(_listed_holidays(self.public_holidays, year, language))
 
     def closed_reason(self, day: date) -> str | None:
         """Why the desk is closed on a day (holiday name, "closing day", "weekend"), else None."""

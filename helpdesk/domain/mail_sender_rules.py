@@ -1,4 +1,4 @@
-"""Recognise mail written by a machine (auto-replies, lists, bounces) so it is held, not answered."""
+"""Recognise mail written by a machine (auto-replies, lists, bounces): held, never answered."""
 
 from __future__ import annotations
 

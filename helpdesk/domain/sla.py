@@ -10,6 +10,11 @@ from helpdesk.domain.calendar import BusinessCalendar, as_utc
 
 CALAMITY = "calamity"
 
+# What the escalation sweep does when a step's moment has passed.
+DUE_SOON = "due_soon"
+CALAMITY_RENOTIFY = "calamity_renotify"
+BREACH = "breach"
+
 DEFAULT_TARGET_HOURS: tuple[tuple[str, int], ...] = (
     ("bug", 24),
     ("configuration", 24),
@@ -92,14 +97,49 @@ def due_soon_at(
     return deadline_for(received_at, category, calendar, policy).due_soon_at
 
 
+def elapsed_on_clock(
+    start: datetime, end: datetime, category: str, calendar: BusinessCalendar
+) -> timedelta:
+    """Time on the category's clock within [start, end): working-day time, or wall clock."""
+    start, end = as_utc(start, "start"), as_utc(end, "end")
+    if category == CALAMITY:
+        return max(end - start, timedelta(0))
+    return calendar.working_time_between(start, end)
+
+
 def working_time_left(
     now: datetime, due_at: datetime, category: str, calendar: BusinessCalendar
 ) -> timedelta:
     """Time left until `due_at` on the category's clock; negative when overdue."""
-    now, due_at = as_utc(now, "now"), as_utc(due_at, "due_at")
-    if category == CALAMITY:
-        return due_at - now
-    if now <= due_at:
-        return calendar.working_time_between(now, due_at)
-    return -calendar.working_time_between(due_at, now)
+    if as_utc(now, "now") <= as_utc(due_at, "due_at"):
+        return elapsed_on_clock(now, due_at, category, calendar)
+    return -elapsed_on_clock(due_at, now, category, calendar)
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """One moment at which the sweep acts on an owed response (DUE_SOON, ...)."""
+
+    name: str
+    at: datetime
+
+
+def escalation_steps(
+    category: str, received_at: datetime, due_soon_at: datetime, response_due_at: datetime,
+    policy: SlaPolicy,
+) -> tuple[EscalationStep, ...]:
+    """The escalations an owed response goes through, in time order.
+
+    A standard ticket warns at the due-soon moment; a calamity (whose all-hands alert went
+    out at creation) re-notifies managers after a while instead. Both breach at the due moment.
+    """
+    breach = EscalationStep(BREACH, as_utc(response_due_at, "response_due_at"))
+    if category != CALAMITY:
+        return (EscalationStep(DUE_SOON, as_utc(due_soon_at, "due_soon_at")), breach)
+    renotify_at = as_utc(received_at, "received_at") + timedelta(
+        minutes=policy.calamity_renotify_minutes)
+    if renotify_at < breach.at:
+        return (EscalationStep(CALAMITY_RENOTIFY, renotify_at), breach)
+    # The breach mails the managers anyway; a re-notification at the same moment adds nothing.
+    return (breach,)
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 SIGNATURE_HEX_CHARS = 16
 _SUBJECT_TAG = re.compile(r"\[#(\d{1,9})\]")
 _UNIQUE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Printable ASCII without spaces or angle brackets, around one "@": safe to repeat in headers.
+_MESSAGE_ID = re.compile(r"[!-;=?-~]{1,250}@[!-;=?-~]{1,250}", re.ASCII)
 _OUR_ID = re.compile(r"^hd\.(\d{1,9})\.([A-Za-z0-9_-]{1,64})\.([0-9a-fA-F]{16})@", re.ASCII)
 
 
@@ -44,6 +46,12 @@ def ticket_number_from_message_ids(ids: Iterable[str], secret: bytes) -> int | N
         if hmac.compare_digest(signature.lower(), _signature(number, unique, secret)):
             return number
     return None
+
+
+def safe_message_id(raw: str | None) -> str | None:
+    """A Message-ID (without <>) that we may repeat in In-Reply-To/References, else None."""
+    candidate = (raw or "").strip().removeprefix("<").removesuffix(">")
+    return candidate if _MESSAGE_ID.fullmatch(candidate) else None
 
 
 def clean_header_value(text: str) -> str:

@@ -1,6 +1,6 @@
-"""Managers' pages: organisations, statistics and (later) settings."""
+"""Managers' pages: organisations, statistics, and the SLA and calendar settings."""
 from flask import Blueprint
 
 bp = Blueprint("manager", __name__)
 
-from helpdesk.manager import stats_views, views  # noqa: E402,F401
+from helpdesk.manager import settings_views, stats_views, views  # noqa: E402,F401

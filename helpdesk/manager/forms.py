@@ -1,71 +1,46 @@
-"""The statistics filters: a GET form whose values live in the URL (shareable, no CSRF needed)."""
-from datetime import date
-
+"""Managers' forms (Flask-WTF: every form carries a CSRF token)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField
-from wtforms.validators import Optional, ValidationError
+from wtforms import DateField, IntegerField, StringField, TimeField
+from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.widgets import HiddenInput
 
-from helpdesk.domain.periods import PRESETS
-from helpdesk.labels import CATEGORY_LABELS, CHANNEL_LABELS
+from helpdesk.labels import CATEGORY_LABELS
+from helpdesk.models import Category
+from helpdesk.services.sla_settings import STANDARD_CATEGORIES
 
-PERIOD_LABELS = {
-    "last_30_days": _l("Last 30 days"), "this_week": _l("This week"),
-    "last_month": _l("Last month"), "this_quarter": _l("This quarter"),
-    "this_year": _l("This year"), "last_12_months": _l("Last 12 months"),
-    "custom": _l("From – to"),
-}
-MAX_CUSTOM_DAYS = 5 * 366
-# Statistics are asked about this century; other years are typing errors.
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+MAX_TARGET_HOURS = 24 * 30
+MAX_CALAMITY_MINUTES = 24 * 60
 
 
-class StatsFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # read-only GET: the filters are part of a shareable address
+class OfficeHoursForm(FlaskForm):
+    opens_at = TimeField(_l("Opens at"), validators=[InputRequired()])
+    closes_at = TimeField(_l("Closes at"), validators=[InputRequired()])
 
-    period = SelectField(_l("Period"), choices=[SelectChoice(name, PERIOD_LABELS[name])
-                                                 for name in (*PRESETS, "custom")],
-                         default="last_30_days")
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
-    organisation = SelectField(_l("Organisation"), default="")
-    category = SelectField(_l("Category"), default="",
-                           choices=[SelectChoice("", _l("All categories"))]
-                           + [SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()])
-    channel = SelectField(_l("Channel"), default="",
-                          choices=[SelectChoice("", _l("All channels"))]
-                          + [SelectChoice(c.value, label) for c, label in CHANNEL_LABELS.items()])
-    agent = SelectField(_l("Agent"), default="")
 
-    def __init__(self, organisations, staff, **kwargs):
-        super().__init__(**kwargs)
-        self.organisation.choices = [SelectChoice("", _l("All organisations"))] + [
-            SelectChoice(o.slug, o.name) for o in organisations]
-        self.agent.choices = [SelectChoice("", _l("All agents"))] + [
-            SelectChoice(str(s.id), s.name) for s in staff]
+class ResponseTargetsForm(FlaskForm):
+    """Working-day hours per standard category (fields added below), minutes for a calamity."""
 
-    def url_args(self) -> dict[str, str]:
-        """The understood filters as URL parameters, for links that keep them (CSV)."""
-        custom = self.period.data == "custom"
-        args = {"period": self.period.data,
-                "start": self.start.data.isoformat() if custom else "",
-                "end": self.end.data.isoformat() if custom else "",
-                "organisation": self.organisation.data, "category": self.category.data,
-                "channel": self.channel.data, "agent": self.agent.data}
-        return {key: value for key, value in args.items() if value}
+    calamity_minutes = IntegerField(
+        _l("Calamity (minutes, at all hours)"),
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_CALAMITY_MINUTES)])
 
-    def validate_start(self, field):
-        if field.data is not None and not EARLIEST <= field.data <= LATEST:
-            raise ValidationError(_l("Choose a date in this century."))
+    def hours_by_category(self) -> dict[str, int]:
+        return {category: self[f"{category}_hours"].data for category in STANDARD_CATEGORIES}
 
-    def validate_end(self, field):
-        self.validate_start(field)
-        if self.period.data != "custom":
-            return
-        if self.start.data is None or field.data is None:
-            raise ValidationError(_l("Give both dates of the period."))
-        if field.data < self.start.data:
-            raise ValidationError(_l("The period cannot end before it starts."))
-        if (field.data - self.start.data).days >= MAX_CUSTOM_DAYS:
-            raise ValidationError(_l("Choose a period of at most five years."))
+
+for _category in STANDARD_CATEGORIES:
+    setattr(ResponseTargetsForm, f"{_category}_hours", IntegerField(
+        CATEGORY_LABELS[Category(_category)],
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_TARGET_HOURS)]))
+
+
+class ClosingDayForm(FlaskForm):
+    day = DateField(_l("Day"), validators=[InputRequired()])
+    note = StringField(_l("Note"), validators=[Length(max=200)])
+
+
+class DayForm(FlaskForm):
+    """A button that changes one day (reopen a holiday, remove a closing day)."""
+
+    day = DateField(widget=HiddenInput(), validators=[InputRequired()])

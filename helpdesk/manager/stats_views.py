@@ -13,7 +13,7 @@ from helpdesk.domain.periods import (
     preset_period,
 )
 from helpdesk.manager import bp
-from helpdesk.manager.forms import EARLIEST, LATEST, StatsFilterForm
+from helpdesk.manager.stats_forms import EARLIEST, LATEST, StatsFilterForm
 from helpdesk.manager.stats_tables import (
     QueueLinks,
     csv_response,

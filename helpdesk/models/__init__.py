@@ -9,7 +9,7 @@ from helpdesk.models.mail import (
 )
 from helpdesk.models.organisation import Contact, Organisation, OrganisationStatus
 from helpdesk.models.security import AuditEntry, CannedReply, SignInFailure, SignInToken
-from helpdesk.models.settings import CalendarSettings, ClosingDay, ResponseTarget
+from helpdesk.models.settings import CalendarSettings, ClosingDay, RecomputeJob, ResponseTarget
 from helpdesk.models.staff import ROLE_RANK, StaffMember, StaffRole
 from helpdesk.models.ticket import (
     AWAITING_DESK_STATUSES,
@@ -30,7 +30,8 @@ __all__ = [
     "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "ROLE_RANK", "Attachment", "AuditEntry",
     "CalendarSettings", "CannedReply", "Category", "Channel", "ClosingDay", "Contact",
     "HeldMessage", "HeldReason", "MailReceipt", "MailboxState", "Message", "MessageKind",
-    "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState", "ResponseRecord",
+    "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState", "RecomputeJob",
+    "ResponseRecord",
     "ResponseTarget", "SignInFailure", "SignInToken", "StaffMember", "StaffRole", "Ticket",
     "TicketEvent", "TicketNumberCounter", "TicketStatus",
 ]

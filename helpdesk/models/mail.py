@@ -83,7 +83,8 @@ class OutboxMessage(db.Model):
 
     __table_args__ = (
         sa.Index("ix_outbox_message_state_next_attempt_at", "state", "next_attempt_at"),
-        sa.Index("ix_outbox_message_to_address_created_at", "to_address", "created_at"),
+        # The loop brake counts what went to one recipient in the last hour.
+        sa.Index("ix_outbox_message_to_address_sent_at", "to_address", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,5 +108,7 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A worker's lease while it sends: others skip the row until then; a crash frees it later.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # For mails that must go once only (escalations): a rerun hits the constraint.
     once_key: Mapped[str | None] = mapped_column(sa.String(160), unique=True)

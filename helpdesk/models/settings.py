@@ -36,3 +36,17 @@ class ResponseTarget(db.Model):
 
     category: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
     target_hours: Mapped[int] = mapped_column()
+
+
+class RecomputeJob(db.Model):
+    """Recomputing open tickets' due moments after a settings change, batch by batch."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
+    # Tickets opened after the request were computed with the new settings already.
+    up_to_ticket_id: Mapped[int] = mapped_column()
+    last_ticket_id: Mapped[int] = mapped_column(default=0)  # where the next batch starts
+    total: Mapped[int] = mapped_column()
+    done: Mapped[int] = mapped_column(default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -53,6 +53,8 @@ class Ticket(db.Model):
         sa.Index("ix_ticket_status_response_due_at", "status", "response_due_at"),
         sa.Index("ix_ticket_organisation_id_created_at", "organisation_id", "created_at"),
         sa.Index("ix_ticket_assignee_id_status", "assignee_id", "status"),
+        # The calamity banner on every staff page.
+        sa.Index("ix_ticket_category_status", "category", "status"),
         # Statistics: a period's tickets read from the index alone, a response's ticket
         # dimensions without reading the row, and a period's calamities.
         sa.Index("ix_ticket_created_at_dimensions", "created_at", "category", "channel",

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from helpdesk.portal import views  # noqa: E402,F401
+from helpdesk.portal import account, views  # noqa: E402,F401

@@ -1,84 +1,50 @@
-"""Portal sign-in (password or one-time link) and the organisation's tickets."""
+"""The organisation's tickets: list, new ticket, conversation, reply, resolve, reopen, files."""
 from datetime import UTC, datetime
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
-from helpdesk.access import PUBLIC, SUPER_USER, policy
-from helpdesk.auth.forms import PasswordSignInForm
-from helpdesk.auth.redirects import safe_next
-from helpdesk.extensions import db
-from helpdesk.models import MessageKind
+from helpdesk.access import SUPER_USER, policy
+from helpdesk.auth.forms import EmptyForm
+from helpdesk.domain.files import shown_inline
+from helpdesk.downloads import send_attachment
+from helpdesk.htmx import redirect_after_post, render_page_or_fragment
+from helpdesk.models import Ticket
 from helpdesk.portal import bp
-from helpdesk.portal.forms import SignInLinkForm
-from helpdesk.services import portal_access, signin
-from helpdesk.services.portal_mail import queue_sign_in_link
+from helpdesk.portal.forms import CATEGORY_HINTS, MessageForm, NewTicketForm
+from helpdesk.services import portal_access, portal_tickets, promise, uploads
+from helpdesk.services.ticket_details import CATEGORY_FIELDS
 
 
-def _start_session(contact, now: datetime):
-    next_url = request.args.get("next")
-    session.clear()
-    login_user(contact)
-    session["seen_at"] = now.timestamp()
-    return redirect(safe_next(next_url, url_for("portal.tickets")))
+@bp.context_processor
+def desk_panel_helper():
+    """Every portal page shows the desk's hours and promise (computed only where shown)."""
+    return {"desk_panel": _desk_panel, "shown_inline": shown_inline,
+            "may_write": portal_tickets.may_write}
 
 
-@bp.route("/sign-in", methods=["GET", "POST"])
-@policy(PUBLIC)
-def sign_in():
-    form = PasswordSignInForm()
-    if session.pop("expired", False):
-        flash(_("You were signed out after a period of inactivity."), "info")
-    if form.validate_on_submit():
-        now = datetime.now(UTC)
-        config = current_app.config
-        try:
-            signin.ensure_not_throttled(
-                form.email.data, request.remote_addr or "", now,
-                window=config["SIGN_IN_FAILURE_WINDOW"],
-                per_account=config["SIGN_IN_FAILURES_PER_ACCOUNT"],
-                per_address=config["SIGN_IN_FAILURES_PER_ADDRESS"])
-        except signin.SignInThrottled:
-            flash(_("Too many failed attempts. Try again in a few minutes."), "error")
-            return render_template("portal/sign_in.html", form=form,
-                                   link_form=SignInLinkForm()), 429
-        contact = signin.contact_with_password(form.email.data, form.password.data)
-        if contact is not None:
-            return _start_session(contact, now)
-        signin.record_failure(form.email.data, request.remote_addr or "", now)
-        flash(_("Email or password is not right."), "error")
-    return render_template("portal/sign_in.html", form=form, link_form=SignInLinkForm())
-
-
-@bp.post("/sign-in/link")
-@policy(PUBLIC)
-def request_sign_in_link():
-    form = SignInLinkForm()
-    if form.validate_on_submit():
-        queue_sign_in_link(form.email.data, datetime.now(UTC))
-    # The same answer whether the address exists or not.
-    flash(_("If this address belongs to a registered super-user, a sign-in link is on its "
-            "way. It works once, for 15 minutes."), "info")
-    return redirect(url_for("portal.sign_in"))
-
-
-@bp.get("/sign-in/link/<token>")
-@policy(PUBLIC)
-def follow_sign_in_link(token: str):
-    # A GET only shows a button: mail scanners that prefetch links must not use up the token.
-    return render_template("portal/confirm_link.html", token=token)
-
-
-@bp.post("/sign-in/link/<token>")
-@policy(PUBLIC)
-def use_sign_in_link(token: str):
+def _desk_panel() -> dict:
     now = datetime.now(UTC)
-    contact = signin.consume_token(token, signin.SIGN_IN, now)
-    if contact is None:
-        flash(_("This sign-in link has expired or was used already. Ask for a new one."), "error")
-        return redirect(url_for("portal.sign_in"))
-    return _start_session(contact, now)
+    hours = promise.desk_hours(now)
+    return {"open_now": hours.open_now, "opening": promise.opening_in_words(hours, now),
+            "promise": promise.promise_in_words()}
+
+
+@bp.errorhandler(portal_tickets.ReadOnly)
+def refuse_write(error: portal_tickets.ReadOnly):
+    return render_template("portal/read_only.html", text=str(error)), 403
+
+
+@bp.errorhandler(404)
+def not_found(error):
+    """Within the portal, a missing or foreign ticket still shows the desk's hours."""
+    return render_template("portal/not_found.html"), 404
+
+
+@bp.errorhandler(413)
+def refuse_too_large(error):
+    return render_template("portal/too_large.html", limits=uploads.limits_in_words()), 413
 
 
 @bp.get("/")
@@ -88,10 +54,92 @@ def tickets():
                            tickets=portal_access.organisation_tickets(current_user))
 
 
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@policy(SUPER_USER)
+def new_ticket():
+    form = NewTicketForm()
+    if form.validate_on_submit():
+        try:
+            ticket = portal_tickets.file_ticket(current_user, form.submission(),
+                                                datetime.now(UTC))
+        except portal_tickets.InvalidSubmission as invalid:
+            form.show_errors(invalid.errors)
+        else:
+            flash(_("Thank you. Your ticket number is #%(number)s.", number=ticket.number),
+                  "success")
+            return redirect_after_post(url_for("portal.ticket", number=ticket.number))
+    return render_page_or_fragment(
+        "portal/new_ticket.html", "portal/_new_ticket_form.html", "new-ticket-form",
+        form=form, hints=CATEGORY_HINTS, category_fields=CATEGORY_FIELDS,
+        limits=uploads.limits_in_words())
+
+
+# The parts of the ticket page htmx asks for: the polled conversation and the message form.
+LIVE_PART = ("portal/_ticket_live.html", "ticket-live")
+FORM_PART = ("portal/_message_form.html", "message-form")
+
+
+def _ticket_page(ticket: Ticket, message_form: MessageForm | None = None,
+                 part: tuple[str, str] = LIVE_PART):
+    """The ticket page, or one of its parts for htmx."""
+    due_words = (promise.due_in_words(ticket.response_due_at)
+                 if ticket.response_due_at else None)
+    fragment, target_id = part
+    return render_page_or_fragment(
+        "portal/ticket.html", fragment, target_id, ticket=ticket,
+        messages=portal_access.public_messages(ticket),
+        due_words=due_words, message_form=message_form or MessageForm(),
+        resolve_form=EmptyForm(), limits=uploads.limits_in_words(),
+        poll_seconds=current_app.config["PORTAL_POLL_SECONDS"])
+
+
 @bp.get("/tickets/<int:number>")
 @policy(SUPER_USER)
 def ticket(number: int):
+    return _ticket_page(portal_access.ticket_for_contact(current_user, number))
+
+
+def _write(number: int, use_case):
+    """A reply or a reopen: the same form, re-rendered in place when something needs fixing."""
     found = portal_access.ticket_for_contact(current_user, number)
-    public_messages = [m for m in found.messages if m.kind != MessageKind.NOTE]
-    db.session.commit()
-    return render_template("portal/ticket.html", ticket=found, messages=public_messages)
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            use_case(current_user, found, form.body.data or "", form.attachments.data or (),
+                     datetime.now(UTC))
+        except portal_tickets.InvalidSubmission as invalid:
+            form.show_errors(invalid.errors)
+        else:
+            flash(_("Your message has been added."), "success")
+            return redirect_after_post(url_for("portal.ticket", number=number))
+    return _ticket_page(found, form, FORM_PART)
+
+
+@bp.post("/tickets/<int:number>/reply")
+@policy(SUPER_USER)
+def reply(number: int):
+    return _write(number, portal_tickets.reply)
+
+
+@bp.post("/tickets/<int:number>/reopen")
+@policy(SUPER_USER)
+def reopen(number: int):
+    return _write(number, portal_tickets.reopen)
+
+
+@bp.post("/tickets/<int:number>/resolve")
+@policy(SUPER_USER)
+def resolve(number: int):
+    found = portal_access.ticket_for_contact(current_user, number)
+    if EmptyForm().validate_on_submit():
+        portal_tickets.resolve(current_user, found, datetime.now(UTC))
+        flash(_("Ticket #%(number)s is resolved. Thank you for letting us know.",
+                number=number), "success")
+    return redirect_after_post(url_for("portal.ticket", number=number))
+
+
+@bp.get("/tickets/<int:number>/attachments/<int:attachment_id>")
+@policy(SUPER_USER)
+def attachment(number: int, attachment_id: int):
+    return send_attachment(
+        portal_access.attachment_for_contact(current_user, number, attachment_id))

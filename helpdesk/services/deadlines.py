@@ -1,12 +1,12 @@
 """Stored response deadlines: recomputed whenever a ticket changes, swept cheaply later."""
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from helpdesk.domain.calendar import BusinessCalendar
-from helpdesk.domain.sla import SlaPolicy, deadline_for
+from helpdesk.domain.sla import SlaPolicy, deadline_for, elapsed_on_clock, escalation_steps
 from helpdesk.extensions import db
-from helpdesk.models import AWAITING_DESK_STATUSES, Category, ResponseRecord, Ticket
+from helpdesk.models import AWAITING_DESK_STATUSES, ResponseRecord, Ticket
 
 
 def open_response(ticket: Ticket) -> ResponseRecord | None:
@@ -23,17 +23,20 @@ def owe_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalend
                  policy: SlaPolicy) -> ResponseRecord:
     """A customer message: start a response clock, unless one already runs.
 
-    A second message before we answered keeps the earlier (stricter) due moment.
+    A second message before we answered keeps the earlier (stricter) due moment, and the
+    escalations already under way for it.
     """
     record = open_response(ticket)
-    if record is None:
-        is_first = ticket.first_response_at is None and not db.session.scalar(
-            sa.select(sa.exists().where(ResponseRecord.ticket_id == ticket.id)))
-        record = ResponseRecord(ticket_id=ticket.id, is_first=is_first, received_at=received_at,
-                                category=ticket.category, clock_started_at=received_at,
-                                due_at=received_at)
-        db.session.add(record)
+    if record is not None:
+        return record
+    is_first = ticket.first_response_at is None and not db.session.scalar(
+        sa.select(sa.exists().where(ResponseRecord.ticket_id == ticket.id)))
+    record = ResponseRecord(ticket_id=ticket.id, is_first=is_first, received_at=received_at,
+                            category=ticket.category, clock_started_at=received_at,
+                            due_at=received_at)
+    db.session.add(record)
     _schedule(ticket, record, calendar, policy)
+    db.session.flush()  # escalations refer to the record by id
     return record
 
 
@@ -47,17 +50,15 @@ def recompute(ticket: Ticket, calendar: BusinessCalendar, policy: SlaPolicy) -> 
 
 def _schedule(ticket: Ticket, record: ResponseRecord, calendar: BusinessCalendar,
               policy: SlaPolicy) -> None:
+    """Store the due moments; the sweep acts on next_escalation_at and re-flags due soon."""
     deadline = deadline_for(record.received_at, ticket.category, calendar, policy)
     record.clock_started_at = deadline.clock_started_at
     record.due_at = deadline.response_due_at
     ticket.response_due_at = deadline.response_due_at
     ticket.due_soon_at = deadline.due_soon_at
-    if ticket.category == Category.CALAMITY:
-        # Calamities re-notify managers after a short while; the sweep picks that up.
-        renotify_at = record.received_at + timedelta(minutes=policy.calamity_renotify_minutes)
-        ticket.next_escalation_at = min(renotify_at, deadline.response_due_at)
-    else:
-        ticket.next_escalation_at = deadline.due_soon_at
+    steps = escalation_steps(ticket.category, record.received_at, deadline.due_soon_at,
+                             deadline.response_due_at, policy)
+    ticket.next_escalation_at = steps[0].at
     ticket.due_soon = False
 
 
@@ -66,9 +67,10 @@ def meet_response(ticket: Ticket, responded_at: datetime, calendar: BusinessCale
     record = open_response(ticket)
     if record is not None:
         record.met_at = responded_at
-        record.breached = responded_at > record.due_at
-        record.working_seconds_to_response = int(
-            calendar.working_time_between(record.clock_started_at, responded_at).total_seconds())
+        # A breach the sweep recorded stays, even if a recompute later moved the due moment.
+        record.breached = record.breached or responded_at > record.due_at
+        record.working_seconds_to_response = int(elapsed_on_clock(
+            record.clock_started_at, responded_at, record.category, calendar).total_seconds())
         if record.breached:
             ticket.breached = True
     if ticket.first_response_at is None:

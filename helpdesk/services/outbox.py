@@ -1,15 +1,45 @@
 """Writing mail to the outbox, in the caller's transaction, for the worker to send."""
 from datetime import datetime
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
+from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import current_app
 
 from helpdesk.extensions import db
-from helpdesk.models import OutboxMessage, Ticket
+from helpdesk.models import Contact, OutboxMessage, OutboxState, StaffMember, Ticket
+from helpdesk.services import ServiceError
+from helpdesk.services.people import normalise_email
+
+# Mail that could not go out; agents see these on the ticket.
+PROBLEM_STATES = (OutboxState.FAILED, OutboxState.HELD_BACK)
+
+
+def desk_address() -> str:
+    """The desk's own address: the From of every mail and the envelope sender for bounces."""
+    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
 
 
 def desk_domain() -> str:
-    return current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].strip(">") or "localhost"
+    return desk_address().rpartition("@")[2] or "localhost"
+
+
+def is_registered_recipient(address: str, ticket: Ticket | None) -> bool:
+    """A staff member, or a contact (of the ticket's organisation, when there is a ticket)."""
+    contact_organisation = db.session.scalar(
+        sa.select(Contact.organisation_id).where(Contact.email == address))
+    if contact_organisation is not None:
+        return ticket is None or contact_organisation == ticket.organisation_id
+    return db.session.scalar(
+        sa.select(StaffMember.id).where(StaffMember.email == address)) is not None
+
+
+def desk_link(endpoint: str, **values) -> str:
+    """An absolute link for a mail, built from DESK_URL so the worker (no request) can too."""
+    base = urlsplit(current_app.config["DESK_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def queue_mail(*, to_address: str, kind: str, subject: str, body_text: str, now: datetime,
@@ -17,13 +47,32 @@ def queue_mail(*, to_address: str, kind: str, subject: str, body_text: str, now:
                automatic: bool = True, headers: dict | None = None,
                once_key: str | None = None, smtp_message_id: str | None = None,
                message_id: int | None = None) -> OutboxMessage:
-    """Add a mail to the outbox; it is sent only if the surrounding transaction commits."""
+    """Add a mail to the outbox; it is sent only if the surrounding transaction commits.
+
+    Mail goes only to people we registered, never to an address read from an inbound header.
+    """
+    to_address = normalise_email(to_address)
+    if not is_registered_recipient(to_address, ticket):
+        raise ServiceError(f"{to_address} is not a registered contact of the ticket's "
+                           "organisation or a staff member; no mail is sent there")
+    headers = dict(headers or {})
+    if automatic:
+        headers.setdefault("Auto-Submitted", "auto-generated")
     outgoing = OutboxMessage(
         ticket_id=ticket.id if ticket else None, message_id=message_id, kind=kind,
         automatic=automatic, to_address=to_address, language=language, subject=subject,
-        headers=headers or {}, body_text=body_text, body_html=body_html,
+        headers=headers, body_text=body_text, body_html=body_html,
         smtp_message_id=smtp_message_id or make_msgid(domain=desk_domain()).strip("<>"),
         next_attempt_at=now, created_at=now, once_key=once_key,
     )
     db.session.add(outgoing)
     return outgoing
+
+
+def outbox_problems(ticket: Ticket) -> list[OutboxMessage]:
+    """Mail about this ticket that failed or the loop brake held back, oldest first."""
+    return list(db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.ticket_id == ticket.id, OutboxMessage.state.in_(PROBLEM_STATES))
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+    ))

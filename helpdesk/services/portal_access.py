@@ -1,9 +1,10 @@
-"""What a super-user may see: only their own organisation's tickets."""
+"""What a super-user may see: only their own organisation's tickets, and never internal notes."""
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
-from helpdesk.models import Contact, Ticket
+from helpdesk.models import Attachment, Contact, Message, MessageKind, Ticket
 
 
 def organisation_tickets(contact: Contact) -> list[Ticket]:
@@ -11,6 +12,7 @@ def organisation_tickets(contact: Contact) -> list[Ticket]:
     open_first = sa.case((Ticket.resolved_at.is_(None), 0), else_=1)
     return db.session.scalars(
         sa.select(Ticket).where(Ticket.organisation_id == contact.organisation_id)
+        .options(selectinload(Ticket.raised_by))
         .order_by(open_first, Ticket.created_at.desc()).limit(200)
     ).all()
 
@@ -22,3 +24,26 @@ def ticket_for_contact(contact: Contact, number: int) -> Ticket:
     if ticket is None:
         abort(404)  # the same answer whether it exists elsewhere or not at all
     return ticket
+
+
+def public_messages(ticket: Ticket) -> list[Message]:
+    """The conversation as the customer sees it: their messages and our replies, no notes."""
+    return db.session.scalars(
+        sa.select(Message)
+        .where(Message.ticket_id == ticket.id, Message.kind != MessageKind.NOTE)
+        .options(selectinload(Message.attachments))
+        .order_by(Message.created_at, Message.id)
+    ).all()
+
+
+def attachment_for_contact(contact: Contact, number: int, attachment_id: int) -> Attachment:
+    """A file on a public message of this organisation's ticket; else 404, whatever the reason."""
+    attachment = db.session.scalar(
+        sa.select(Attachment).join(Message).join(Ticket)
+        .where(Attachment.id == attachment_id, Ticket.number == number,
+               Ticket.organisation_id == contact.organisation_id,
+               Message.kind != MessageKind.NOTE)
+    )
+    if attachment is None:
+        abort(404)
+    return attachment

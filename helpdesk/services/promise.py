@@ -2,11 +2,13 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 
 from helpdesk.domain.calendar import BusinessCalendar
-from helpdesk.services.calendar_settings import configured_calendar
+from helpdesk.domain.sla import SlaPolicy
+from helpdesk.models import Category
+from helpdesk.services.calendar_settings import configured_calendar, configured_policy
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,20 @@ def opening_in_words(hours: DeskHours, now: datetime) -> str:
     day = format_datetime(hours.next_opening_at, "EEEE" if same_week else "EEEE d MMMM")
     return _("We are closed now; we start %(day)s at %(time)s.", day=day,
              time=format_datetime(hours.next_opening_at, "HH:mm"))
+
+
+def promise_in_words(policy: SlaPolicy | None = None) -> str:
+    """The terms' promise with the configured targets: "within 1 working day; a calamity ..."."""
+    policy = policy or configured_policy()
+    hours = int(policy.target_for(Category.QUESTION).total_seconds() // 3600)
+    if hours % 24 == 0:
+        within = ngettext("within %(num)d working day", "within %(num)d working days",
+                          hours // 24)
+    else:
+        within = ngettext("within %(num)d hour on working days",
+                          "within %(num)d hours on working days", hours)
+    return _("We respond to your question %(within)s; to a calamity within %(minutes)d minutes, "
+             "at any hour.", within=within, minutes=policy.calamity_target_minutes)
 
 
 def current_language() -> str:

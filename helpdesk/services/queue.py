@@ -1,9 +1,19 @@
 """The agents' queue: open work by urgency, answered from indexes."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
 from flask import abort
 
 from helpdesk.extensions import db
-from helpdesk.models import OPEN_STATUSES, Category, Ticket
+from helpdesk.models import (
+    AWAITING_DESK_STATUSES,
+    OPEN_STATUSES,
+    Category,
+    Organisation,
+    ResponseRecord,
+    Ticket,
+)
 
 
 def urgency_order() -> list:
@@ -28,3 +38,28 @@ def ticket_by_number(number: int) -> Ticket:
     if ticket is None:
         abort(404)
     return ticket
+
+
+@dataclass(frozen=True)
+class OpenCalamity:
+    number: int
+    subject: str
+    organisation: str
+    received_at: datetime
+    age: timedelta
+
+
+def open_calamities(now: datetime) -> list[OpenCalamity]:
+    """Calamities still waiting for a response, oldest first, in one query (the staff banner)."""
+    rows = db.session.execute(
+        sa.select(Ticket.number, Ticket.subject, Organisation.name, ResponseRecord.received_at)
+        .join(Organisation, Organisation.id == Ticket.organisation_id)
+        .join(ResponseRecord, sa.and_(ResponseRecord.ticket_id == Ticket.id,
+                                      ResponseRecord.met_at.is_(None),
+                                      ResponseRecord.cancelled_at.is_(None)))
+        .where(Ticket.category == Category.CALAMITY, Ticket.status.in_(AWAITING_DESK_STATUSES))
+        .order_by(ResponseRecord.received_at, Ticket.number)
+    ).all()
+    return [OpenCalamity(number, subject, organisation, received_at,
+                         max(now - received_at, timedelta(0)))
+            for number, subject, organisation, received_at in rows]

@@ -6,6 +6,7 @@ from functools import cache
 
 import pyotp
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from helpdesk.extensions import db
@@ -16,6 +17,7 @@ from helpdesk.models import (
     SignInToken,
     StaffMember,
 )
+from helpdesk.services import people
 
 SIGN_IN = "sign-in"
 RESET = "reset"
@@ -35,6 +37,14 @@ def _failure_keys(email: str, address: str) -> list[str]:
     return [f"account:{email.strip().lower()}", f"address:{address}"]
 
 
+def configured_limits() -> dict:
+    """The failure window and counts from the settings, as ensure_not_throttled takes them."""
+    config = current_app.config
+    return {"window": config["SIGN_IN_FAILURE_WINDOW"],
+            "per_account": config["SIGN_IN_FAILURES_PER_ACCOUNT"],
+            "per_address": config["SIGN_IN_FAILURES_PER_ADDRESS"]}
+
+
 def ensure_not_throttled(email: str, address: str, now: datetime, *, window: timedelta,
                          per_account: int, per_address: int) -> None:
     account_key, address_key = _failure_keys(email, address)
@@ -52,6 +62,17 @@ def record_failure(email: str, address: str, now: datetime) -> None:
     for key in _failure_keys(email, address):
         db.session.add(SignInFailure(key=key, at=now))
     db.session.commit()
+
+
+def throttle_mail_request(email: str, address: str, now: datetime, *, window: timedelta,
+                          per_account: int, per_address: int) -> None:
+    """A request for a link by email counts like a failed attempt, so nobody floods a mailbox.
+
+    It counts whether or not the address has an account, so the limit reveals nothing either.
+    """
+    ensure_not_throttled(email, address, now, window=window, per_account=per_account,
+                         per_address=per_address)
+    record_failure(email, address, now)
 
 
 def staff_with_password(email: str, password: str) -> StaffMember | None:
@@ -119,3 +140,18 @@ def consume_token(raw_token: str, purpose: str, now: datetime) -> Contact | None
     token.used_at = now
     db.session.commit()
     return portal_contact_for(db.session.get(Contact, token.contact_id).email)
+
+
+def reset_password(raw_token: str, password: str, now: datetime) -> Contact | None:
+    """Set a new password with a reset link; every session and every other link ends."""
+    password_hash = people.hash_password(password)  # a too short password keeps the link usable
+    contact = consume_token(raw_token, RESET, now)
+    if contact is None:
+        return None
+    db.session.execute(
+        sa.update(SignInToken)
+        .where(SignInToken.contact_id == contact.id, SignInToken.used_at.is_(None))
+        .values(used_at=now))
+    contact.password_hash = password_hash
+    people.end_all_sessions(contact)
+    return contact

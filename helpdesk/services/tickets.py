@@ -20,15 +20,14 @@ from helpdesk.models import (
     MessageKind,
     StaffMember,
     Ticket,
-    TicketEvent,
     TicketNumberCounter,
     TicketStatus,
 )
-from helpdesk.services import ServiceError, deadlines
+from helpdesk.services import ServiceError, deadlines, escalation
 from helpdesk.services.calendar_settings import configured_calendar, configured_policy
+from helpdesk.services.history import Actor, record_event
 
 FIRST_TICKET_NUMBER = 1000
-Actor = StaffMember | Contact | None
 
 
 @dataclass(frozen=True)
@@ -57,25 +56,14 @@ def next_ticket_number() -> int:
     return number
 
 
-def record_event(ticket: Ticket, action: str, at: datetime, actor: Actor = None, *,
-                 before: object = None, after: object = None,
-                 once_key: str | None = None) -> TicketEvent:
-    event = TicketEvent(
-        ticket_id=ticket.id, action=action, at=at, once_key=once_key,
-        actor_staff_id=actor.id if isinstance(actor, StaffMember) else None,
-        actor_contact_id=actor.id if isinstance(actor, Contact) else None,
-        before=None if before is None else str(before)[:300],
-        after=None if after is None else str(after)[:300],
-    )
-    db.session.add(event)
-    return event
-
-
 def open_ticket(*, raised_by: Contact, subject: str, category: Category, channel: Channel,
                 body_text: str, received_at: datetime, now: datetime,
                 logged_by: StaffMember | None = None, details: dict | None = None,
                 clock: Clock | None = None, **message_fields) -> tuple[Ticket, Message]:
-    """A super-user's new question: the ticket, its first message and its response clock."""
+    """A super-user's new question: the ticket, its first message and its response clock.
+
+    A calamity alerts every agent and manager in this same transaction.
+    """
     if not raised_by.is_super_user:
         raise ServiceError("only a super-user can raise a ticket")
     if received_at > now:
@@ -94,6 +82,8 @@ def open_ticket(*, raised_by: Contact, subject: str, category: Category, channel
                            **message_fields)
     record_event(ticket, "created", now, logged_by or raised_by, after=channel.value)
     deadlines.owe_response(ticket, received_at, clock.calendar, clock.policy)
+    if ticket.is_calamity:
+        escalation.alert_calamity(ticket, now)
     return ticket, message
 
 
@@ -145,9 +135,9 @@ def add_note(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime) 
 
 
 def assign(ticket: Ticket, assignee: StaffMember | None, actor: Actor, now: datetime) -> None:
-    before = ticket.assignee.name if ticket.assignee else None
-    if ticket.assignee_id == (assignee.id if assignee else None):
+    if ticket.assignee is assignee:  # the identity map gives one object per row
         return
+    before = ticket.assignee.name if ticket.assignee else None
     ticket.assignee = assignee
     record_event(ticket, "assigned", now, actor, before=before,
                  after=assignee.name if assignee else None)
@@ -163,7 +153,7 @@ def set_status(ticket: Ticket, status: TicketStatus, actor: Actor, now: datetime
 
 def set_category(ticket: Ticket, category: Category, actor: Actor, now: datetime, *,
                  clock: Clock | None = None) -> None:
-    """Re-categorise; the owed response is recomputed (calamity runs at all hours)."""
+    """Re-categorise; the owed response is recomputed, and a new calamity alerts everyone."""
     if ticket.category == category:
         return
     clock = clock or Clock.configured()
@@ -171,6 +161,8 @@ def set_category(ticket: Ticket, category: Category, actor: Actor, now: datetime
     ticket.category = category
     record_event(ticket, "category", now, actor, before=before.value, after=category.value)
     deadlines.recompute(ticket, clock.calendar, clock.policy)
+    if ticket.is_calamity:
+        escalation.alert_calamity(ticket, now)
     ticket.updated_at = now
 
 

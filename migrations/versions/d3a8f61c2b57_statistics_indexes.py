@@ -6,7 +6,7 @@ ticket's organisation and assignee without reading the ticket row, and find the 
 period directly.
 
 Revision ID: d3a8f61c2b57
-Revises: 39503ff7e644
+Revises: 5a1e7c3d9b20
 Create Date: 2026-11-28 01:40:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd3a8f61c2b57'
-down_revision = '39503ff7e644'
+down_revision = '5a1e7c3d9b20'
 branch_labels = None
 depends_on = None
 

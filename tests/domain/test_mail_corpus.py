@@ -1,4 +1,4 @@
-"""Every message of the shared real-world corpus parses; Zammad's expectations hold or are explained."""
+"""Every real-world corpus message parses; Zammad's expectations hold or are explained."""
 
 from __future__ import annotations
 

@@ -38,7 +38,8 @@ def test_rfc2047_attachment_filename_is_decoded() -> None:
 def test_rfc2231_attachment_filename_is_decoded_and_made_safe() -> None:
     part = (
         b"Content-Type: application/octet-stream\r\n"
-        b"Content-Disposition: attachment; filename*=UTF-8''..%2F..%2Fetc%2Fr%C3%A9sum%C3%A9.txt\r\n"
+        b"Content-Disposition: attachment; "
+        b"filename*=UTF-8''..%2F..%2Fetc%2Fr%C3%A9sum%C3%A9.txt\r\n"
         b"\r\ndata"
     )
     (attachment,) = parse_email(mime(b"Content-Type: text/plain\r\n\r\nhi", part)).attachments
@@ -190,7 +191,8 @@ def test_threading_headers_and_recipients_are_collected() -> None:
     raw = (
         b"From: a@example.com\r\nTo: Support <Support+Bug@Example.com>\r\nCc: c@example.com\r\n"
         b"Delivered-To: support@example.com\r\nMessage-ID: <m1@x>\r\nIn-Reply-To: <m0@x>\r\n"
-        b"References: <r1@x>\r\n <m0@x>\r\nAuthentication-Results: mx.example.com; dmarc=pass\r\n\r\nx"
+        b"References: <r1@x>\r\n <m0@x>\r\n"
+        b"Authentication-Results: mx.example.com; dmarc=pass\r\n\r\nx"
     )
     parsed = parse_email(raw)
     assert parsed.message_id == "m1@x"

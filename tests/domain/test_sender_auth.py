@@ -10,7 +10,8 @@ TRUSTED = "mx.helpdesk.example"
 def test_trusted_pass_is_reported() -> None:
     auth = evaluate_sender_auth(
         [
-            f"{TRUSTED}; spf=pass smtp.mailfrom=a.nl; dkim=pass header.d=a.nl; dmarc=pass header.from=a.nl"
+            f"{TRUSTED}; spf=pass smtp.mailfrom=a.nl; dkim=pass header.d=a.nl; "
+            "dmarc=pass header.from=a.nl"
         ],
         "MX.Helpdesk.Example",
     )

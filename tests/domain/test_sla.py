@@ -9,11 +9,17 @@ from hypothesis import strategies as st
 
 from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.sla import (
+    BREACH,
     CALAMITY,
+    CALAMITY_RENOTIFY,
+    DUE_SOON,
     Deadline,
+    EscalationStep,
     SlaPolicy,
     deadline_for,
     due_soon_at,
+    elapsed_on_clock,
+    escalation_steps,
     response_due_at,
     working_time_left,
 )
@@ -172,6 +178,39 @@ def test_naive_now_is_rejected():
         working_time_left(datetime(2026, 11, 30, 12), due, "bug", CAL)
 
 
+def test_standard_response_warns_at_due_soon_then_breaches_at_the_due_moment():
+    received = local(2026, 11, 30, 10)
+    deadline = deadline_for(received, "bug", CAL, POLICY)
+    assert escalation_steps("bug", received, deadline.due_soon_at, deadline.response_due_at,
+                            POLICY) == (EscalationStep(DUE_SOON, deadline.due_soon_at),
+                                        EscalationStep(BREACH, deadline.response_due_at))
+
+
+def test_calamity_renotifies_managers_after_15_minutes_then_breaches():
+    received = local(2026, 12, 5, 3)
+    deadline = deadline_for(received, CALAMITY, CAL, POLICY)
+    steps = escalation_steps(CALAMITY, received, deadline.due_soon_at,
+                             deadline.response_due_at, POLICY)
+    assert [(s.name, iso_local(s.at)) for s in steps] == [
+        (CALAMITY_RENOTIFY, "2026-12-05T03:15:00+01:00"), (BREACH, "2026-12-05T04:00:00+01:00")]
+
+
+def test_calamity_due_before_the_renotification_only_breaches():
+    policy = SlaPolicy(calamity_target_minutes=15)
+    received = local(2026, 12, 5, 3)
+    deadline = deadline_for(received, CALAMITY, CAL, policy)
+    steps = escalation_steps(CALAMITY, received, deadline.due_soon_at,
+                             deadline.response_due_at, policy)
+    assert [s.name for s in steps] == [BREACH]
+
+
+def test_elapsed_time_counts_working_days_except_for_a_calamity():
+    friday_evening, monday_morning = local(2026, 12, 4, 20), local(2026, 12, 7, 1)
+    assert elapsed_on_clock(friday_evening, monday_morning, "bug", CAL) == timedelta(hours=5)
+    assert elapsed_on_clock(friday_evening, monday_morning, CALAMITY, CAL) == timedelta(hours=53)
+    assert elapsed_on_clock(monday_morning, friday_evening, CALAMITY, CAL) == timedelta(0)
+
+
 # --- properties -----------------------------------------------------------------------------
 
 instants = st.datetimes(
@@ -211,3 +250,15 @@ def test_working_time_from_clock_start_to_due_is_the_target(received, category):
 @given(instants)
 def test_calamity_is_due_exactly_its_target_after_receipt(received):
     assert response_due_at(received, CALAMITY, CAL, POLICY) - received == timedelta(hours=1)
+
+
+@fast
+@given(instants, st.sampled_from((*STANDARD, CALAMITY)), st.integers(1, 180))
+def test_escalation_steps_run_in_time_order_and_end_with_the_breach(received, category, minutes):
+    policy = SlaPolicy(calamity_target_minutes=minutes)
+    deadline = deadline_for(received, category, CAL, policy)
+    steps = escalation_steps(category, received, deadline.due_soon_at, deadline.response_due_at,
+                             policy)
+    assert [s.at for s in steps] == sorted(s.at for s in steps)
+    assert steps[-1] == EscalationStep(BREACH, deadline.response_due_at)
+    assert all(s.at >= received for s in steps)

@@ -6,6 +6,7 @@ from helpdesk.domain.mail_parse import parse_email
 from helpdesk.domain.threading import (
     clean_header_value,
     make_message_id,
+    safe_message_id,
     ticket_number_from_message_ids,
     ticket_number_from_subject,
 )
@@ -40,3 +41,10 @@ def test_clean_header_value_strips_encoded_crlf_bcc_injection() -> None:
     assert "\r" not in subject and "\n" not in subject
     assert cleaned == "Re: Hallo Bcc: victim@evil.example"
     assert clean_header_value("a\u2028b\x00c\x1b") == "a b c"
+
+
+def test_safe_message_id_keeps_plain_ids_and_drops_ones_that_could_bend_a_header() -> None:
+    assert safe_message_id("<abc.1@customer.example>") == "abc.1@customer.example"
+    assert safe_message_id(" abc@x ") == "abc@x"
+    for unsafe in ("a@b> <c@d", "a b@c", "no-at-sign", "", None, "a@b\r\nBcc: x@y", "\u00fc@x"):
+        assert safe_message_id(unsafe) is None

@@ -34,3 +34,19 @@ def test_during_office_hours_the_desk_is_open_until_five(app):
     monday = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
     with force_locale("en"):
         assert opening_in_words(desk_hours(monday), monday) == "We are open now, until 17:00."
+
+
+def test_the_promise_in_words_follows_the_configured_targets(app):
+    from helpdesk.domain.sla import SlaPolicy
+    from helpdesk.services.promise import promise_in_words
+
+    with force_locale("nl"):
+        assert promise_in_words() == ("We reageren op uw vraag binnen 1 werkdag; op een "
+                                      "calamiteit binnen 60 minuten, op elk uur.")
+    with force_locale("en"):
+        assert promise_in_words(SlaPolicy(target_hours={"question": 48},
+                                          calamity_target_minutes=30)) == (
+            "We respond to your question within 2 working days; to a calamity within "
+            "30 minutes, at any hour.")
+        assert promise_in_words(SlaPolicy(target_hours={"question": 8})).startswith(
+            "We respond to your question within 8 hours on working days;")

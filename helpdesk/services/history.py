@@ -1,0 +1,22 @@
+"""A ticket's history: every change is an event (who, when, what, before and after)."""
+from datetime import datetime
+
+from helpdesk.extensions import db
+from helpdesk.models import Contact, StaffMember, Ticket, TicketEvent
+
+Actor = StaffMember | Contact | None
+
+
+def record_event(ticket: Ticket, action: str, at: datetime, actor: Actor = None, *,
+                 before: object = None, after: object = None,
+                 once_key: str | None = None) -> TicketEvent:
+    """Add an event; one with a `once_key` can exist only once (escalations)."""
+    event = TicketEvent(
+        ticket_id=ticket.id, action=action, at=at, once_key=once_key,
+        actor_staff_id=actor.id if isinstance(actor, StaffMember) else None,
+        actor_contact_id=actor.id if isinstance(actor, Contact) else None,
+        before=None if before is None else str(before)[:300],
+        after=None if after is None else str(after)[:300],
+    )
+    db.session.add(event)
+    return event

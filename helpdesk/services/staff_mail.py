@@ -1,0 +1,81 @@
+"""Notifications to staff about a ticket: one small composer per kind, in the reader's language.
+
+Mails are queued in the caller's transaction; the outbox worker sends them.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from helpdesk.domain.threading import clean_header_value
+from helpdesk.models import ResponseRecord, StaffMember, Ticket
+from helpdesk.services.outbox import desk_link, queue_mail
+from helpdesk.services.promise import due_in_words, moment_in_words
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A composed staff notification, in the recipient's language."""
+
+    subject: str
+    body_text: str
+    body_html: str
+
+
+Compose = Callable[[Ticket, ResponseRecord, StaffMember, datetime], Notification]
+
+
+def notify(recipients: list[StaffMember], compose: Compose, kind: str, ticket: Ticket,
+           record: ResponseRecord, now: datetime, once_key: str) -> None:
+    """Queue one mail per recipient, each with its own once-only key derived from `once_key`."""
+    for staff in recipients:
+        with force_locale(staff.language):
+            notification = compose(ticket, record, staff, now)
+        # Not `automatic`: the loop brake is for customers' autoresponders, never our own staff.
+        queue_mail(to_address=staff.email, kind=kind, subject=notification.subject,
+                   body_text=notification.body_text, body_html=notification.body_html,
+                   now=now, language=staff.language, ticket=ticket, automatic=False,
+                   headers={"Auto-Submitted": "auto-generated"},
+                   once_key=f"{once_key}:{staff.id}")
+
+
+def _render(template: str, subject: str, ticket: Ticket, record: ResponseRecord,
+            staff: StaffMember, now: datetime) -> Notification:
+    context = {
+        "ticket": ticket, "staff": staff,
+        "link": desk_link("agent.ticket", number=ticket.number),
+        "received": moment_in_words(record.received_at), "due": due_in_words(record.due_at),
+        "due_moment": moment_in_words(record.due_at),
+        "minutes_waiting": max(int((now - record.received_at).total_seconds() // 60), 0),
+    }
+    return Notification(subject=clean_header_value(f"[#{ticket.number}] {subject}"),
+                        body_text=render_template(f"email/{template}.txt", **context),
+                        body_html=render_template(f"email/{template}.html", **context))
+
+
+def compose_due_soon(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
+                     now: datetime) -> Notification:
+    return _render("due_soon", _("Due soon: %(subject)s", subject=ticket.subject),
+                   ticket, record, staff, now)
+
+
+def compose_breach(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
+                   now: datetime) -> Notification:
+    return _render("breach", _("Response overdue: %(subject)s", subject=ticket.subject),
+                   ticket, record, staff, now)
+
+
+def compose_calamity(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
+                     now: datetime) -> Notification:
+    return _render("calamity", _("Calamity: %(subject)s", subject=ticket.subject),
+                   ticket, record, staff, now)
+
+
+def compose_calamity_renotify(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
+                              now: datetime) -> Notification:
+    return _render("calamity_renotify",
+                   _("Calamity still unanswered: %(subject)s", subject=ticket.subject),
+                   ticket, record, staff, now)

@@ -1,0 +1,80 @@
+"""Sessions end after inactivity and can be revoked on the server."""
+from datetime import UTC, datetime, timedelta
+
+from helpdesk.models import StaffRole
+from helpdesk.services import people
+from tests.conftest import sign_in
+from tests.fixtures.factories import make_contact, make_staff
+
+
+def _idle_for(client, delta: timedelta) -> None:
+    with client.session_transaction() as session:
+        session["seen_at"] = (datetime.now(UTC) - delta).timestamp()
+
+
+def test_staff_session_expires_after_thirty_idle_minutes(app, client):
+    sign_in(client, make_staff())
+    _idle_for(client, timedelta(minutes=31))
+    response = client.get("/desk/")
+    assert response.status_code == 302 and response.location.startswith("/sign-in")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "omdat u een tijd niet actief was" in page
+
+
+def test_staff_session_survives_shorter_idleness(app, client):
+    sign_in(client, make_staff())
+    _idle_for(client, timedelta(minutes=29))
+    assert client.get("/desk/").status_code == 200
+
+
+def test_background_polling_does_not_keep_a_session_alive(app, client):
+    sign_in(client, make_staff())
+    _idle_for(client, timedelta(minutes=20))
+    client.get("/desk/", headers={"X-Helpdesk-Background": "1"})
+    with client.session_transaction() as session:
+        idle_seconds = datetime.now(UTC).timestamp() - session["seen_at"]
+    assert idle_seconds >= 20 * 60
+
+
+def test_the_idle_limit_is_configurable(app, client):
+    app.config["STAFF_SESSION_IDLE"] = timedelta(minutes=5)
+    sign_in(client, make_staff())
+    _idle_for(client, timedelta(minutes=6))
+    assert client.get("/desk/").status_code == 302
+
+
+def test_a_password_change_ends_every_session(app, client):
+    staff = make_staff()
+    sign_in(client, staff)
+    people.set_password(staff, "a brand new password")
+    assert client.get("/desk/").status_code == 302
+
+
+def test_disabling_an_account_ends_every_session(app, client):
+    staff = make_staff()
+    sign_in(client, staff)
+    people.set_active(staff, False)
+    assert client.get("/desk/").status_code == 302
+
+
+def test_agent_cannot_open_manager_pages(app, client):
+    sign_in(client, make_staff(StaffRole.AGENT))
+    assert client.get("/manage/organisations").status_code == 403
+
+
+def test_manager_can_open_manager_pages(app, client):
+    sign_in(client, make_staff(StaffRole.MANAGER))
+    assert client.get("/manage/organisations").status_code == 200
+
+
+def test_super_user_cannot_open_staff_pages(app, client):
+    sign_in(client, make_contact())
+    response = client.get("/desk/")
+    assert response.status_code == 302 and response.location.startswith("/sign-in")
+
+
+def test_portal_session_expires_after_thirty_idle_minutes_like_staff(app, client):
+    sign_in(client, make_contact())
+    _idle_for(client, timedelta(minutes=31))
+    response = client.get("/portal/")
+    assert response.status_code == 302 and response.location.startswith("/portal/sign-in")

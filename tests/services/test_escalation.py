@@ -1,0 +1,310 @@
+"""The escalation sweep and calamity alerts: each event and each mail exactly once."""
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from helpdesk.extensions import db
+from helpdesk.models import (
+    Category,
+    Channel,
+    OutboxMessage,
+    ResponseRecord,
+    StaffRole,
+    TicketEvent,
+)
+from helpdesk.services import escalation, tickets
+from tests.fixtures.factories import make_contact, make_staff
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=AMS)
+
+
+RECEIVED = local(2026, 11, 30, 10)  # Monday
+DUE_SOON = local(2026, 12, 1, 4)  # 18 of 24 working-day hours
+DUE = local(2026, 12, 1, 10)
+
+
+@pytest.fixture
+def staff(app):
+    """Two active agents, an inactive one, a manager, an inactive manager and an admin."""
+    return {
+        "anna": make_staff(StaffRole.AGENT, name="Anna", language="en"),
+        "bram": make_staff(StaffRole.AGENT, name="Bram", language="nl"),
+        "gone": make_staff(StaffRole.AGENT, name="Gone", active=False),
+        "mark": make_staff(StaffRole.MANAGER, name="Mark", language="en"),
+        "left": make_staff(StaffRole.MANAGER, name="Left", active=False),
+        "ada": make_staff(StaffRole.ADMIN, name="Ada"),
+    }
+
+
+def _open(received_at=RECEIVED, category=Category.BUG, subject="Export fails", assignee=None):
+    ticket, _ = tickets.open_ticket(
+        raised_by=make_contact(), subject=subject, category=category, channel=Channel.EMAIL,
+        body_text="Steps: export", received_at=received_at, now=received_at)
+    if assignee is not None:
+        tickets.assign(ticket, assignee, assignee, received_at)
+    db.session.commit()
+    return ticket
+
+
+def _events(ticket, *actions):
+    query = sa.select(TicketEvent).filter_by(ticket_id=ticket.id).order_by(TicketEvent.id)
+    if actions:
+        query = query.where(TicketEvent.action.in_(actions))
+    return db.session.scalars(query).all()
+
+
+def _mails(ticket=None, kind=None):
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if ticket is not None:
+        query = query.filter_by(ticket_id=ticket.id)
+    if kind is not None:
+        query = query.filter_by(kind=kind)
+    return db.session.scalars(query).all()
+
+
+def _recipients(mails):
+    return sorted(mail.to_address for mail in mails)
+
+
+def _record(ticket):
+    return db.session.scalar(sa.select(ResponseRecord).filter_by(ticket_id=ticket.id))
+
+
+def _sweep(at):
+    result = escalation.sweep(at)
+    db.session.expire_all()
+    return result
+
+
+def test_nothing_escalates_before_the_due_soon_moment(staff):
+    _open()
+    result = _sweep(DUE_SOON - timedelta(seconds=1))
+    assert (result.tickets, result.escalations) == (0, 0)
+    assert _mails() == []
+
+
+def test_due_soon_warns_every_active_agent_of_an_unassigned_ticket_once(staff):
+    ticket = _open()
+    assert _sweep(DUE_SOON).escalations == 1
+    [warning] = _events(ticket, "due_soon")
+    assert warning.once_key == f"due_soon:{ticket.id}:{_record(ticket).id}"
+    assert warning.at == DUE_SOON and warning.actor_staff_id is None
+    assert _recipients(_mails(ticket, "due_soon")) == sorted(
+        [staff["anna"].email, staff["bram"].email])
+    assert ticket.due_soon and not ticket.breached
+    assert ticket.next_escalation_at == DUE
+
+    rerun = _sweep(DUE_SOON + timedelta(hours=1))
+    assert (rerun.tickets, rerun.escalations) == (0, 0)
+    assert len(_events(ticket, "due_soon")) == 1 and len(_mails(ticket)) == 2
+
+
+def test_due_soon_warns_only_the_assignee(staff):
+    ticket = _open(assignee=staff["bram"])
+    _sweep(DUE_SOON)
+    assert _recipients(_mails(ticket, "due_soon")) == [staff["bram"].email]
+
+
+def test_due_soon_for_an_inactive_assignee_warns_every_active_agent(staff):
+    ticket = _open(assignee=staff["gone"])
+    _sweep(DUE_SOON)
+    assert _recipients(_mails(ticket, "due_soon")) == sorted(
+        [staff["anna"].email, staff["bram"].email])
+
+
+def test_breach_notifies_active_managers_once_and_flags_the_ticket(staff):
+    ticket = _open(assignee=staff["anna"])
+    _sweep(DUE_SOON)
+    assert _sweep(DUE - timedelta(seconds=1)).escalations == 0
+    assert _sweep(DUE).escalations == 1
+    [breach] = _events(ticket, "breached")
+    assert breach.once_key == f"breach:{ticket.id}:{_record(ticket).id}"
+    assert _recipients(_mails(ticket, "breach")) == [staff["mark"].email]
+    assert ticket.breached and _record(ticket).breached
+    assert ticket.next_escalation_at is None
+
+    assert _sweep(DUE + timedelta(days=1)).escalations == 0
+    assert len(_mails(ticket)) == 2  # one due-soon mail to Anna, one breach mail to Mark
+
+
+def test_a_late_sweep_takes_both_steps_in_one_pass(staff):
+    ticket = _open(assignee=staff["anna"])
+    result = _sweep(DUE + timedelta(hours=2))
+    assert (result.tickets, result.escalations) == (1, 2)
+    assert [e.action for e in _events(ticket, "due_soon", "breached")] == ["due_soon", "breached"]
+    assert ticket.due_soon and ticket.breached and ticket.next_escalation_at is None
+
+
+def test_an_answered_ticket_is_not_swept(staff):
+    ticket = _open()
+    tickets.reply(ticket, staff["anna"], "Fixed.", RECEIVED + timedelta(hours=1))
+    db.session.commit()
+    assert escalation.due_ticket_ids(DUE + timedelta(days=1)) == []
+    assert _sweep(DUE + timedelta(days=1)).tickets == 0
+
+
+def test_notification_speaks_the_recipients_language_and_links_the_ticket(staff):
+    ticket = _open(subject="Export <b>fails</b>\r\nBcc: x@evil.example")
+    _sweep(DUE_SOON)
+    english, dutch = sorted(_mails(ticket, "due_soon"), key=lambda m: m.language)
+    assert english.to_address == staff["anna"].email
+    assert english.subject == (f"[#{ticket.number}] Due soon: Export <b>fails</b> "
+                               "Bcc: x@evil.example")
+    assert dutch.language == "nl" and dutch.subject.startswith(f"[#{ticket.number}] Bijna ")
+    link = f"http://127.0.0.1:5000/desk/tickets/{ticket.number}"
+    assert link in english.body_text and f'href="{link}"' in english.body_html
+    assert "Export &lt;b&gt;fails&lt;/b&gt;" in english.body_html
+    assert english.headers == {"Auto-Submitted": "auto-generated"}
+    assert not english.automatic  # staff notifications are never held by the loop brake
+
+
+def test_a_failing_ticket_is_rolled_back_and_the_sweep_continues(staff):
+    broken = _open(assignee=make_staff(StaffRole.AGENT, language="xx"))
+    fine = _open(received_at=RECEIVED + timedelta(minutes=1), assignee=staff["anna"])
+    result = _sweep(DUE_SOON + timedelta(minutes=1))
+    assert (result.tickets, result.failed) == (1, 1)
+    assert _events(broken, "due_soon") == [] and _mails(broken) == []
+    assert broken.next_escalation_at == DUE_SOON  # tried again next time
+    assert len(_events(fine, "due_soon")) == 1
+
+
+def test_a_conflict_with_another_worker_rolls_back_and_the_next_sweep_moves_on(staff):
+    ticket = _open(assignee=staff["anna"])
+    once_key = f"due_soon:{ticket.id}:{_record(ticket).id}"
+    fired = []
+
+    def other_worker_commits_first(session, flush_context, instances):
+        # Between our check and our insert, another worker records the same escalation.
+        if not fired:
+            fired.append(True)
+            with db.engine.begin() as connection:
+                connection.execute(sa.insert(TicketEvent).values(
+                    ticket_id=ticket.id, action="due_soon", at=DUE_SOON, once_key=once_key))
+
+    event.listen(db.session, "before_flush", other_worker_commits_first)
+    try:
+        result = _sweep(DUE_SOON)
+    finally:
+        event.remove(db.session, "before_flush", other_worker_commits_first)
+    assert (result.conflicts, result.failed, result.escalations) == (1, 0, 0)
+    assert _mails(ticket) == []  # our mails went with our rolled-back transaction
+    assert len(_events(ticket, "due_soon")) == 1
+
+    healed = _sweep(DUE_SOON + timedelta(minutes=1))
+    assert (healed.tickets, healed.escalations) == (1, 0)
+    assert ticket.due_soon and ticket.next_escalation_at == DUE
+    assert _mails(ticket) == []
+
+
+def test_two_sweeps_at_once_notify_each_escalation_once(app, staff):
+    opened = [_open(received_at=RECEIVED + timedelta(minutes=n),
+                    assignee=staff["anna"] if n % 2 else None) for n in range(30)]
+    at = DUE + timedelta(hours=1)
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        try:
+            with app.app_context():
+                start.wait(timeout=10)
+                results.append(escalation.sweep(at))
+                db.session.remove()
+        except Exception as error:  # reported below; a thread cannot fail the test itself
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and len(results) == 2
+    assert sum(r.escalations for r in results) == 2 * len(opened)
+    assert sum(r.failed for r in results) == 0
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TicketEvent)
+                             .where(TicketEvent.once_key.is_not(None))) == 2 * len(opened)
+    # Due soon: Anna alone (15 assigned) or both agents (15 not); breach: Mark, for all 30.
+    assert len(_mails(kind="due_soon")) == 15 * 1 + 15 * 2
+    assert len(_mails(kind="breach")) == 30
+    assert all(t.breached and t.next_escalation_at is None for t in opened)
+
+
+# --- calamities -----------------------------------------------------------------------------
+
+SATURDAY_NIGHT = local(2026, 12, 5, 3)
+
+
+def test_calamity_at_night_alerts_every_active_agent_and_manager_at_once(staff):
+    ticket = _open(received_at=SATURDAY_NIGHT, category=Category.CALAMITY, subject="All down")
+    [alert] = _events(ticket, "calamity_alert")
+    assert alert.once_key == f"calamity:{ticket.id}:{_record(ticket).id}"
+    mails = _mails(ticket, "calamity")
+    assert _recipients(mails) == sorted(
+        [staff["anna"].email, staff["bram"].email, staff["mark"].email])
+    assert all(m.created_at == SATURDAY_NIGHT for m in mails)
+    english = next(m for m in mails if m.to_address == staff["anna"].email)
+    assert english.subject == f"[#{ticket.number}] Calamity: All down"
+
+
+def test_calamity_alert_is_part_of_the_opening_transaction(staff):
+    tickets.open_ticket(raised_by=make_contact(), subject="All down", category=Category.CALAMITY,
+                        channel=Channel.PHONE, body_text="x", received_at=SATURDAY_NIGHT,
+                        now=SATURDAY_NIGHT)
+    db.session.rollback()
+    assert _mails() == [] and db.session.scalars(sa.select(TicketEvent)).all() == []
+
+
+def test_unanswered_calamity_renotifies_managers_after_15_minutes_then_breaches(staff):
+    ticket = _open(received_at=SATURDAY_NIGHT, category=Category.CALAMITY)
+    assert _sweep(SATURDAY_NIGHT + timedelta(minutes=14, seconds=59)).escalations == 0
+    assert _sweep(SATURDAY_NIGHT + timedelta(minutes=15)).escalations == 1
+    [renotify] = _mails(ticket, "calamity_renotify")
+    assert renotify.to_address == staff["mark"].email
+    assert "15 minutes" in renotify.body_text
+    assert ticket.next_escalation_at == SATURDAY_NIGHT + timedelta(hours=1)
+    assert _sweep(SATURDAY_NIGHT + timedelta(minutes=30)).escalations == 0
+
+    assert _sweep(SATURDAY_NIGHT + timedelta(hours=1)).escalations == 1
+    assert _recipients(_mails(ticket, "breach")) == [staff["mark"].email]
+    assert ticket.breached and not ticket.due_soon
+    assert _sweep(SATURDAY_NIGHT + timedelta(hours=2)).escalations == 0
+    assert len(_mails(ticket, "calamity_renotify")) == 1
+
+
+def test_calamity_answered_within_15_minutes_is_not_renotified(staff):
+    ticket = _open(received_at=SATURDAY_NIGHT, category=Category.CALAMITY)
+    tickets.reply(ticket, staff["anna"], "On it.", SATURDAY_NIGHT + timedelta(minutes=10))
+    db.session.commit()
+    assert _sweep(SATURDAY_NIGHT + timedelta(hours=2)).tickets == 0
+    assert _mails(ticket, "calamity_renotify") == []
+
+
+def test_calamity_logged_late_renotifies_at_the_first_sweep(staff):
+    """A call logged 20 minutes after it came in: the re-notification is already due."""
+    ticket, _ = tickets.open_ticket(
+        raised_by=make_contact(), subject="All down", category=Category.CALAMITY,
+        channel=Channel.PHONE, body_text="x", received_at=SATURDAY_NIGHT,
+        now=SATURDAY_NIGHT + timedelta(minutes=20))
+    db.session.commit()
+    assert len(_mails(ticket, "calamity")) == 3
+    assert _sweep(SATURDAY_NIGHT + timedelta(minutes=20)).escalations == 1
+    assert len(_mails(ticket, "calamity_renotify")) == 1
+
+
+def test_recategorising_as_calamity_alerts_everyone_once(staff):
+    ticket = _open()
+    agent = staff["anna"]
+    tickets.set_category(ticket, Category.CALAMITY, agent, RECEIVED + timedelta(minutes=5))
+    tickets.set_category(ticket, Category.BUG, agent, RECEIVED + timedelta(minutes=6))
+    tickets.set_category(ticket, Category.CALAMITY, agent, RECEIVED + timedelta(minutes=7))
+    db.session.commit()
+    assert len(_events(ticket, "calamity_alert")) == 1
+    assert len(_mails(ticket, "calamity")) == 3
