@@ -1,10 +1,7 @@
 """The dashboard in real headless Chromium: charts drawn without JavaScript, CSP respected.
 
-Set HELPDESK_SCREENSHOT_DIR to also save dashboard.png there from the demo data:
-    HELPDESK_SCREENSHOT_DIR=docs/screenshots .venv/bin/python -m pytest \
-        tests/manager/test_stats_browser.py
+It also saves docs/screenshots/dashboard.png from the demo data, on a fixed clock.
 """
-import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +9,7 @@ from pathlib import Path
 import pyotp
 import pytest
 import sqlalchemy as sa
+import time_machine
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
@@ -20,6 +18,9 @@ from helpdesk.models import StaffMember
 from helpdesk.services import demo
 
 pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Monday 30 November 2026, 10:00 in Amsterdam: the demo data and so the picture are stable.
+MONDAY_TEN = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -36,7 +37,14 @@ def live_server(app):
     thread.join(timeout=5)
 
 
-def test_manager_sees_the_dashboard_with_charts_and_no_policy_violations(app, live_server):
+@pytest.fixture
+def monday_morning():
+    with time_machine.travel(MONDAY_TEN, tick=True):
+        yield
+
+
+def test_manager_sees_the_dashboard_with_charts_and_no_policy_violations(app, live_server,
+                                                                          monday_morning):
     now = datetime.now(UTC)
     demo.seed_demo(now)
     demo.seed_bulk_tickets(1500, now, batch_size=500)
@@ -69,9 +77,7 @@ def test_manager_sees_the_dashboard_with_charts_and_no_policy_violations(app, li
         box = page.locator("#chart-arrivals svg.chart-svg").bounding_box()
         assert box is not None and box["width"] > 300 and box["height"] > 100
         assert page.locator("#table-by_organisation tbody tr").count() == 3
-        directory = os.environ.get("HELPDESK_SCREENSHOT_DIR")
-        if directory:
-            page.set_viewport_size({"width": 1280, "height": 1800})
-            page.screenshot(path=str(Path(directory) / "dashboard.png"))
+        page.set_viewport_size({"width": 1280, "height": 1800})
+        page.screenshot(path=str(SCREENSHOTS / "dashboard.png"))
         browser.close()
     assert not problems, problems
