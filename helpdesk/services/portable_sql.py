@@ -24,7 +24,7 @@ def _epoch_seconds_sqlite(element, compiler, **kw):
     # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff' and would round the fraction to milliseconds,
     # so it is cut off, to floor exactly as PostgreSQL's FLOOR does.
     argument = f"substr({compiler.process(element.clauses, **kw)}, 1, 19)"
-    if compiler.dialect.dbapi.sqlite_version_info >= UNIXEPOCH_SINCE:
+    if getattr(compiler.dialect.dbapi, "sqlite_version_info", (0,)) >= UNIXEPOCH_SINCE:
         return f"unixepoch({argument})"
     return f"CAST(strftime('%s', {argument}) AS INTEGER)"
 

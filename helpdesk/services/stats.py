@@ -26,6 +26,7 @@ from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.periods import Period, trend_buckets
@@ -279,7 +280,7 @@ def organisation_tickets(organisation_id: int, period: Period, timezone: str,
     conditions = [Ticket.organisation_id == organisation_id, Ticket.created_at >= start,
                   Ticket.created_at < end]
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(*conditions))
-    first = sa.orm.aliased(ResponseRecord)
+    first = aliased(ResponseRecord)
     query = (sa.select(Ticket.number, Ticket.subject, Ticket.category, Ticket.channel,
                        Ticket.status, Ticket.created_at, Ticket.first_response_at,
                        promise_seconds(first))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from helpdesk.domain.periods import Period, offset_segments
 from helpdesk.extensions import db
@@ -227,7 +228,7 @@ class StatsQueries:
         """The latest calamities received in the period, with their first response."""
         if self.filter.category not in (None, Category.CALAMITY):
             return
-        first = sa.orm.aliased(ResponseRecord)
+        first = aliased(ResponseRecord)
         query = (sa.select(Ticket.number, Ticket.subject, Organisation.name, Ticket.created_at,
                            Ticket.first_response_at,
                            seconds_between(Ticket.created_at, Ticket.first_response_at),
