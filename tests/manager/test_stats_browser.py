@@ -4,7 +4,6 @@ It also saves docs/screenshots/dashboard.png from the demo data, on a fixed cloc
 """
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pyotp
 import pytest
@@ -16,9 +15,9 @@ from werkzeug.serving import make_server
 from helpdesk.extensions import db
 from helpdesk.models import StaffMember
 from helpdesk.services import demo
+from tests.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Monday 30 November 2026, 10:00 in Amsterdam: the demo data and so the picture are stable.
 MONDAY_TEN = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
