@@ -117,8 +117,9 @@ class QueueLinks:
     def __call__(self, period: Period | None = None, **narrower) -> str:
         params = {**self.base, **narrower}
         if period is not None:
-            params.update(received_from=period.start.isoformat(),
-                          received_to=period.end.isoformat())
+            # Every ticket received in the period, not only the open work the queue starts with.
+            params = {"status": "all", **params, "received_from": period.start.isoformat(),
+                      "received_to": period.end.isoformat()}
         return url_for("agent.queue", **{k: v for k, v in params.items() if v is not None})
 
 
