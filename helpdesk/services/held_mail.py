@@ -8,7 +8,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 
-from helpdesk.domain import files
 from helpdesk.domain.categorise import strip_category_marker
 from helpdesk.domain.mail_parse import ParsedEmail, parse_email
 from helpdesk.extensions import db
@@ -21,7 +20,7 @@ from helpdesk.models import (
     StaffMember,
     Ticket,
 )
-from helpdesk.services import ServiceError, customer_mail, people, tickets, uploads
+from helpdesk.services import ServiceError, customer_mail, inbound_mail, people, tickets
 from helpdesk.storage import blob_store
 
 PER_PAGE = 100
@@ -58,10 +57,12 @@ def raw_source(held: HeldMessage) -> bytes | None:
 
 
 def parsed(held: HeldMessage) -> ParsedEmail | None:
+    """The held mail parsed as ingestion parses it, ready to store."""
     raw = raw_source(held)
     if raw is None:
         return None
-    return parse_email(raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"])
+    return inbound_mail.storable(
+        parse_email(raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"]))
 
 
 def read_raw(held: HeldMessage, agent: StaffMember, now: datetime) -> bytes | None:
@@ -182,12 +183,7 @@ def _message_fields(held: HeldMessage, mail: ParsedEmail | None) -> dict:
 
 
 def _store_attachments(message, mail: ParsedEmail | None) -> None:
-    """The mail's parts as they came (the download rule decides how each is served later)."""
-    if mail is None:
-        return
-    parts = [part for part in mail.attachments if part.content]
-    stored = uploads.attach(message, [uploads.Upload(files.clean_filename(part.filename),
-                                                     part.content_type[:127], part.content)
-                                      for part in parts])
-    for attachment, part in zip(stored, parts, strict=True):
-        attachment.content_id = part.content_id
+    """The mail's parts as ingestion stores them (the raw source keeps any over the limit)."""
+    if mail is not None:
+        kept, _ = inbound_mail.within_limit(mail)
+        inbound_mail.store_attachments(message, kept)

@@ -106,7 +106,7 @@ def stage_mail(raw: bytes, *, received_at: datetime, now: datetime, source: Mail
                clock: tickets.Clock | None = None) -> Result:
     """Keep, parse and route one message; the caller commits."""
     raw_path, digest = blob_store().put(raw, ".eml")  # kept before anything can go wrong
-    parsed = _storable(parse_email(
+    parsed = storable(parse_email(
         raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"]))
     key = dedupe_key(parsed.message_id, digest)
     if _receipt(key) is not None:
@@ -126,7 +126,7 @@ def stage_mail(raw: bytes, *, received_at: datetime, now: datetime, source: Mail
 def stage_too_large(header: bytes, size: int, *, received_at: datetime, now: datetime,
                     source: MailSource) -> Result:
     """Hold a message over the size limit from its header alone; it stays on the server."""
-    parsed = _storable(parse_email(header))
+    parsed = storable(parse_email(header))
     limit = current_app.config["MAX_MESSAGE_BYTES"]
     # Without the body, the size and header stand in for the digest of the raw bytes.
     key = dedupe_key(parsed.message_id, hashlib.sha256(b"%d:" % size + header).hexdigest())
@@ -152,7 +152,7 @@ def stage_failing(raw: bytes, error: str, attempts: int, *, received_at: datetim
     return _add_receipt(written, key, raw_path, received_at, source)
 
 
-def _storable(parsed: ParsedEmail) -> ParsedEmail:
+def storable(parsed: ParsedEmail) -> ParsedEmail:
     """The parsed text without NUL characters, which PostgreSQL refuses in any text column."""
     def clean(value):
         if isinstance(value, str):
@@ -193,7 +193,7 @@ def _hold(parsed: ParsedEmail, held: Held, raw_path: str | None, received_at: da
 def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
                    received_at: datetime, now: datetime, auth: SenderAuth | None,
                    clock: tickets.Clock | None) -> _Written:
-    kept, too_big = _within_limit(parsed)
+    kept, too_big = within_limit(parsed)
     message_fields = {
         "message_id": parsed.message_id[:998] if parsed.message_id else None,
         "in_reply_to": parsed.in_reply_to[:998] if parsed.in_reply_to else None,
@@ -222,7 +222,7 @@ def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
                                               received_at=received_at, now=now, clock=clock,
                                               **message_fields)
         outcome = Outcome.REPLY
-    _store_attachments(message, kept)
+    store_attachments(message, kept)
     if too_big:
         limit_mb = current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024)
         tickets.add_system_note(
@@ -233,7 +233,7 @@ def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
     return _Written(outcome, ticket_id=ticket.id, message_id=message.id)
 
 
-def _within_limit(parsed: ParsedEmail) -> tuple[list[ParsedAttachment], list[str]]:
+def within_limit(parsed: ParsedEmail) -> tuple[list[ParsedAttachment], list[str]]:
     """Attachments up to the per-message limit; the names of those that did not fit."""
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     kept: list[ParsedAttachment] = []
@@ -248,7 +248,7 @@ def _within_limit(parsed: ParsedEmail) -> tuple[list[ParsedAttachment], list[str
     return kept, too_big
 
 
-def _store_attachments(message: Message, attachments: list[ParsedAttachment]) -> None:
+def store_attachments(message: Message, attachments: list[ParsedAttachment]) -> None:
     store = blob_store()
     for part in attachments:
         path, digest = store.put(part.content)
