@@ -7,7 +7,7 @@ export FLASK_APP := app.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint translations system-packages postgres test-sqlite test-postgresql messages
+.PHONY: run test screenshots lint translations system-packages postgres test-sqlite test-postgresql messages
 
 run: $(VENV)/.installed-app translations  ## Start the desk (web and worker) on SQLite with demo data
 	$(BIN)/flask db upgrade
@@ -32,6 +32,10 @@ test-sqlite:
 
 test-postgresql:
 	HELPDESK_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider
+
+# Refresh the README's screenshots in docs/screenshots from the browser tests.
+screenshots: $(VENV)/.installed-dev translations system-packages
+	HELPDESK_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m browser
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -54,7 +54,7 @@ class DefaultConfig:
     CALAMITY_ADDRESSES = ()
 
     # Outgoing mail (SMTP; helpdesk/mail/smtp.py says why not through Flask-Mail's transport).
-    MAIL_SERVER = "127.0.0.1"
+    MAIL_SERVER = ""  # empty: no SMTP configured, mail waits in the outbox
     MAIL_PORT = 465
     MAIL_SECURITY = "ssl"  # ssl, starttls, or none (loopback only); TLS never falls back
     MAIL_CA_FILE = None  # a PEM file of trusted CAs for a private mail server; None: system's

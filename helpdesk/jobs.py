@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from helpdesk.extensions import db
-from helpdesk.services import escalation, ingest, recompute
+from helpdesk.services import escalation, ingest, outbox_sender, recompute
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ JOBS: tuple[Job, ...] = (
     Job("calendar-recompute", recompute.run_pending, 5),
     # Polling; `flask ingest` alongside uses IDLE for mail within seconds (one lock, no double).
     Job("mail-ingest", ingest.ingest_job, 30),
+    Job("outbox-send", outbox_sender.send_job, 10),
 )
 
 

@@ -5,7 +5,7 @@ from babel.dates import format_timedelta
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
-from helpdesk.models import Category, OrganisationStatus, TicketStatus
+from helpdesk.models import Category, Channel, OrganisationStatus, TicketStatus
 
 CATEGORY_LABELS = {
     Category.BUG: _l("Bug"),
@@ -14,6 +14,11 @@ CATEGORY_LABELS = {
     Category.CONFIGURATION: _l("Configuration question"),
     Category.QUESTION: _l("Knowledge question"),
     Category.CALAMITY: _l("Calamity"),
+}
+CHANNEL_LABELS = {
+    Channel.EMAIL: _l("Email"),
+    Channel.PORTAL: _l("Portal"),
+    Channel.PHONE: _l("Phone"),
 }
 STATUS_LABELS = {
     TicketStatus.NEW: _l("New"),
@@ -33,6 +38,10 @@ def category_label(category) -> str:
     return str(CATEGORY_LABELS[Category(category)])
 
 
+def channel_label(channel) -> str:
+    return str(CHANNEL_LABELS[Channel(channel)])
+
+
 def status_label(status) -> str:
     return str(STATUS_LABELS[TicketStatus(status)])
 
@@ -49,6 +58,7 @@ def age_label(age: timedelta) -> str:
 
 def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(category_label=category_label, status_label=status_label,
+                                 channel_label=channel_label,
                                  organisation_status_label=organisation_status_label,
                                  age_label=age_label, get_locale=get_locale)
     app.jinja_env.filters["datetimeformat"] = format_datetime

@@ -2,8 +2,10 @@
 import contextvars
 import os
 import shutil
+import tempfile
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +23,12 @@ DATABASE = os.environ.get("HELPDESK_TEST_DATABASE", "sqlite")
 POSTGRES_SERVER = os.environ.get("HELPDESK_TEST_POSTGRES",
                                  "postgresql+psycopg://postgres@127.0.0.1:5432")
 SECRET_KEY = "test-secret-key"
+# Browser tests keep their screenshots in docs/screenshots only when asked (make screenshots),
+# so a test run leaves the working tree as it found it.
+SCREENSHOTS = (Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+               if os.environ.get("HELPDESK_SCREENSHOTS") == "1"
+               else Path(tempfile.gettempdir()) / "helpdesk-screenshots")
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 
 def pytest_report_header(config):

@@ -52,6 +52,8 @@ class SmtpSettings:
         """The MAIL_* settings; ValueError when they would send in plaintext over a network."""
         security = str(config["MAIL_SECURITY"]).strip().lower()
         host = str(config["MAIL_SERVER"]).strip()
+        if not host:
+            raise ValueError("outgoing mail is not configured: set HELPDESK_MAIL_SERVER")
         if security not in SECURITY_MODES:
             raise ValueError(f"MAIL_SECURITY must be ssl, starttls or none, not {security!r}")
         if security == "none" and not is_loopback(host):

@@ -1,6 +1,6 @@
-"""Managers' pages: organisations, the SLA and calendar settings, and (later) statistics."""
+"""Managers' pages: organisations, statistics, and the SLA and calendar settings."""
 from flask import Blueprint
 
 bp = Blueprint("manager", __name__)
 
-from helpdesk.manager import canned, settings_views, views  # noqa: E402,F401
+from helpdesk.manager import canned, settings_views, stats_views, views  # noqa: E402,F401

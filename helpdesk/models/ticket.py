@@ -66,6 +66,14 @@ class Ticket(db.Model):
                  "response_due_at", "created_at", "id",
                  sqlite_where=sa.text(OPEN_STATUSES_SQL),
                  postgresql_where=sa.text(OPEN_STATUSES_SQL)),
+        # Statistics: a period's tickets read from the index alone, a response's ticket
+        # dimensions without reading the row, and a period's calamities.
+        sa.Index("ix_ticket_created_at_dimensions", "created_at", "category", "channel",
+                 "organisation_id", "assignee_id"),
+        sa.Index("ix_ticket_resolved_at_dimensions", "resolved_at", "category", "channel",
+                 "organisation_id", "assignee_id"),
+        sa.Index("ix_ticket_category_created_at", "category", "created_at"),
+        sa.Index("ix_ticket_id_dimensions", "id", "organisation_id", "assignee_id", "channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -179,6 +187,9 @@ class ResponseRecord(db.Model):
     __table_args__ = (
         sa.Index("ix_response_record_due_at", "due_at"),
         sa.Index("ix_response_record_ticket_id_met_at", "ticket_id", "met_at"),
+        # Statistics: a period's responses read from the index alone.
+        sa.Index("ix_response_record_received_at", "received_at", "is_first", "category",
+                 "met_at", "due_at", "cancelled_at", "working_seconds_to_response", "ticket_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

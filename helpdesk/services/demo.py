@@ -208,7 +208,9 @@ def _bulk_conversations(rng, clock: Clock, ids, ticket_rows, plans, agents, now)
                                  "body_text": "Dank, ik heb het geprobeerd. Zie bijlage."})
         breached = bool(records and records[-1]["ticket_id"] == ticket_id
                         and records[-1]["breached"])
-        update = {"id": ticket_id, "first_response_at": first_response_at, "breached": breached}
+        resolved = row["status"] in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+        update = {"id": ticket_id, "first_response_at": first_response_at, "breached": breached,
+                  "resolved_at": at if resolved else None}
         if replies == 0:
             records.append({"ticket_id": ticket_id, "is_first": True, "category": category,
                             "received_at": received, "clock_started_at": deadline.clock_started_at,

@@ -52,6 +52,18 @@ class SendReport:
     connection_error: str | None = None
 
 
+def send_job(now: datetime) -> str:
+    """The worker's job: send what is due when an SMTP server is configured; "" if idle."""
+    if not str(current_app.config["MAIL_SERVER"]).strip():
+        return ""  # a development desk without SMTP: mail waits in the outbox, visible to agents
+    report = send_due_mail(now)
+    if report.connection_error:
+        return f"SMTP server unreachable ({report.connection_error}); {report.sent} sent"
+    counts = {"sent": report.sent, "retrying": report.retrying, "failed": report.failed,
+              "held back": report.held_back}
+    return ", ".join(f"{count} {name}" for name, count in counts.items() if count)
+
+
 def retry_delay(attempts: int, first_delay: timedelta) -> timedelta:
     """Exponential backoff: the first delay, doubled after every further attempt."""
     return min(first_delay * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)

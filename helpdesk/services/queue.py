@@ -1,7 +1,8 @@
 """The agents' queue: open work by urgency, filtered and searched, answered from indexes."""
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import abort
@@ -13,6 +14,7 @@ from helpdesk.extensions import db
 from helpdesk.models import (
     AWAITING_DESK_STATUSES,
     Category,
+    Channel,
     Contact,
     Organisation,
     ResponseRecord,
@@ -58,6 +60,18 @@ def _open_work() -> sa.ColumnElement:
     return Ticket.status.in_(values)
 
 
+def _iso_date(text: str) -> str:
+    """The date if it is one (YYYY-MM-DD), else "" so the filter is ignored."""
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        return ""
+
+
+def _local_midnight(day: str, timezone: str) -> datetime:
+    return datetime.combine(date.fromisoformat(day), time(0), tzinfo=ZoneInfo(timezone))
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     """What the agent asked to see; lives in the URL so views are shareable and go back."""
@@ -67,6 +81,9 @@ class QueueFilters:
     category: str = ""
     status: str = ""  # "" open work, "all", or one status
     organisation: str = ""  # a slug
+    channel: str = ""
+    received_from: str = ""  # a local date (the desk's time zone), inclusive
+    received_to: str = ""  # a local date, inclusive
     due_soon: bool = False
     breached: bool = False
     page: int = 1
@@ -80,6 +97,7 @@ class QueueFilters:
         category = args.get("category", "")
         status = args.get("status", "")
         page = args.get("page", "")
+        channel = args.get("channel", "")
         return cls(
             q=args.get("q", "").strip()[:200],
             assignee=assignee,
@@ -87,6 +105,9 @@ class QueueFilters:
             status=status if status in TicketStatus._value2member_map_ or status == STATUS_ALL
             else "",
             organisation=args.get("organisation", "").strip()[:64],
+            channel=channel if channel in Channel._value2member_map_ else "",
+            received_from=_iso_date(args.get("received_from", "")),
+            received_to=_iso_date(args.get("received_to", "")),
             due_soon=args.get("due_soon") == "1",
             breached=args.get("breached") == "1",
             page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
@@ -144,7 +165,8 @@ def time_left(ticket: Ticket | sa.Row, now: datetime, calendar: BusinessCalendar
     return TimeLeft("due_soon" if soon else "ok", left, due_at)
 
 
-def queue_query(filters: QueueFilters, viewer: StaffMember, now: datetime) -> sa.Select:
+def queue_query(filters: QueueFilters, viewer: StaffMember, now: datetime, *,
+                timezone: str = "Europe/Amsterdam") -> sa.Select:
     """The tickets the filters select, in the order the queue shows them."""
     query = (sa.select(*ROW_COLUMNS)
              .join(Organisation, Organisation.id == Ticket.organisation_id)
@@ -167,10 +189,19 @@ def queue_query(filters: QueueFilters, viewer: StaffMember, now: datetime) -> sa
     if filters.organisation:
         query = query.where(Ticket.organisation_id == sa.select(Organisation.id).where(
             Organisation.slug == filters.organisation).scalar_subquery())
+    if filters.channel:
+        query = query.where(Ticket.channel == Channel(filters.channel))
+    if filters.received_from:
+        query = query.where(Ticket.created_at >= _local_midnight(filters.received_from, timezone))
+    if filters.received_to:
+        # Wall-clock arithmetic in the zone: the next local midnight, across DST too.
+        day_after = _local_midnight(filters.received_to, timezone) + timedelta(days=1)
+        query = query.where(Ticket.created_at < day_after)
     if filters.due_soon:
         query = query.where(Ticket.due_soon_at <= now, Ticket.response_due_at > now)
     if filters.breached:
-        query = query.where(Ticket.response_due_at <= now)
+        # Overdue now, or breached once (statistics link here): red either way.
+        query = query.where(sa.or_(Ticket.response_due_at <= now, Ticket.breached.is_(True)))
     if filters.q:
         condition = ticket_condition(filters.q)
         if condition is not None:
@@ -183,7 +214,7 @@ def queue_query(filters: QueueFilters, viewer: StaffMember, now: datetime) -> sa
 def queue_page(filters: QueueFilters, viewer: StaffMember, now: datetime,
                calendar: BusinessCalendar, per_page: int = 50) -> QueuePage:
     """One page of the queue; one row more than shown tells whether a next page exists."""
-    query = (queue_query(filters, viewer, now)
+    query = (queue_query(filters, viewer, now, timezone=calendar.timezone)
              .limit(per_page + 1).offset((filters.page - 1) * per_page))
     tickets = db.session.execute(query).all()
     rows = [QueueRow(t, time_left(t, now, calendar)) for t in tickets[:per_page]]

@@ -5,7 +5,6 @@ The app is served by a real WSGI server on a free loopback port, against the tes
 import re
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pyotp
 import pytest
@@ -16,10 +15,10 @@ from werkzeug.serving import make_server
 from helpdesk.extensions import db
 from helpdesk.models import Category, Channel, Contact, StaffMember, Ticket
 from helpdesk.services import demo, tickets
+from tests.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 # The README shows these.
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]

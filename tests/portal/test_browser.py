@@ -2,7 +2,6 @@
 import re
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Category, OutboxMessage, OutboxState, Ticket
 from helpdesk.services import customer_mail, outbox_sender, tickets
 from helpdesk.services.promise import due_in_words
+from tests.conftest import SCREENSHOTS
 from tests.fixtures.factories import PASSWORD, make_contact, make_staff
 from tests.fixtures.images import make_png
 from tests.portal.conftest import MONDAY_TEN
@@ -22,7 +22,6 @@ from tests.portal.conftest import MONDAY_TEN
 pytestmark = pytest.mark.browser
 
 TICKET_PAGE = re.compile(r"/portal/tickets/\d+$")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 

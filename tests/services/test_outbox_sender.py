@@ -467,3 +467,26 @@ def test_flask_outbox_send_says_when_the_server_cannot_be_reached(app, runner, s
     assert result.exit_code == 0
     assert "Sent 0, to retry 1, failed 0, held back 0." in result.output
     assert "The mail server could not be reached: cannot connect" in result.output
+
+
+def test_the_worker_job_leaves_mail_waiting_when_no_smtp_server_is_configured(app):
+    from helpdesk.services.outbox_sender import send_job
+    app.config["MAIL_SERVER"] = ""
+    _, mail = _acknowledged(make_contact())
+    assert send_job(MONDAY_TEN) == ""
+    db.session.refresh(mail)
+    assert mail.state == OutboxState.PENDING and mail.attempts == 0
+
+
+def test_the_worker_job_sends_due_mail_and_says_how_much(app, smtp_server):
+    from helpdesk.services.outbox_sender import send_job
+    _acknowledged(make_contact())
+    assert send_job(MONDAY_TEN) == "1 sent"
+    assert len(smtp_server.arrivals) == 1
+
+
+def test_flask_outbox_send_without_a_configured_server_fails_with_one_line(app):
+    app.config["MAIL_SERVER"] = ""
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code != 0
+    assert "outgoing mail is not configured" in result.output

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from helpdesk.extensions import db
-from helpdesk.models import Category, TicketStatus
+from helpdesk.models import Category, Channel, TicketStatus
 from helpdesk.services import tickets
 from helpdesk.services.calendar_settings import configured_calendar
 from helpdesk.services.queue import (
@@ -128,3 +128,29 @@ def test_new_calamities_are_those_the_page_has_not_shown(desk):
     assert shown == {desk["calamity"].number}
     assert new_calamities(shown, NOW) == []
     assert [c.number for c in new_calamities(set(), NOW)] == [desk["calamity"].number]
+
+
+def test_statistics_drill_down_filters_by_channel_and_local_received_dates(app):
+    from helpdesk.services.queue import QueueFilters, queue_query
+    agent = make_staff()
+    contact = make_contact()
+    # 30 Nov 23:30 in Amsterdam is 22:30 UTC: a local-date filter must count it on the 30th.
+    late_evening = datetime(2026, 11, 30, 22, 30, tzinfo=UTC)
+    next_morning = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    by_phone = make_ticket(raised_by=contact, channel=Channel.PHONE, received_at=late_evening,
+                           now=next_morning + timedelta(hours=1))
+    make_ticket(raised_by=contact, channel=Channel.PORTAL, received_at=late_evening,
+                now=next_morning + timedelta(hours=1))
+    make_ticket(raised_by=contact, channel=Channel.PHONE, received_at=next_morning,
+                now=next_morning + timedelta(hours=1))
+    filters = QueueFilters.from_args({"status": "all", "channel": "phone",
+                                      "received_from": "2026-11-30",
+                                      "received_to": "2026-11-30"})
+    numbers = [row.number for row in db.session.execute(queue_query(filters, agent, next_morning))]
+    assert numbers == [by_phone.number]
+
+
+def test_nonsense_drill_down_values_are_ignored(app):
+    from helpdesk.services.queue import QueueFilters
+    filters = QueueFilters.from_args({"channel": "fax", "received_from": "yesterday"})
+    assert filters.channel == "" and filters.received_from == ""

@@ -1,0 +1,296 @@
+"""Manager statistics from stored moments: SQL aggregates that agree on SQLite and PostgreSQL.
+
+Definitions (every figure on the dashboard, the report and the CSV comes from here):
+- received: tickets whose first message arrived in the period; resolved: tickets whose
+  resolved_at falls in it (a reopened ticket loses its resolved_at).
+- a response belongs to the period its customer message arrived in (ResponseRecord.received_at).
+  It was on time when met at or before its due moment; late when met after it, or when the
+  due moment passed without a reply (still waiting, or the clock was stopped after it). A
+  response cancelled before its due moment (the desk was waiting on the customer, or the
+  ticket was resolved) was never owed, and one whose due moment is still ahead is undecided.
+- first-response time on the promise's clock: working-day seconds from clock start for standard
+  categories (stored when the response is met), wall-clock seconds from receipt for
+  calamities; the wall-clock time beside it always counts from receipt.
+- percentiles are nearest-rank: the value at rank ceil(p * n / 100) of the sorted values.
+
+Cost: each figure family is one pass over the period's rows (tickets by created_at or
+resolved_at, response records by received_at), grouped in SQL by every dimension at once; the
+few grouped rows are then added up here per slice. Percentiles need a sort per clock, so they
+are computed for the whole selection only: filter by organisation, category or agent to see
+theirs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from helpdesk.domain.calendar import BusinessCalendar
+from helpdesk.domain.periods import Period, trend_buckets
+from helpdesk.extensions import db
+from helpdesk.models import (
+    Category,
+    Channel,
+    Organisation,
+    ResponseRecord,
+    StaffMember,
+    Ticket,
+    TicketStatus,
+)
+from helpdesk.services.stats_queries import StatsQueries, promise_seconds
+
+# Backlog age bands: (label key, lower bound); each band runs to the next bound.
+AGE_BANDS = (("under_1_day", timedelta(0)), ("1_to_3_days", timedelta(days=1)),
+             ("3_to_7_days", timedelta(days=3)), ("7_to_30_days", timedelta(days=7)),
+             ("30_days_or_more", timedelta(days=30)))
+# First responses by time on the promise's clock: (label key, upper bound in seconds).
+TIME_BANDS = (("within_1_hour", 3600), ("1_to_4_hours", 4 * 3600), ("4_to_8_hours", 8 * 3600),
+              ("8_to_24_hours", 24 * 3600), ("over_24_hours", None))
+LIST_LIMIT = 50
+
+
+def percentage(part: int, whole: int) -> Decimal | None:
+    """`part` of `whole` in percent with one decimal, rounded half up; None for nothing."""
+    if not whole:
+        return None
+    return (Decimal(100 * part) / whole).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class StatsFilter:
+    """What a manager looks at: a period and optional dimensions (all combined with AND)."""
+
+    period: Period
+    organisation_id: int | None = None
+    category: Category | None = None
+    channel: Channel | None = None
+    assignee_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Decided responses: on time or late."""
+
+    on_time: int = 0
+    late: int = 0
+
+    @property
+    def decided(self) -> int:
+        return self.on_time + self.late
+
+    @property
+    def share_on_time(self) -> Decimal | None:
+        return percentage(self.on_time, self.decided)
+
+
+@dataclass(frozen=True)
+class ResponseTimes:
+    """Nearest-rank percentiles of first-response times, in seconds."""
+
+    count: int = 0
+    p50: int | None = None
+    p90: int | None = None
+    p50_wall: int | None = None
+    p90_wall: int | None = None
+
+
+@dataclass
+class Figures:
+    """The headline figures of the whole selection or of one slice of it."""
+
+    received: int = 0
+    resolved: int = 0
+    on_time: int = 0
+    late: int = 0
+    first_on_time: int = 0
+    first_late: int = 0
+    first_responses_met: int = 0
+    # Percentiles need a sort per slice, so only the whole selection has them.
+    times: ResponseTimes | None = None
+
+    @property
+    def responses(self) -> Outcomes:
+        return Outcomes(self.on_time, self.late)
+
+    @property
+    def first_responses(self) -> Outcomes:
+        return Outcomes(self.first_on_time, self.first_late)
+
+
+@dataclass(frozen=True)
+class BacklogBand:
+    key: str
+    awaiting_desk: int
+    waiting_on_customer: int
+    overdue: int  # awaiting the desk with the response due moment passed
+
+    @property
+    def total(self) -> int:
+        return self.awaiting_desk + self.waiting_on_customer
+
+
+@dataclass(frozen=True)
+class LateResponse:
+    number: int
+    subject: str
+    organisation: str
+    category: Category
+    received_at: datetime
+    due_at: datetime
+    met_at: datetime | None
+    late_seconds: int
+
+
+@dataclass(frozen=True)
+class CalamityRow:
+    number: int
+    subject: str
+    organisation: str
+    received_at: datetime
+    first_response_at: datetime | None
+    seconds_to_response: int | None
+    due_at: datetime | None
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.first_response_at is None or self.due_at is None:
+            return None
+        return self.first_response_at <= self.due_at
+
+
+@dataclass(frozen=True)
+class OrganisationTicket:
+    number: int
+    subject: str
+    category: Category
+    channel: Channel
+    status: TicketStatus
+    received_at: datetime
+    first_response_at: datetime | None
+    promise_seconds: int | None  # time to the first response on the promise's clock
+
+
+@dataclass
+class Dashboard:
+    filter: StatsFilter
+    timezone: str
+    now: datetime
+    totals: Figures
+    granularity: str
+    trend: list[tuple[Period, Figures]]
+    by_category: list[tuple[Category, Figures]]
+    by_organisation: list[tuple[Organisation, Figures]]
+    by_agent: list[tuple[StaffMember | None, Figures]]
+    time_bands: list[tuple[str, int]]
+    heatmap: list[list[int]]  # [weekday Monday=0][local hour]
+    office_hours: frozenset[tuple[int, int]]
+    outside_office_hours: int  # arrivals in the heatmap's cells outside office_hours
+    backlog: list[BacklogBand]
+    late_responses: list[LateResponse]
+    calamities: list[CalamityRow]
+
+    @property
+    def calamity_count(self) -> int:
+        return sum(figures.received for category, figures in self.by_category
+                   if category == Category.CALAMITY)
+
+
+# The dimensions every rollup row carries, in this order, after the bucket.
+SLICES = ("bucket", "category", "organisation", "agent")
+
+
+def dashboard(stats_filter: StatsFilter, now: datetime, calendar: BusinessCalendar, *,
+              list_limit: int = LIST_LIMIT) -> Dashboard:
+    """Every figure of the dashboard for one filter, as of `now`."""
+    granularity, buckets = trend_buckets(stats_filter.period)
+    queries = StatsQueries(stats_filter, now, calendar.timezone, buckets, list_limit)
+    totals = Figures()
+    slices: dict[str, dict] = {name: {} for name in SLICES}
+
+    def figures_for(keys: tuple) -> list[Figures]:
+        """The totals and the slice of every dimension a rollup row belongs to."""
+        return [totals, *(slices[name].setdefault(key, Figures())
+                          for name, key in zip(SLICES, keys, strict=True))]
+
+    for *keys, count in queries.received_rollup():
+        for figures in figures_for(tuple(keys)):
+            figures.received += count
+    for bucket, count in queries.resolved_by_bucket():
+        totals.resolved += count
+        slices["bucket"].setdefault(bucket, Figures()).resolved += count
+    bands = [0] * len(TIME_BANDS)
+    for row in queries.response_rollup(TIME_BANDS):
+        for figures in figures_for(row.keys):
+            figures.on_time += row.on_time
+            figures.late += row.late
+            figures.first_on_time += row.first_on_time
+            figures.first_late += row.first_late
+            figures.first_responses_met += row.first_met
+        bands = [total + count for total, count in zip(bands, row.bands, strict=True)]
+    totals.times = ResponseTimes(totals.first_responses_met,
+                                 *queries.response_times(totals.first_responses_met))
+    heatmap = queries.heatmap()
+    office_hours = office_hour_cells(calendar)
+    return Dashboard(
+        filter=stats_filter, timezone=calendar.timezone, now=now, totals=totals,
+        granularity=granularity,
+        trend=[(bucket, slices["bucket"].get(index, Figures()))
+               for index, bucket in enumerate(buckets)],
+        by_category=[(category, slices["category"][category]) for category in Category
+                     if category in slices["category"]],
+        by_organisation=_named(Organisation, slices["organisation"]),
+        by_agent=_named(StaffMember, slices["agent"]),
+        time_bands=[(name, count) for (name, _), count in zip(TIME_BANDS, bands, strict=True)],
+        heatmap=heatmap, office_hours=office_hours,
+        outside_office_hours=sum(count for day, counts in enumerate(heatmap)
+                                 for hour, count in enumerate(counts)
+                                 if (day, hour) not in office_hours),
+        backlog=[BacklogBand(name, *counts)
+                 for (name, _), counts in zip(AGE_BANDS, queries.backlog(AGE_BANDS),
+                                              strict=True)],
+        late_responses=[LateResponse(*row) for row in queries.late_responses()],
+        calamities=[CalamityRow(*row) for row in queries.calamities()],
+    )
+
+
+def office_hour_cells(calendar: BusinessCalendar) -> frozenset[tuple[int, int]]:
+    """(weekday, hour) cells wholly inside office hours, Monday to Friday (holidays aside)."""
+    return frozenset((day, hour) for day in range(5) for hour in range(24)
+                     if calendar.opens_at <= time(hour) and hour + 1 <= calendar.closes_at.hour)
+
+
+def _named(model, figures_by_id: dict) -> list:
+    """(row, figures) by name; the None key (unassigned) comes last as (None, figures)."""
+    ids = [key for key in figures_by_id if key is not None]
+    rows = db.session.scalars(sa.select(model).where(model.id.in_(ids))).all() if ids else []
+    named = sorted(((row, figures_by_id[row.id]) for row in rows),
+                   key=lambda pair: pair[0].name.lower())
+    if None in figures_by_id:
+        named.append((None, figures_by_id[None]))
+    return named
+
+
+def organisation_tickets(organisation_id: int, period: Period, timezone: str,
+                         limit: int) -> tuple[list[OrganisationTicket], int]:
+    """An organisation's tickets received in a period (the first `limit`) and how many there are."""
+    start, end = period.utc_bounds(timezone)
+    conditions = [Ticket.organisation_id == organisation_id, Ticket.created_at >= start,
+                  Ticket.created_at < end]
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(*conditions))
+    first = aliased(ResponseRecord)
+    query = (sa.select(Ticket.number, Ticket.subject, Ticket.category, Ticket.channel,
+                       Ticket.status, Ticket.created_at, Ticket.first_response_at,
+                       promise_seconds(first))
+             .outerjoin(first, (first.ticket_id == Ticket.id) & first.is_first.is_(True))
+             .where(*conditions).order_by(Ticket.created_at, Ticket.id).limit(limit))
+    return [OrganisationTicket(*row) for row in db.session.execute(query)], count
+
+
+def filter_choices() -> tuple[list[Organisation], list[StaffMember]]:
+    """Organisations and staff members to filter by, by name."""
+    organisations = db.session.scalars(sa.select(Organisation).order_by(Organisation.name)).all()
+    staff = db.session.scalars(sa.select(StaffMember).order_by(StaffMember.name)).all()
+    return list(organisations), list(staff)
