@@ -94,3 +94,11 @@ def test_session_expired_poll_sends_the_browser_to_sign_in(client):
     response = client.get("/desk/", headers=htmx("queue-results"))
     assert response.status_code == 204
     assert response.headers["HX-Redirect"].startswith("/sign-in?next=")
+
+
+def test_drill_down_filters_without_a_field_survive_a_filter_change(agent_client):
+    page = agent_client.get("/desk/?channel=phone&received_from=2026-11-01").get_data(as_text=True)
+    form = page[page.index('id="queue-filters"'):]
+    form = form[:form.index("</form>")]
+    assert '<input type="hidden" name="channel" value="phone">' in form
+    assert '<input type="hidden" name="received_from" value="2026-11-01">' in form
