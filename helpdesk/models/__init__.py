@@ -13,6 +13,7 @@ from helpdesk.models.presence import TicketPresence
 from helpdesk.models.security import AuditEntry, CannedReply, SignInFailure, SignInToken
 from helpdesk.models.settings import CalendarSettings, ClosingDay, RecomputeJob, ResponseTarget
 from helpdesk.models.staff import ROLE_RANK, StaffMember, StaffRole
+from helpdesk.models.stats import StatsChange, StatsDay, StatsRollupDay
 from helpdesk.models.ticket import (
     AWAITING_DESK_STATUSES,
     OPEN_STATUSES,
@@ -34,6 +35,6 @@ __all__ = [
     "HeldMessage", "HeldReason", "IngestFailure", "MailReceipt", "MailboxState", "Message",
     "MessageKind", "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState",
     "RecomputeJob", "ResponseRecord", "ResponseTarget", "SignInFailure", "SignInToken",
-    "StaffMember", "StaffRole", "Ticket", "TicketEvent", "TicketNumberCounter", "TicketPresence",
-    "TicketStatus",
+    "StaffMember", "StaffRole", "StatsChange", "StatsDay", "StatsRollupDay", "Ticket",
+    "TicketEvent", "TicketNumberCounter", "TicketPresence", "TicketStatus",
 ]
