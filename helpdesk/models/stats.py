@@ -1,7 +1,8 @@
-"""The statistics rollup: settled days' figures, summed per combination of dimensions."""
+"""The statistics rollup: settled days' and months' figures, per combination of dimensions."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,21 +18,30 @@ FIRST_MET_BAND_COLUMNS = ("first_met_within_1_hour", "first_met_1_to_4_hours",
 ARRIVAL_HOUR_COLUMNS = tuple(f"arrived_h{hour:02d}" for hour in range(24))
 
 
-class StatsDay(db.Model):
-    """One local day's figures for one combination of category, organisation, agent, channel.
+class RollupSpan(StrEnum):
+    DAY = "day"
+    MONTH = "month"
+
+
+class StatsRollup(db.Model):
+    """One local day's or month's figures for one combination of the dimensions.
 
     Ticket figures count by the ticket's dimensions and the day it was received (or resolved);
     response figures by the day the customer's message arrived, the record's category and the
-    ticket's other dimensions, exactly as the live statistics count them.
+    ticket's other dimensions, exactly as the live statistics count them. A month's rows are
+    its days' rows summed per weekday (the heatmap needs it), so a year reads twelve months of
+    rows instead of 365 days of them.
     """
 
     __table_args__ = (
-        sa.Index("ix_stats_day_day", "day", "category", "organisation_id", "assignee_id",
-                 "channel"),
+        sa.Index("ix_stats_rollup_span", "span", "starts_on", "category", "organisation_id",
+                 "assignee_id", "channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(sa.Date)
+    span: Mapped[RollupSpan] = mapped_column(enum_column(RollupSpan, length=8,
+                                                         name="rollup_span"))
+    starts_on: Mapped[date] = mapped_column(sa.Date)  # the day, or the month's first day
     weekday: Mapped[int] = mapped_column(sa.SmallInteger)  # Monday 0, for the heatmap
     category: Mapped[Category] = mapped_column(enum_column(Category, name="category"))
     organisation_id: Mapped[int] = mapped_column()
@@ -60,6 +70,19 @@ class StatsRollupDay(db.Model):
     """
 
     day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    zone: Mapped[str] = mapped_column(sa.String(64))
+    rolled_changes: Mapped[int] = mapped_column(sa.BigInteger)
+    rolled_up_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StatsRollupMonth(db.Model):
+    """A local month whose rollup may be read: summed from its days' rollups as they still are.
+
+    `rolled_changes` is the sum of its days' rolled_changes when it was summed; a day rolled up
+    again since has a higher one, so the month is then read by its days until summed anew.
+    """
+
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # its first day
     zone: Mapped[str] = mapped_column(sa.String(64))
     rolled_changes: Mapped[int] = mapped_column(sa.BigInteger)
     rolled_up_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -74,6 +74,9 @@ class Ticket(db.Model):
                  "organisation_id", "assignee_id"),
         sa.Index("ix_ticket_category_created_at", "category", "created_at"),
         sa.Index("ix_ticket_id_dimensions", "id", "organisation_id", "assignee_id", "channel"),
+        # Statistics: the backlog now, by age, read from the index alone.
+        sa.Index("ix_ticket_backlog", "status", "created_at", "response_due_at", "category",
+                 "organisation_id", "assignee_id", "channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -210,9 +210,9 @@ def dashboard(stats_filter: StatsFilter, now: datetime, calendar: BusinessCalend
               list_limit: int = LIST_LIMIT) -> Dashboard:
     """Every figure of the dashboard for one filter, as of `now`."""
     granularity, buckets = trend_buckets(stats_filter.period)
-    rolled_days = stats_rollup.readable_days(stats_filter.period, calendar.timezone, now)
+    rolled = stats_rollup.readable_spans(stats_filter.period, calendar.timezone, now, buckets)
     queries = StatsQueries(stats_filter, now, calendar.timezone, buckets, list_limit,
-                           rolled_days)
+                           rolled.days, rolled.months)
     totals = Figures()
     slices: dict[str, dict] = {name: {} for name in SLICES}
     bands = [0] * len(TIME_BANDS)

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from helpdesk.domain.periods import Period, offset_segments
+from helpdesk.domain.periods import Period, month_period, offset_segments
 from helpdesk.extensions import db
 from helpdesk.models import (
     AWAITING_DESK_STATUSES,
@@ -16,7 +16,8 @@ from helpdesk.models import (
     Category,
     Organisation,
     ResponseRecord,
-    StatsDay,
+    RollupSpan,
+    StatsRollup,
     Ticket,
 )
 from helpdesk.models.stats import ARRIVAL_HOUR_COLUMNS, FIRST_MET_BAND_COLUMNS
@@ -83,6 +84,11 @@ def consecutive_runs(days: Sequence[date]) -> list[tuple[date, date]]:
     return [(first, last) for first, last in runs]
 
 
+def _days_of_month(first: date) -> list[date]:
+    month = month_period(first.year, first.month)
+    return [month.start + timedelta(days=offset) for offset in range(month.days)]
+
+
 def _grouped(*keys) -> tuple[list, list]:
     """Columns to select and to GROUP BY; a None key (one bucket only) is the constant 0."""
     columns = [sa.literal_column("0") if key is None else key for key in keys]
@@ -103,12 +109,13 @@ class ResponseRollupRow:
 class StatsQueries:
     """The statements for one filter, one period split into buckets, and one moment.
 
-    The period's rolled-up days (`rolled_days`) are read from the rollup; the figures of the
-    other days are computed from tickets and response records.
+    The period's rolled-up months and days (`rolled_months`, `rolled_days`) are read from the
+    rollup; the figures of the other days are computed from tickets and response records.
     """
 
     def __init__(self, stats_filter, now: datetime, timezone: str, buckets: list[Period],
-                 list_limit: int, rolled_days: Sequence[date] = ()) -> None:
+                 list_limit: int, rolled_days: Sequence[date] = (),
+                 rolled_months: Sequence[date] = ()) -> None:
         self.filter = stats_filter
         self.now = now
         self.list_limit = list_limit
@@ -117,7 +124,9 @@ class StatsQueries:
         self.day_boundaries = [bucket.start for bucket in buckets[1:]]
         self.segments = offset_segments(timezone, self.start, self.end)
         self.rolled_days = sorted(rolled_days)
-        rolled = set(self.rolled_days)
+        self.rolled_months = sorted(rolled_months)
+        rolled = set(self.rolled_days) | {day for month in self.rolled_months
+                                          for day in _days_of_month(month)}
         period = stats_filter.period
         live_days = [period.start + timedelta(days=offset) for offset in range(period.days)]
         self.live_ranges = [Period(first, last).utc_bounds(timezone) for first, last
@@ -208,11 +217,11 @@ class StatsQueries:
                      .group_by(hour_of_week))
             for hour, count_ in db.session.execute(query):
                 grid[hour // 24][hour % 24] += count_
-        if self.rolled_days:
-            query = (sa.select(StatsDay.weekday,
-                               *[sa.func.sum(getattr(StatsDay, name))
+        if self.rolled_days or self.rolled_months:
+            query = (sa.select(StatsRollup.weekday,
+                               *[sa.func.sum(getattr(StatsRollup, name))
                                  for name in ARRIVAL_HOUR_COLUMNS])
-                     .where(*self._rolled()).group_by(StatsDay.weekday))
+                     .where(*self._rolled()).group_by(StatsRollup.weekday))
             for weekday, *hours in db.session.execute(query):
                 grid[weekday] = [cell + hour for cell, hour in zip(grid[weekday], hours,
                                                                   strict=True)]
@@ -221,19 +230,24 @@ class StatsQueries:
     # --- the period's figures, from the rollup ----------------------------------------------
 
     def _rolled(self) -> list:
-        days = sa.or_(sa.false(), *[StatsDay.day.between(first, last)
-                                    for first, last in consecutive_runs(self.rolled_days)])
-        return [days, *self._ticket_conditions(StatsDay.category, model=StatsDay)]
+        days = [StatsRollup.starts_on.between(first, last)
+                for first, last in consecutive_runs(self.rolled_days)]
+        spans = sa.or_(
+            (StatsRollup.span == RollupSpan.DAY) & sa.or_(sa.false(), *days),
+            (StatsRollup.span == RollupSpan.MONTH)
+            & StatsRollup.starts_on.in_(self.rolled_months))
+        return [spans, *self._ticket_conditions(StatsRollup.category, model=StatsRollup)]
 
     def rolled_rollup(self) -> Iterator[tuple]:
         """(bucket, category, organisation id, assignee id, received, resolved, the response
-        measures in response_measures' order...) per combination, from the rolled-up days."""
-        if not self.rolled_days:
+        measures in response_measures' order...) per combination, from the rollup."""
+        if not (self.rolled_days or self.rolled_months):
             return
-        columns, group = _grouped(bucket_index(StatsDay.day, self.day_boundaries),
-                                  StatsDay.category, StatsDay.organisation_id,
-                                  StatsDay.assignee_id)
-        sums = [sa.func.sum(getattr(StatsDay, name)) for name in ROLLED_MEASURES]
+        # A month is read only where it lies in one bucket, so its first day places it.
+        columns, group = _grouped(bucket_index(StatsRollup.starts_on, self.day_boundaries),
+                                  StatsRollup.category, StatsRollup.organisation_id,
+                                  StatsRollup.assignee_id)
+        sums = [sa.func.sum(getattr(StatsRollup, name)) for name in ROLLED_MEASURES]
         query = sa.select(*columns, *sums).where(*self._rolled()).group_by(*group)
         yield from db.session.execute(query)
 

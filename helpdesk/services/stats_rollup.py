@@ -1,4 +1,4 @@
-"""The statistics rollup: each settled day summed once, so a year reads a few rows per day.
+"""The statistics rollup: each settled day summed once, and each settled month from its days.
 
 A local day is rolled up once it is over and settled: every response owed for a message of
 that day was met, cancelled or already past its due moment, so its figures can no longer
@@ -7,23 +7,34 @@ reopened, merged): every flush that changes a ticket's counted fields or a respo
 appends a StatsChange row for the UTC dates of the moments it touches, in the same
 transaction. A day's rollup is read only while the changes of the UTC dates it overlaps weigh
 what they weighed before the rollup read the day; otherwise the dashboard computes the day
-live, and the next refresh rolls it up again. Code that changes tickets or response records
-with bulk SQL instead of the session must call `note_changes` itself.
+live, and the next refresh rolls it up again. A month is summed from its days' rollups once
+all of them are readable, and read while they still are the ones it was summed from. Code that
+changes tickets or response records with bulk SQL instead of the session must call
+`note_changes` itself.
 """
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 from sqlalchemy.orm import Session
 
-from helpdesk.domain.periods import Period, local_today, offset_segments
+from helpdesk.domain.periods import Period, local_today, month_period, offset_segments
 from helpdesk.extensions import db
-from helpdesk.models import ResponseRecord, StatsChange, StatsDay, StatsRollupDay, Ticket
+from helpdesk.models import (
+    ResponseRecord,
+    RollupSpan,
+    StatsChange,
+    StatsRollup,
+    StatsRollupDay,
+    StatsRollupMonth,
+    Ticket,
+)
 from helpdesk.models.stats import ARRIVAL_HOUR_COLUMNS, FIRST_MET_BAND_COLUMNS
 from helpdesk.services.portable_sql import local_seconds
 from helpdesk.services.stats_queries import (
@@ -113,16 +124,52 @@ def _weight_of(day: date, zone: str, weights: dict[date, int]) -> int:
     return sum(weights.get(utc_day, 0) for utc_day in _overlapped_utc_days(day, zone))
 
 
-def readable_days(period: Period, zone: str, now: datetime) -> list[date]:
-    """The period's days whose rollup holds their figures as of `now`."""
+def _readable_day_changes(period: Period, zone: str, now: datetime) -> dict[date, int]:
+    """The period's readable days, with the weight of changes their rollup was made at."""
     rows = db.session.execute(
         sa.select(StatsRollupDay.day, StatsRollupDay.rolled_changes)
         .where(StatsRollupDay.day.between(period.start, period.end),
                StatsRollupDay.zone == zone, StatsRollupDay.rolled_up_at <= now)).all()
     if not rows:
-        return []
+        return {}
     weights = _change_weights(period.start - timedelta(days=1), period.end + timedelta(days=1))
-    return sorted(day for day, rolled in rows if _weight_of(day, zone, weights) == rolled)
+    return {day: rolled for day, rolled in rows if _weight_of(day, zone, weights) == rolled}
+
+
+def readable_days(period: Period, zone: str, now: datetime) -> list[date]:
+    """The period's days whose rollup holds their figures as of `now`."""
+    return sorted(_readable_day_changes(period, zone, now))
+
+
+@dataclass(frozen=True)
+class ReadableSpans:
+    """What the dashboard reads from the rollup: whole months, and days outside them."""
+
+    months: list[date]  # first days
+    days: list[date]
+
+
+def readable_spans(period: Period, zone: str, now: datetime,
+                   buckets: list[Period]) -> ReadableSpans:
+    """The period's readable rollups; a month only where it lies in one trend bucket."""
+    day_changes = _readable_day_changes(period, zone, now)
+    candidates = {}
+    for bucket in buckets:
+        month_start = bucket.start.replace(day=1)
+        while month_start <= bucket.end:
+            month = month_period(month_start.year, month_start.month)
+            if bucket.start <= month.start and month.end <= bucket.end:
+                days = [month.start + timedelta(days=offset) for offset in range(month.days)]
+                if all(day in day_changes for day in days):
+                    candidates[month.start] = sum(day_changes[day] for day in days)
+            month_start = month.end + timedelta(days=1)
+    months = sorted(month for month, rolled in db.session.execute(
+        sa.select(StatsRollupMonth.month, StatsRollupMonth.rolled_changes)
+        .where(StatsRollupMonth.month.in_(candidates), StatsRollupMonth.zone == zone,
+               StatsRollupMonth.rolled_up_at <= now)) if candidates.get(month) == rolled)
+    in_months = {(day.year, day.month) for day in months}
+    return ReadableSpans(months, sorted(day for day in day_changes
+                                        if (day.year, day.month) not in in_months))
 
 
 # --- rolling up -------------------------------------------------------------------------------
@@ -161,7 +208,52 @@ def refresh(now: datetime, zone: str) -> int:
                 log.info("statistics rollup of %s to %s done by another worker", first,
                          chunk_last)
             first = chunk_last + timedelta(days=1)
+    _roll_up_months(period, zone, now)
     return rolled
+
+
+def _roll_up_months(period: Period, zone: str, now: datetime) -> None:
+    """Sum each month whose days are all readable, unless its sum is still current."""
+    day_changes = _readable_day_changes(period, zone, now)
+    current = dict(db.session.execute(
+        sa.select(StatsRollupMonth.month, StatsRollupMonth.rolled_changes)
+        .where(StatsRollupMonth.zone == zone)).all())
+    month_start = period.start.replace(day=1)
+    while month_start <= period.end:
+        month = month_period(month_start.year, month_start.month)
+        month_start = month.end + timedelta(days=1)
+        days = [month.start + timedelta(days=offset) for offset in range(month.days)]
+        if not all(day in day_changes for day in days):
+            continue
+        rolled_changes = sum(day_changes[day] for day in days)
+        if current.get(month.start) == rolled_changes:
+            continue
+        try:
+            _sum_month(month, zone, rolled_changes, now)
+            db.session.commit()
+        except exc.IntegrityError:
+            db.session.rollback()
+            log.info("statistics rollup of %s done by another worker", month.start)
+
+
+def _sum_month(month: Period, zone: str, rolled_changes: int, now: datetime) -> None:
+    dimensions = ("weekday", "category", "organisation_id", "assignee_id", "channel")
+    counters = (*ROLLED_MEASURES, *ARRIVAL_HOUR_COLUMNS)
+    days = sa.select(
+        sa.literal(RollupSpan.MONTH, StatsRollup.span.type),
+        sa.literal(month.start, sa.Date()),
+        *[getattr(StatsRollup, name) for name in dimensions],
+        *[sa.func.sum(getattr(StatsRollup, name)) for name in counters],
+    ).where(StatsRollup.span == RollupSpan.DAY,
+            StatsRollup.starts_on.between(month.start, month.end)
+            ).group_by(*[getattr(StatsRollup, name) for name in dimensions])
+    db.session.execute(sa.delete(StatsRollup).where(StatsRollup.span == RollupSpan.MONTH,
+                                                    StatsRollup.starts_on == month.start))
+    db.session.execute(sa.delete(StatsRollupMonth).where(StatsRollupMonth.month == month.start))
+    db.session.execute(sa.insert(StatsRollup).from_select(
+        ["span", "starts_on", *dimensions, *counters], days))
+    db.session.add(StatsRollupMonth(month=month.start, zone=zone,
+                                    rolled_changes=rolled_changes, rolled_up_at=now))
 
 
 def _roll_up(period: Period, zone: str, now: datetime) -> int:
@@ -178,18 +270,21 @@ def _roll_up(period: Period, zone: str, now: datetime) -> int:
     _sum_received(rows, start, end, segments)
     _sum_resolved(rows, start, end, segments)
     _sum_responses(rows, start, end, segments, now)
-    db.session.execute(sa.delete(StatsDay).where(StatsDay.day.between(period.start, period.end)))
+    db.session.execute(sa.delete(StatsRollup).where(
+        StatsRollup.span == RollupSpan.DAY,
+        StatsRollup.starts_on.between(period.start, period.end)))
     db.session.execute(sa.delete(StatsRollupDay)
                        .where(StatsRollupDay.day.between(period.start, period.end)))
     if settled:
         wanted = set(settled)
         counters = dict.fromkeys((*ROLLED_MEASURES, *ARRIVAL_HOUR_COLUMNS), 0)
-        stats_rows = [{**counters, "day": key[0], "weekday": key[0].weekday(),
+        stats_rows = [{**counters, "span": RollupSpan.DAY, "starts_on": key[0],
+                       "weekday": key[0].weekday(),
                        "category": key[1], "organisation_id": key[2], "assignee_id": key[3],
                        "channel": key[4], **figures}
                       for key, figures in rows.items() if key[0] in wanted]
         if stats_rows:
-            db.session.execute(sa.insert(StatsDay), stats_rows)
+            db.session.execute(sa.insert(StatsRollup), stats_rows)
         db.session.execute(sa.insert(StatsRollupDay), [
             {"day": day, "zone": zone, "rolled_changes": _weight_of(day, zone, weights),
              "rolled_up_at": now} for day in settled])

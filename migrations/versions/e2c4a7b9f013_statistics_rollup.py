@@ -1,9 +1,11 @@
 """statistics rollup
 
-Settled days' statistics summed per combination of dimensions (stats_day), which days'
-rollups may be read (stats_rollup_day) and the changes that make them stale (stats_change);
+Settled days' and months' statistics summed per combination of dimensions (stats_rollup),
+which of them may be read (stats_rollup_day, stats_rollup_month) and the changes that make them
+stale (stats_change);
 and the seconds to each response on the wall clock and on the promise's clock stored with it,
-so percentiles walk an index instead of sorting a period.
+so percentiles walk an index instead of sorting a period; and an index that holds the
+backlog.
 
 Revision ID: e2c4a7b9f013
 Revises: d3a8f61c2b57
@@ -28,6 +30,8 @@ COUNTERS = ('received', 'resolved', 'on_time', 'late', 'first_on_time', 'first_l
             *(f'arrived_h{hour:02d}' for hour in range(24)))
 OLD_RECEIVED_AT_INDEX = ['received_at', 'is_first', 'category', 'met_at', 'due_at',
                          'cancelled_at', 'working_seconds_to_response', 'ticket_id']
+BACKLOG_INDEX = ['status', 'created_at', 'response_due_at', 'category', 'organisation_id',
+                 'assignee_id', 'channel']
 NEW_RECEIVED_AT_INDEX = [*OLD_RECEIVED_AT_INDEX[:-2], 'promise_seconds_to_response', 'ticket_id']
 
 
@@ -42,9 +46,11 @@ def epoch_seconds(column: str, bind) -> str:
 
 def upgrade():
     op.create_table(
-        'stats_day',
+        'stats_rollup',
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('span', sa.Enum('day', 'month', name='rollup_span', native_enum=False,
+                                  create_constraint=True, length=8), nullable=False),
+        sa.Column('starts_on', sa.Date(), nullable=False),
         sa.Column('weekday', sa.SmallInteger(), nullable=False),
         sa.Column('category', sa.Enum(*CATEGORIES, name='category', native_enum=False,
                                       create_constraint=True, length=24), nullable=False),
@@ -53,10 +59,11 @@ def upgrade():
         sa.Column('channel', sa.Enum(*CHANNELS, name='channel', native_enum=False,
                                      create_constraint=True, length=24), nullable=False),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in COUNTERS],
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_stats_day')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_stats_rollup')),
     )
-    op.create_index('ix_stats_day_day', 'stats_day',
-                    ['day', 'category', 'organisation_id', 'assignee_id', 'channel'])
+    op.create_index('ix_stats_rollup_span', 'stats_rollup',
+                    ['span', 'starts_on', 'category', 'organisation_id', 'assignee_id',
+                     'channel'])
     op.create_table(
         'stats_rollup_day',
         sa.Column('day', sa.Date(), nullable=False),
@@ -66,6 +73,14 @@ def upgrade():
         sa.PrimaryKeyConstraint('day', name=op.f('pk_stats_rollup_day')),
     )
     op.create_table(
+        'stats_rollup_month',
+        sa.Column('month', sa.Date(), nullable=False),
+        sa.Column('zone', sa.String(length=64), nullable=False),
+        sa.Column('rolled_changes', sa.BigInteger(), nullable=False),
+        sa.Column('rolled_up_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('month', name=op.f('pk_stats_rollup_month')),
+    )
+    op.create_table(
         'stats_change',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('utc_day', sa.Date(), nullable=False),
@@ -73,6 +88,8 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_stats_change')),
     )
     op.create_index('ix_stats_change_utc_day', 'stats_change', ['utc_day', 'weight'])
+    with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.create_index('ix_ticket_backlog', BACKLOG_INDEX, unique=False)
     with op.batch_alter_table('response_record', schema=None) as batch_op:
         batch_op.add_column(sa.Column('wall_seconds_to_response', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('promise_seconds_to_response', sa.Integer(),
@@ -95,6 +112,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_backlog')
     with op.batch_alter_table('response_record', schema=None) as batch_op:
         for clock in ('promise', 'wall'):
             batch_op.drop_index(f'ix_response_record_first_{clock}_seconds')
@@ -105,6 +124,7 @@ def downgrade():
         batch_op.drop_column('wall_seconds_to_response')
     op.drop_index('ix_stats_change_utc_day', table_name='stats_change')
     op.drop_table('stats_change')
+    op.drop_table('stats_rollup_month')
     op.drop_table('stats_rollup_day')
-    op.drop_index('ix_stats_day_day', table_name='stats_day')
-    op.drop_table('stats_day')
+    op.drop_index('ix_stats_rollup_span', table_name='stats_rollup')
+    op.drop_table('stats_rollup')

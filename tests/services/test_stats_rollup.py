@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.domain.calendar import BusinessCalendar
-from helpdesk.domain.periods import month_period
+from helpdesk.domain.periods import Period, month_period
 from helpdesk.extensions import db
 from helpdesk.models import StatsChange, TicketStatus
 from helpdesk.services import stats, stats_rollup, tickets
@@ -31,7 +31,8 @@ def board(now=NOW, **filters):
 def live_board(now=NOW, **filters):
     """The same figures with every day computed from tickets and response records."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(stats_rollup, "readable_days", lambda *args: [])
+        patch.setattr(stats_rollup, "readable_spans",
+                      lambda *args: stats_rollup.ReadableSpans(months=[], days=[]))
         return board(now, **filters)
 
 
@@ -128,3 +129,44 @@ def test_the_rollup_command_reports_the_days(app, desk):
     result = app.test_cli_runner().invoke(args=["stats", "rollup"])
     assert result.exit_code == 0
     assert result.output.startswith("Rolled up ") and result.output.endswith(" days.\n")
+
+
+def test_a_settled_month_is_read_as_one_sum_of_its_days(desk):
+    in_january = at(1, 11, 12, year=2027)  # T8, due 4 January, has settled December
+    stats_rollup.refresh(in_january, ZONE)
+    spans = stats_rollup.readable_spans(DECEMBER, ZONE, in_january, [DECEMBER])
+    assert spans == stats_rollup.ReadableSpans(months=[date(2026, 12, 1)], days=[])
+    # Over a longer period the trend is monthly, and November and December are read whole.
+    autumn = stats.StatsFilter(Period(date(2026, 10, 1), date(2027, 1, 10)))
+    spans = stats_rollup.readable_spans(autumn.period, ZONE, in_january,
+                                        stats.trend_buckets(autumn.period)[1])
+    assert spans.months == [date(2026, 11, 1), date(2026, 12, 1)]
+    rolled = stats.dashboard(autumn, in_january, BusinessCalendar())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stats_rollup, "readable_spans",
+                      lambda *args: stats_rollup.ReadableSpans(months=[], days=[]))
+        assert rolled == stats.dashboard(autumn, in_january, BusinessCalendar())
+    assert rolled.totals.received == 10
+
+
+def test_a_month_is_not_read_across_trend_buckets(desk):
+    in_january = at(1, 11, 12, year=2027)
+    stats_rollup.refresh(in_january, ZONE)
+    weeks = stats.trend_buckets(DECEMBER)[1]
+    spans = stats_rollup.readable_spans(DECEMBER, ZONE, in_january, weeks)
+    assert spans.months == [] and len(spans.days) == 31
+
+
+def test_a_change_in_a_summed_month_is_read_by_day_until_summed_again(desk):
+    in_january = at(1, 11, 12, year=2027)
+    stats_rollup.refresh(in_january, ZONE)
+    tickets.assign(desk.tickets["T2"], desk.anna, desk.anna, in_january)
+    db.session.commit()
+    spans = stats_rollup.readable_spans(DECEMBER, ZONE, in_january, [DECEMBER])
+    assert spans.months == [] and date(2026, 12, 4) not in spans.days
+    assert board(in_january) == live_board(in_january)
+
+    stats_rollup.refresh(in_january, ZONE)
+    spans = stats_rollup.readable_spans(DECEMBER, ZONE, in_january, [DECEMBER])
+    assert spans.months == [date(2026, 12, 1)]
+    assert board(in_january) == live_board(in_january)
