@@ -74,33 +74,41 @@ def note_changes(session: Session, moments: Iterable[datetime | None]) -> None:
 
 
 def _note_flushed_changes(session: Session, flush_context, instances) -> None:
+    # Values about to be written come from the attribute history; the stored ones (which may
+    # not be loaded, e.g. expired by the last commit) are read from the database.
     moments: list[datetime | None] = []
-    ticket_ids: list[int] = []
-    for obj in session.new | session.deleted:
+    ticket_ids: list[int] = []  # tickets whose stored moments count
+    moved_ticket_ids: list[int] = []  # tickets whose records' days count too
+    record_ids: list[int] = []
+    for obj in session.new:
         if isinstance(obj, Ticket):
             moments += [obj.created_at, obj.resolved_at]
-            if obj in session.deleted:
-                ticket_ids.append(obj.id)
         elif isinstance(obj, ResponseRecord):
             moments.append(obj.received_at)
-    for obj in session.dirty:
+    for obj in session.dirty | session.deleted:
         if isinstance(obj, Ticket):
             state = sa.inspect(obj)
             changed = [name for name in COUNTED_TICKET_FIELDS
                        if state.attrs[name].history.has_changes()]
-            if changed:
-                for name in ("created_at", "resolved_at"):
-                    history = state.attrs[name].history
-                    moments += [*history.added, *history.deleted, *history.unchanged]
-                if any(name in TICKET_DIMENSIONS for name in changed):
-                    ticket_ids.append(obj.id)
-        elif isinstance(obj, ResponseRecord) and session.is_modified(obj):
-            history = sa.inspect(obj).attrs.received_at.history
-            moments += [*history.added, *history.deleted, *history.unchanged]
+            if changed or obj in session.deleted:
+                moments += [*state.attrs.created_at.history.added,
+                            *state.attrs.resolved_at.history.added]
+                ticket_ids.append(obj.id)
+            if obj in session.deleted or any(name in TICKET_DIMENSIONS for name in changed):
+                moved_ticket_ids.append(obj.id)
+        elif isinstance(obj, ResponseRecord) and (obj in session.deleted
+                                                  or session.is_modified(obj)):
+            moments += sa.inspect(obj).attrs.received_at.history.added
+            record_ids.append(obj.id)
+    connection = session.connection() if ticket_ids or record_ids else None
     if ticket_ids:
-        moments += session.connection().scalars(
-            sa.select(ResponseRecord.received_at)
-            .where(ResponseRecord.ticket_id.in_(ticket_ids))).all()
+        for created_at, resolved_at in connection.execute(
+                sa.select(Ticket.created_at, Ticket.resolved_at)
+                .where(Ticket.id.in_(ticket_ids))):
+            moments += [created_at, resolved_at]
+    if moved_ticket_ids or record_ids:
+        moments += connection.scalars(sa.select(ResponseRecord.received_at).where(
+            ResponseRecord.ticket_id.in_(moved_ticket_ids) | ResponseRecord.id.in_(record_ids)))
     note_changes(session, moments)
 
 

@@ -7,11 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import load_only
 
 from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.periods import Period, month_period
 from helpdesk.extensions import db
-from helpdesk.models import StatsChange, TicketStatus
+from helpdesk.models import StatsChange, Ticket, TicketStatus
 from helpdesk.services import stats, stats_rollup, tickets
 from tests.fixtures.stats_dataset import NOW, at, build_desk
 
@@ -84,6 +85,17 @@ def test_reassigning_an_old_ticket_is_seen_at_once_and_rolled_up_again(desk):
 
     assert stats_rollup.refresh(NOW, ZONE) >= 1
     assert date(2026, 12, 4) in stats_rollup.readable_days(DECEMBER, ZONE, NOW)
+    assert board() == live_board()
+
+
+def test_a_change_to_a_ticket_whose_moments_are_not_loaded_is_noted(desk):
+    stats_rollup.refresh(NOW, ZONE)
+    ticket_id = desk.tickets["T1"].id  # resolved Wed 2 Dec 09:00
+    db.session.remove()
+    t1 = db.session.get(Ticket, ticket_id, options=[load_only(Ticket.id)])
+    t1.resolved_at = None  # the stored moment was never loaded: the database has it
+    db.session.commit()
+    assert date(2026, 12, 2) not in stats_rollup.readable_days(DECEMBER, ZONE, NOW)
     assert board() == live_board()
 
 
