@@ -1,4 +1,5 @@
 """Stored response deadlines: recomputed whenever a ticket changes, swept cheaply later."""
+import math
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -6,7 +7,7 @@ import sqlalchemy as sa
 from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.sla import SlaPolicy, deadline_for, elapsed_on_clock, escalation_steps
 from helpdesk.extensions import db
-from helpdesk.models import AWAITING_DESK_STATUSES, ResponseRecord, Ticket
+from helpdesk.models import AWAITING_DESK_STATUSES, Category, ResponseRecord, Ticket
 
 
 def open_response(ticket: Ticket) -> ResponseRecord | None:
@@ -71,11 +72,20 @@ def meet_response(ticket: Ticket, responded_at: datetime, calendar: BusinessCale
         record.breached = record.breached or responded_at > record.due_at
         record.working_seconds_to_response = int(elapsed_on_clock(
             record.clock_started_at, responded_at, record.category, calendar).total_seconds())
+        record.wall_seconds_to_response = whole_seconds_between(record.received_at, responded_at)
+        record.promise_seconds_to_response = (
+            record.wall_seconds_to_response if record.category == Category.CALAMITY
+            else record.working_seconds_to_response)
         if record.breached:
             ticket.breached = True
     if ticket.first_response_at is None:
         ticket.first_response_at = responded_at
     _stop_clock(ticket)
+
+
+def whole_seconds_between(start: datetime, end: datetime) -> int:
+    """Seconds from `start` to `end`, each floored to the second first, as the statistics count."""
+    return math.floor(end.timestamp()) - math.floor(start.timestamp())
 
 
 def pause(ticket: Ticket, at: datetime) -> None:
