@@ -82,7 +82,7 @@ def open_ticket(*, raised_by: Contact, subject: str, category: Category, channel
                            sender=raised_by.email, author_contact_id=raised_by.id,
                            **message_fields)
     record_event(ticket, "created", now, logged_by or raised_by, after=channel.value)
-    deadlines.owe_response(ticket, received_at, clock.calendar, clock.policy)
+    deadlines.owe_first_response(ticket, received_at, clock.calendar, clock.policy)
     if ticket.is_calamity:
         escalation.alert_calamity(ticket, now)
     return ticket, message
