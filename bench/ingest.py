@@ -21,22 +21,20 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
+import sqlalchemy as sa
+
 ROOT = Path(__file__).resolve().parent.parent
-# In place of this script's own folder, before anything imports the stdlib queue module:
-# bench/queue.py shares its name.
+# Replace this folder on the path: bench/queue.py would shadow the standard library's queue.
 sys.path[0] = str(ROOT)
-
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from email import policy  # noqa: E402
-from email.message import EmailMessage  # noqa: E402
-from email.parser import BytesParser  # noqa: E402
-
-import sqlalchemy as sa  # noqa: E402
 
 from tests.fixtures.dovecot import PASSWORD, USER, start_dovecot  # noqa: E402
 

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Replace this folder on the path: bench/queue.py would shadow the standard library's queue.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from flask_migrate import upgrade  # noqa: E402
 
