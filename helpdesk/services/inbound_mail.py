@@ -102,7 +102,7 @@ class Staging:
 
     @classmethod
     def batch(cls) -> Staging:
-        """For several messages: files are synced by `commit`, not one by one."""
+        """Files are synced together by `commit`, not one by one as they are written."""
         return cls(blob_store(deferred=True))
 
     def look_up(self, kept: Iterable[Kept]) -> None:
