@@ -32,12 +32,27 @@ def owe_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalend
         return record
     is_first = ticket.first_response_at is None and not db.session.scalar(
         sa.select(sa.exists().where(ResponseRecord.ticket_id == ticket.id)))
+    record = _start_clock(ticket, received_at, is_first, calendar, policy)
+    db.session.flush()  # escalations refer to the record by id
+    return record
+
+
+def owe_first_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalendar,
+                       policy: SlaPolicy) -> ResponseRecord:
+    """A new ticket owes its first response: it has no clock yet, so nothing to look up.
+
+    The record is flushed with the next query, as anything that asks for it by id queries.
+    """
+    return _start_clock(ticket, received_at, True, calendar, policy)
+
+
+def _start_clock(ticket: Ticket, received_at: datetime, is_first: bool,
+                 calendar: BusinessCalendar, policy: SlaPolicy) -> ResponseRecord:
     record = ResponseRecord(ticket_id=ticket.id, is_first=is_first, received_at=received_at,
                             category=ticket.category, clock_started_at=received_at,
                             due_at=received_at)
     db.session.add(record)
     _schedule(ticket, record, calendar, policy)
-    db.session.flush()  # escalations refer to the record by id
     return record
 
 
