@@ -38,13 +38,13 @@ def threading_headers(ticket: Ticket) -> dict:
     """In-Reply-To the customer's last message; References to the conversation so far."""
     ids = db.session.scalars(
         sa.select(Message.message_id)
-        .where(Message.ticket_id == ticket.id, Message.message_id.is_not(None),
+        .where(Message.ticket == ticket, Message.message_id.is_not(None),
                Message.kind != MessageKind.NOTE)
         .order_by(Message.created_at, Message.id)
     ).all()
     last_inbound = db.session.scalar(
         sa.select(Message.message_id)
-        .where(Message.ticket_id == ticket.id, Message.kind == MessageKind.INBOUND,
+        .where(Message.ticket == ticket, Message.kind == MessageKind.INBOUND,
                Message.message_id.is_not(None))
         .order_by(Message.created_at.desc(), Message.id.desc()).limit(1)
     )

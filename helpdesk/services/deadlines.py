@@ -8,13 +8,15 @@ from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.sla import SlaPolicy, deadline_for, elapsed_on_clock, escalation_steps
 from helpdesk.extensions import db
 from helpdesk.models import AWAITING_DESK_STATUSES, Category, ResponseRecord, Ticket
+from helpdesk.services.history import ticket_link
 
 
 def open_response(ticket: Ticket) -> ResponseRecord | None:
     """The response the desk currently owes on this ticket, if any."""
+    # Compared as objects: a ticket still to be inserted gets its id in the autoflush first.
     return db.session.scalar(
         sa.select(ResponseRecord)
-        .where(ResponseRecord.ticket_id == ticket.id, ResponseRecord.met_at.is_(None),
+        .where(ResponseRecord.ticket == ticket, ResponseRecord.met_at.is_(None),
                ResponseRecord.cancelled_at.is_(None))
         .order_by(ResponseRecord.id.desc()).limit(1)
     )
@@ -31,7 +33,7 @@ def owe_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalend
     if record is not None:
         return record
     is_first = ticket.first_response_at is None and not db.session.scalar(
-        sa.select(sa.exists().where(ResponseRecord.ticket_id == ticket.id)))
+        sa.select(sa.exists().where(ResponseRecord.ticket == ticket)))
     record = _start_clock(ticket, received_at, is_first, calendar, policy)
     db.session.flush()  # escalations refer to the record by id
     return record
@@ -48,7 +50,7 @@ def owe_first_response(ticket: Ticket, received_at: datetime, calendar: Business
 
 def _start_clock(ticket: Ticket, received_at: datetime, is_first: bool,
                  calendar: BusinessCalendar, policy: SlaPolicy) -> ResponseRecord:
-    record = ResponseRecord(ticket_id=ticket.id, is_first=is_first, received_at=received_at,
+    record = ResponseRecord(**ticket_link(ticket), is_first=is_first, received_at=received_at,
                             category=ticket.category, clock_started_at=received_at,
                             due_at=received_at)
     db.session.add(record)

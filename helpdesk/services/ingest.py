@@ -202,7 +202,7 @@ class _FolderPass:
         Every message is kept and parsed first, so one query finds the receipts and one the
         senders of them all; their files are synced once, just before the commit.
         """
-        staging = Staging.batch()
+        staging = Staging.batch(len(pending))
         try:
             kept = {e.uid: keep(bodies[e.uid], staging.store)
                     for e in pending if e.uid in bodies and not self._given_up(e)}
