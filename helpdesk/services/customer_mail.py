@@ -122,6 +122,7 @@ def queue_not_super_user_notice(contact: Contact, now: datetime, *, subject: str
                                 in_reply_to: str | None) -> OutboxMessage | None:
     """Tell a contact who may not raise tickets whom to ask; None when told recently."""
     since = now - current_app.config["NOT_SUPER_USER_NOTICE_INTERVAL"]
+    db.session.flush()  # one queued earlier in this transaction counts, autoflush or not
     told = db.session.scalar(
         sa.select(OutboxMessage.id)
         .where(OutboxMessage.to_address == contact.email,

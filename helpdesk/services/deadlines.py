@@ -13,13 +13,21 @@ from helpdesk.services.history import ticket_link
 
 def open_response(ticket: Ticket) -> ResponseRecord | None:
     """The response the desk currently owes on this ticket, if any."""
-    # Compared as objects: a ticket still to be inserted gets its id in the autoflush first.
+    owed = [r for r in _pending_records(ticket) if r.met_at is None and r.cancelled_at is None]
+    if owed or ticket.id is None:
+        return owed[-1] if owed else None
     return db.session.scalar(
         sa.select(ResponseRecord)
-        .where(ResponseRecord.ticket == ticket, ResponseRecord.met_at.is_(None),
+        .where(ResponseRecord.ticket_id == ticket.id, ResponseRecord.met_at.is_(None),
                ResponseRecord.cancelled_at.is_(None))
         .order_by(ResponseRecord.id.desc()).limit(1)
     )
+
+
+def _pending_records(ticket: Ticket) -> list[ResponseRecord]:
+    """The ticket's records not inserted yet: ingestion stages a batch of mail without flushing."""
+    return [obj for obj in db.session.new if isinstance(obj, ResponseRecord)
+            and (obj.ticket is ticket if ticket.id is None else obj.ticket_id == ticket.id)]
 
 
 def owe_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalendar,
@@ -32,10 +40,10 @@ def owe_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalend
     record = open_response(ticket)
     if record is not None:
         return record
-    is_first = ticket.first_response_at is None and not db.session.scalar(
-        sa.select(sa.exists().where(ResponseRecord.ticket == ticket)))
+    is_first = ticket.first_response_at is None and not _pending_records(ticket) and (
+        ticket.id is None or not db.session.scalar(
+            sa.select(sa.exists().where(ResponseRecord.ticket_id == ticket.id))))
     record = _start_clock(ticket, received_at, is_first, calendar, policy)
-    db.session.flush()  # escalations refer to the record by id
     return record
 
 

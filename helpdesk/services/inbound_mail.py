@@ -32,6 +32,7 @@ from helpdesk.models import (
     HeldReason,
     MailReceipt,
     Message,
+    Ticket,
     TicketStatus,
 )
 from helpdesk.services import tickets
@@ -40,6 +41,7 @@ from helpdesk.services.history import record_event
 from helpdesk.services.mail_routing import (
     Accepted,
     Held,
+    Threads,
     contact_by_email,
     contacts_by_email,
     route,
@@ -77,6 +79,7 @@ class _Written:
 
     outcome: Outcome
     held_reason: HeldReason | None = None
+    ticket: Ticket | None = None
     message: Message | None = None
     held_message: HeldMessage | None = None
 
@@ -99,6 +102,7 @@ class Staging:
     receipted: dict[str, bool] = field(default_factory=dict)  # dedupe key -> has a receipt
     senders: dict[str, Contact | None] = field(default_factory=dict)  # address -> contact
     numbers: tickets.TicketNumbers = field(default_factory=tickets.TicketNumbers)
+    threads: Threads = field(default_factory=Threads)  # the tickets replies name
 
     @classmethod
     def batch(cls, messages: int = 1) -> Staging:
@@ -106,8 +110,13 @@ class Staging:
         return cls(blob_store(deferred=True), numbers=tickets.TicketNumbers(messages))
 
     def look_up(self, kept: Iterable[Kept]) -> None:
-        """The receipts and the senders of a whole batch: two queries, not two per message."""
+        """The receipts, senders and named tickets of a whole batch: a few queries in all.
+
+        Then routing the batch asks nothing that an earlier message of it may have changed, so
+        it can be staged without autoflush and inserted by one flush.
+        """
         kept = list(kept)
+        self.threads.look_up(k.parsed for k in kept)
         keys = {k.dedupe_key for k in kept} - self.receipted.keys()
         if keys:
             found = set(db.session.scalars(
@@ -196,12 +205,14 @@ def stage_kept(kept: Kept, *, received_at: datetime, now: datetime, source: Mail
     mode = sender_auth_mode()
     auth = None if mode == "off" else evaluate_sender_auth(
         list(parsed.authentication_results), current_app.config["AUTHSERV_ID"])
-    routed = route(parsed, auth if mode == "enforce" else None, sender=staging.sender)
+    routed = route(parsed, auth if mode == "enforce" else None, sender=staging.sender,
+                   threads=staging.threads)
     if isinstance(routed, Held):
         written = _hold(parsed, routed, kept.raw_path, received_at, now)
     else:
         written = _add_to_ticket(parsed, routed, kept.raw_path, received_at, now, auth, clock,
                                  staging)
+        staging.threads.add(written.ticket, written.message.message_id)
     return _add_receipt(written, key, kept.raw_path, received_at, source, staging)
 
 
@@ -315,7 +326,7 @@ def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
     if outcome == Outcome.NEW_TICKET:
         queue_acknowledgement(ticket, now, clock.calendar if clock else None,
                               first_message=message)
-    return _Written(outcome, message=message)
+    return _Written(outcome, ticket=ticket, message=message)
 
 
 def within_limit(parsed: ParsedEmail) -> tuple[list[ParsedAttachment], list[str]]:
