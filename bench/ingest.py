@@ -33,7 +33,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Replace this folder on the path: bench/queue.py would shadow the standard library's queue.
+sys.path[0] = str(ROOT)
 
 from tests.fixtures.dovecot import PASSWORD, USER, start_dovecot  # noqa: E402
 

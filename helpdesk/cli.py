@@ -26,6 +26,7 @@ from helpdesk.services import (
     outbox_sender,
     people,
     recompute,
+    stats_rollup,
 )
 from helpdesk.services.calendar_settings import configured_calendar, configured_policy
 from helpdesk.services.export import export_organisation
@@ -268,6 +269,17 @@ def sla_sweep():
 def sla_recompute():
     """Recompute open tickets' due moments after a settings change, to the end."""
     click.echo(recompute.run_pending(_now(), max_batches=None))
+
+
+@bp.cli.group("stats")
+def stats_group():
+    """Manager statistics."""
+
+
+@stats_group.command("rollup")
+def stats_rollup_command():
+    """Roll up the statistics of settled days (one pass of the job, to the end)."""
+    click.echo(f"Rolled up {stats_rollup.refresh_job(_now())} days.")
 
 
 @bp.cli.group("outbox")

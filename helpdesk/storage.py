@@ -7,25 +7,45 @@ from flask import current_app
 
 
 class BlobStore:
-    """Files named by their sha256: writing the same bytes twice is harmless."""
+    """Files named by their sha256: writing the same bytes twice is harmless.
 
-    def __init__(self, root: str | Path):
+    A store made with `deferred=True` leaves the fsync to `sync()`, so a batch of files costs
+    one round of fsyncs just before the commit that refers to them, not one per file.
+    """
+
+    def __init__(self, root: str | Path, *, deferred: bool = False):
         self.root = Path(root)
+        self.deferred = deferred
+        self.unsynced: list[Path] = []
 
     def put(self, content: bytes, suffix: str = "") -> tuple[str, str]:
-        """Store bytes durably; returns (relative path, sha256 hex)."""
+        """Store bytes (durably, or durably at `sync()`); returns (relative path, sha256 hex)."""
         digest = hashlib.sha256(content).hexdigest()
         relative = f"{digest[:2]}/{digest}{suffix}"
         path = self.root / relative
-        if not path.exists():
+        # A file cut short by a machine crash before its sync is written again.
+        if not path.exists() or path.stat().st_size != len(content):
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
             with open(partial, "wb") as handle:
                 handle.write(content)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if not self.deferred:
+                    os.fsync(handle.fileno())
             os.replace(partial, path)  # atomic: a crash never leaves half a file under the name
+        if self.deferred:
+            self.unsynced.append(path)  # even one found here: its writer may not have synced
         return relative, digest
+
+    def sync(self) -> None:
+        """Make every file put since the last sync durable; call before committing its rows."""
+        for path in dict.fromkeys(self.unsynced):
+            descriptor = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+        self.unsynced.clear()
 
     def path(self, relative: str) -> Path:
         resolved = (self.root / relative).resolve()
@@ -37,5 +57,5 @@ class BlobStore:
         return self.path(relative).read_bytes()
 
 
-def blob_store() -> BlobStore:
-    return BlobStore(current_app.config["BLOB_STORE"])
+def blob_store(*, deferred: bool = False) -> BlobStore:
+    return BlobStore(current_app.config["BLOB_STORE"], deferred=deferred)

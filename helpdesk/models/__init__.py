@@ -13,6 +13,13 @@ from helpdesk.models.presence import TicketPresence
 from helpdesk.models.security import AuditEntry, CannedReply, SignInFailure, SignInToken
 from helpdesk.models.settings import CalendarSettings, ClosingDay, RecomputeJob, ResponseTarget
 from helpdesk.models.staff import ROLE_RANK, StaffMember, StaffRole
+from helpdesk.models.stats import (
+    RollupSpan,
+    StatsChange,
+    StatsRollup,
+    StatsRollupDay,
+    StatsRollupMonth,
+)
 from helpdesk.models.ticket import (
     AWAITING_DESK_STATUSES,
     OPEN_STATUSES,
@@ -33,7 +40,8 @@ __all__ = [
     "CalendarSettings", "CannedReply", "Category", "Channel", "ClosingDay", "Contact",
     "HeldMessage", "HeldReason", "IngestFailure", "MailReceipt", "MailboxState", "Message",
     "MessageKind", "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState",
-    "RecomputeJob", "ResponseRecord", "ResponseTarget", "SignInFailure", "SignInToken",
-    "StaffMember", "StaffRole", "Ticket", "TicketEvent", "TicketNumberCounter", "TicketPresence",
-    "TicketStatus",
+    "RecomputeJob", "ResponseRecord", "ResponseTarget", "RollupSpan", "SignInFailure",
+    "SignInToken", "StaffMember", "StaffRole", "StatsChange", "StatsRollup", "StatsRollupDay",
+    "StatsRollupMonth", "Ticket",
+    "TicketEvent", "TicketNumberCounter", "TicketPresence", "TicketStatus",
 ]

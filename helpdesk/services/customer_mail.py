@@ -58,11 +58,18 @@ def threading_headers(ticket: Ticket) -> dict:
     return headers
 
 
+def first_message_headers(message: Message) -> dict:
+    """Threading under a new ticket's only message: what threading_headers finds, unasked."""
+    safe = safe_message_id(message.message_id)
+    return {"In-Reply-To": f"<{safe}>", "References": f"<{safe}>"} if safe else {}
+
+
 def _queue(ticket: Ticket, kind: str, template: str, now: datetime, *, auto_submitted: str | None,
-           automatic: bool, message: Message | None = None, **context) -> OutboxMessage:
+           automatic: bool, message: Message | None = None, thread: dict | None = None,
+           **context) -> OutboxMessage:
     contact = ticket.raised_by
     smtp_message_id = new_message_id(ticket)
-    headers = threading_headers(ticket)
+    headers = dict(thread) if thread is not None else threading_headers(ticket)
     if auto_submitted:
         headers["Auto-Submitted"] = auto_submitted
     with force_locale(contact.language):
@@ -80,16 +87,21 @@ def _queue(ticket: Ticket, kind: str, template: str, now: datetime, *, auto_subm
     )
 
 
-def queue_acknowledgement(ticket: Ticket, now: datetime,
-                          calendar: BusinessCalendar | None = None) -> OutboxMessage:
-    """Confirm a new ticket: its number, when we respond, our hours, what we still need."""
+def queue_acknowledgement(ticket: Ticket, now: datetime, calendar: BusinessCalendar | None = None,
+                          *, first_message: Message | None = None) -> OutboxMessage:
+    """Confirm a new ticket: its number, when we respond, our hours, what we still need.
+
+    Given the ticket's first message (ingestion has it at hand), threading needs no queries.
+    """
     hours = desk_hours(now, calendar)
     missing_steps = ticket.category == Category.BUG and not ticket.details.get("steps")
     with force_locale(ticket.raised_by.language):
         due_words = due_in_words(ticket.response_due_at) if ticket.response_due_at else None
         opening_words = opening_in_words(hours, now)
+    thread = first_message_headers(first_message) if first_message is not None else None
     return _queue(ticket, "acknowledgement", "acknowledgement", now,
-                  auto_submitted="auto-replied", automatic=True, due_words=due_words,
+                  auto_submitted="auto-replied", automatic=True, thread=thread,
+                  due_words=due_words,
                   opening_words=opening_words, ask_for_steps=missing_steps,
                   is_calamity=ticket.category == Category.CALAMITY)
 

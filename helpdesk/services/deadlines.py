@@ -1,4 +1,5 @@
 """Stored response deadlines: recomputed whenever a ticket changes, swept cheaply later."""
+import math
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -6,7 +7,7 @@ import sqlalchemy as sa
 from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.sla import SlaPolicy, deadline_for, elapsed_on_clock, escalation_steps
 from helpdesk.extensions import db
-from helpdesk.models import AWAITING_DESK_STATUSES, ResponseRecord, Ticket
+from helpdesk.models import AWAITING_DESK_STATUSES, Category, ResponseRecord, Ticket
 
 
 def open_response(ticket: Ticket) -> ResponseRecord | None:
@@ -31,12 +32,27 @@ def owe_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalend
         return record
     is_first = ticket.first_response_at is None and not db.session.scalar(
         sa.select(sa.exists().where(ResponseRecord.ticket_id == ticket.id)))
+    record = _start_clock(ticket, received_at, is_first, calendar, policy)
+    db.session.flush()  # escalations refer to the record by id
+    return record
+
+
+def owe_first_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalendar,
+                       policy: SlaPolicy) -> ResponseRecord:
+    """A new ticket owes its first response: it has no clock yet, so nothing to look up.
+
+    The record is flushed with the next query, as anything that asks for it by id queries.
+    """
+    return _start_clock(ticket, received_at, True, calendar, policy)
+
+
+def _start_clock(ticket: Ticket, received_at: datetime, is_first: bool,
+                 calendar: BusinessCalendar, policy: SlaPolicy) -> ResponseRecord:
     record = ResponseRecord(ticket_id=ticket.id, is_first=is_first, received_at=received_at,
                             category=ticket.category, clock_started_at=received_at,
                             due_at=received_at)
     db.session.add(record)
     _schedule(ticket, record, calendar, policy)
-    db.session.flush()  # escalations refer to the record by id
     return record
 
 
@@ -71,11 +87,20 @@ def meet_response(ticket: Ticket, responded_at: datetime, calendar: BusinessCale
         record.breached = record.breached or responded_at > record.due_at
         record.working_seconds_to_response = int(elapsed_on_clock(
             record.clock_started_at, responded_at, record.category, calendar).total_seconds())
+        record.wall_seconds_to_response = whole_seconds_between(record.received_at, responded_at)
+        record.promise_seconds_to_response = (
+            record.wall_seconds_to_response if record.category == Category.CALAMITY
+            else record.working_seconds_to_response)
         if record.breached:
             ticket.breached = True
     if ticket.first_response_at is None:
         ticket.first_response_at = responded_at
     _stop_clock(ticket)
+
+
+def whole_seconds_between(start: datetime, end: datetime) -> int:
+    """Seconds from `start` to `end`, each floored to the second first, as the statistics count."""
+    return math.floor(end.timestamp()) - math.floor(start.timestamp())
 
 
 def pause(ticket: Ticket, at: datetime) -> None:

@@ -21,7 +21,8 @@ from helpdesk.models import (
     TicketNumberCounter,
     TicketStatus,
 )
-from helpdesk.services import people, tickets
+from helpdesk.services import people, stats_rollup, tickets
+from helpdesk.services.deadlines import whole_seconds_between
 from helpdesk.services.tickets import Clock
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (demo data only, printed for the user)
@@ -199,12 +200,17 @@ def _bulk_conversations(rng, clock: Clock, ids, ticket_rows, plans, agents, now)
                 first_response_at = response_at
                 working = clock.calendar.working_time_between(deadline.clock_started_at,
                                                               response_at)
+                wall_seconds = whole_seconds_between(received, response_at)
                 records.append({"ticket_id": ticket_id, "is_first": True, "category": category,
                                 "received_at": received,
                                 "clock_started_at": deadline.clock_started_at,
                                 "due_at": deadline.response_due_at, "met_at": response_at,
                                 "breached": response_at > deadline.response_due_at,
-                                "working_seconds_to_response": int(working.total_seconds())})
+                                "working_seconds_to_response": int(working.total_seconds()),
+                                "wall_seconds_to_response": wall_seconds,
+                                "promise_seconds_to_response": (
+                                    wall_seconds if category == Category.CALAMITY
+                                    else int(working.total_seconds()))})
             at = min(response_at + timedelta(minutes=rng.randint(10, 600)), now)
             if reply_index < replies - 1:
                 messages.append({"ticket_id": ticket_id, "kind": MessageKind.INBOUND,
@@ -230,6 +236,9 @@ def _bulk_conversations(rng, clock: Clock, ids, ticket_rows, plans, agents, now)
     db.session.execute(sa.insert(ResponseRecord), records)
     db.session.execute(sa.insert(TicketEvent), events)
     db.session.execute(sa.update(Ticket), updates)
+    # Bulk SQL bypasses the session's change tracking: tell the statistics rollup.
+    stats_rollup.note_changes(db.session, [*(row["created_at"] for row in ticket_rows),
+                                           *(update["resolved_at"] for update in updates)])
 
 
 def staff_demo_logins() -> list[tuple[str, str]]:

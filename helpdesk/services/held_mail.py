@@ -186,4 +186,4 @@ def _store_attachments(message, mail: ParsedEmail | None) -> None:
     """The mail's parts as ingestion stores them (the raw source keeps any over the limit)."""
     if mail is not None:
         kept, _ = inbound_mail.within_limit(mail)
-        inbound_mail.store_attachments(message, kept)
+        inbound_mail.store_attachments(message, kept, blob_store())

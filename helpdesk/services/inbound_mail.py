@@ -2,12 +2,15 @@
 
 Who may write, and to which ticket, is decided in services/mail_routing.py; the IMAP bookkeeping
 around it lives in services/ingest.py. The stage_* functions write without committing, so a
-caller can commit several messages at once; a message and its receipt always share one.
+caller can commit several messages at once; a message and its receipt always share one. The
+messages of one commit share a Staging: their raw files are synced once, before that commit,
+and their receipts and senders are looked up together.
 """
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, fields, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -24,6 +27,7 @@ from helpdesk.models import (
     Attachment,
     Category,
     Channel,
+    Contact,
     HeldMessage,
     HeldReason,
     MailReceipt,
@@ -33,8 +37,15 @@ from helpdesk.models import (
 from helpdesk.services import tickets
 from helpdesk.services.customer_mail import queue_acknowledgement, queue_not_super_user_notice
 from helpdesk.services.history import record_event
-from helpdesk.services.mail_routing import Accepted, Held, route, sender_auth_mode
-from helpdesk.storage import blob_store
+from helpdesk.services.mail_routing import (
+    Accepted,
+    Held,
+    contact_by_email,
+    contacts_by_email,
+    route,
+    sender_auth_mode,
+)
+from helpdesk.storage import BlobStore, blob_store
 
 
 class Outcome(StrEnum):
@@ -72,6 +83,59 @@ class _Written:
     held_message_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A message whose raw bytes are stored, parsed: what routing works from."""
+
+    raw_path: str
+    parsed: ParsedEmail
+    dedupe_key: str
+
+
+@dataclass
+class Staging:
+    """What the messages of one commit share: their files, synced once, and batched lookups."""
+
+    store: BlobStore
+    receipted: dict[str, bool] = field(default_factory=dict)  # dedupe key -> has a receipt
+    senders: dict[str, Contact | None] = field(default_factory=dict)  # address -> contact
+
+    @classmethod
+    def batch(cls) -> Staging:
+        """Files are synced together by `commit`, not one by one as they are written."""
+        return cls(blob_store(deferred=True))
+
+    def look_up(self, kept: Iterable[Kept]) -> None:
+        """The receipts and the senders of a whole batch: two queries, not two per message."""
+        kept = list(kept)
+        keys = {k.dedupe_key for k in kept} - self.receipted.keys()
+        if keys:
+            found = set(db.session.scalars(
+                sa.select(MailReceipt.dedupe_key).where(MailReceipt.dedupe_key.in_(keys))))
+            self.receipted.update((key, key in found) for key in keys)
+        addresses = {k.parsed.from_address for k in kept if k.parsed.from_address}
+        addresses -= self.senders.keys()
+        if addresses:
+            found = contacts_by_email(addresses)
+            self.senders.update((address, found.get(address)) for address in addresses)
+
+    def has_receipt(self, key: str) -> bool:
+        """Known from the batch lookup or an earlier message of this commit, else asked."""
+        if key not in self.receipted:
+            self.receipted[key] = _receipt(key) is not None
+        return self.receipted[key]
+
+    def sender(self, address: str) -> Contact | None:
+        if address not in self.senders:
+            self.senders[address] = contact_by_email(address)
+        return self.senders[address]
+
+    def commit(self) -> None:
+        """The files first: a committed row never names a file a crash could lose."""
+        self.store.sync()
+        db.session.commit()
+
+
 def dedupe_key(message_id: str | None, raw_sha256: str) -> str:
     """The Message-ID, or the digest of the raw bytes when there is none."""
     if not message_id:
@@ -89,10 +153,13 @@ def accept_mail(raw: bytes, *, received_at: datetime, now: datetime,
                                     clock=clock))
 
 
-def commit_staged(result: Result) -> Result:
+def commit_staged(result: Result, staging: Staging | None = None) -> Result:
     """Commit what was staged; losing a race to another ingester ends as a duplicate."""
     try:
-        db.session.commit()
+        if staging is not None:
+            staging.commit()
+        else:
+            db.session.commit()
     except IntegrityError:
         # Another ingester committed the same message first: nothing of ours is kept.
         db.session.rollback()
@@ -102,54 +169,70 @@ def commit_staged(result: Result) -> Result:
     return result
 
 
-def stage_mail(raw: bytes, *, received_at: datetime, now: datetime, source: MailSource,
-               clock: tickets.Clock | None = None) -> Result:
-    """Keep, parse and route one message; the caller commits."""
-    raw_path, digest = blob_store().put(raw, ".eml")  # kept before anything can go wrong
+def keep(raw: bytes, store: BlobStore) -> Kept:
+    """Store the raw bytes (before anything can go wrong), then parse them."""
+    raw_path, digest = store.put(raw, ".eml")
     parsed = storable(parse_email(
         raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"]))
-    key = dedupe_key(parsed.message_id, digest)
-    if _receipt(key) is not None:
+    return Kept(raw_path, parsed, dedupe_key(parsed.message_id, digest))
+
+
+def stage_mail(raw: bytes, *, received_at: datetime, now: datetime, source: MailSource,
+               clock: tickets.Clock | None = None, staging: Staging | None = None) -> Result:
+    """Keep, parse and route one message; the caller commits."""
+    staging = staging or Staging(blob_store())
+    return stage_kept(keep(raw, staging.store), received_at=received_at, now=now,
+                      source=source, clock=clock, staging=staging)
+
+
+def stage_kept(kept: Kept, *, received_at: datetime, now: datetime, source: MailSource,
+               clock: tickets.Clock | None, staging: Staging) -> Result:
+    """Route a kept message: a ticket message or a held message, with its receipt."""
+    parsed, key = kept.parsed, kept.dedupe_key
+    if staging.has_receipt(key):
         return Result(Outcome.DUPLICATE, key)
     received_at = min(received_at, now)
     mode = sender_auth_mode()
     auth = None if mode == "off" else evaluate_sender_auth(
         list(parsed.authentication_results), current_app.config["AUTHSERV_ID"])
-    routed = route(parsed, auth if mode == "enforce" else None)
+    routed = route(parsed, auth if mode == "enforce" else None, sender=staging.sender)
     if isinstance(routed, Held):
-        written = _hold(parsed, routed, raw_path, received_at, now)
+        written = _hold(parsed, routed, kept.raw_path, received_at, now)
     else:
-        written = _add_to_ticket(parsed, routed, raw_path, received_at, now, auth, clock)
-    return _add_receipt(written, key, raw_path, received_at, source)
+        written = _add_to_ticket(parsed, routed, kept.raw_path, received_at, now, auth, clock,
+                                 staging.store)
+    return _add_receipt(written, key, kept.raw_path, received_at, source, staging)
 
 
 def stage_too_large(header: bytes, size: int, *, received_at: datetime, now: datetime,
-                    source: MailSource) -> Result:
+                    source: MailSource, staging: Staging | None = None) -> Result:
     """Hold a message over the size limit from its header alone; it stays on the server."""
+    staging = staging or Staging(blob_store())
     parsed = storable(parse_email(header))
     limit = current_app.config["MAX_MESSAGE_BYTES"]
     # Without the body, the size and header stand in for the digest of the raw bytes.
     key = dedupe_key(parsed.message_id, hashlib.sha256(b"%d:" % size + header).hexdigest())
-    if _receipt(key) is not None:
+    if staging.has_receipt(key):
         return Result(Outcome.DUPLICATE, key)
     detail = (f"{size} bytes, over the limit of {limit}; left on the server in "
               f"{source.mailbox} (UID {source.uid})")
     received_at = min(received_at, now)
     written = _hold(parsed, Held(HeldReason.TOO_LARGE, detail), None, received_at, now)
-    return _add_receipt(written, key, None, received_at, source)
+    return _add_receipt(written, key, None, received_at, source, staging)
 
 
 def stage_failing(raw: bytes, error: str, attempts: int, *, received_at: datetime,
-                  now: datetime, source: MailSource) -> Result:
+                  now: datetime, source: MailSource, staging: Staging | None = None) -> Result:
     """Hold a message that failed every attempt, so the mailbox moves on; raw kept, unparsed."""
-    raw_path, digest = blob_store().put(raw, ".eml")
+    staging = staging or Staging(blob_store())
+    raw_path, digest = staging.store.put(raw, ".eml")
     key = dedupe_key(None, digest)
-    if _receipt(key) is not None:
+    if staging.has_receipt(key):
         return Result(Outcome.DUPLICATE, key)
     held = Held(HeldReason.UNPARSABLE, f"failed {attempts} times: {error}")
     received_at = min(received_at, now)
     written = _hold(ParsedEmail(), held, raw_path, received_at, now)
-    return _add_receipt(written, key, raw_path, received_at, source)
+    return _add_receipt(written, key, raw_path, received_at, source, staging)
 
 
 def storable(parsed: ParsedEmail) -> ParsedEmail:
@@ -192,7 +275,7 @@ def _hold(parsed: ParsedEmail, held: Held, raw_path: str | None, received_at: da
 
 def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
                    received_at: datetime, now: datetime, auth: SenderAuth | None,
-                   clock: tickets.Clock | None) -> _Written:
+                   clock: tickets.Clock | None, store: BlobStore) -> _Written:
     kept, too_big = within_limit(parsed)
     message_fields = {
         "message_id": parsed.message_id[:998] if parsed.message_id else None,
@@ -222,14 +305,15 @@ def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
                                               received_at=received_at, now=now, clock=clock,
                                               **message_fields)
         outcome = Outcome.REPLY
-    store_attachments(message, kept)
+    store_attachments(message, kept, store)
     if too_big:
         limit_mb = current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024)
         tickets.add_system_note(
             ticket, f"Attachments over the {limit_mb} MB limit were not stored separately: "
                     f"{', '.join(too_big)}. They are kept in the raw message.", now)
     if outcome == Outcome.NEW_TICKET:
-        queue_acknowledgement(ticket, now, clock.calendar if clock else None)
+        queue_acknowledgement(ticket, now, clock.calendar if clock else None,
+                              first_message=message)
     return _Written(outcome, ticket_id=ticket.id, message_id=message.id)
 
 
@@ -248,8 +332,8 @@ def within_limit(parsed: ParsedEmail) -> tuple[list[ParsedAttachment], list[str]
     return kept, too_big
 
 
-def store_attachments(message: Message, attachments: list[ParsedAttachment]) -> None:
-    store = blob_store()
+def store_attachments(message: Message, attachments: list[ParsedAttachment],
+                      store: BlobStore) -> None:
     for part in attachments:
         path, digest = store.put(part.content)
         db.session.add(Attachment(
@@ -260,8 +344,9 @@ def store_attachments(message: Message, attachments: list[ParsedAttachment]) -> 
 
 
 def _add_receipt(written: _Written, key: str, raw_path: str | None, received_at: datetime,
-                 source: MailSource) -> Result:
+                 source: MailSource, staging: Staging) -> Result:
     """The receipt joins the same transaction: the message and its receipt exist together."""
+    staging.receipted[key] = True  # a second copy later in this commit is a duplicate
     db.session.add(MailReceipt(
         dedupe_key=key, raw_path=raw_path, received_at=received_at, mailbox=source.mailbox,
         uidvalidity=source.uidvalidity, uid=source.uid, message_id=written.message_id,

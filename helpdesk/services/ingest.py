@@ -29,11 +29,14 @@ from helpdesk.mail.imap import (
 from helpdesk.models import IngestFailure, MailboxState, MailReceipt
 from helpdesk.services import ServiceError
 from helpdesk.services.inbound_mail import (
+    Kept,
     MailSource,
     Result,
+    Staging,
     commit_staged,
+    keep,
     stage_failing,
-    stage_mail,
+    stage_kept,
     stage_too_large,
 )
 from helpdesk.services.mail_routing import sender_auth_mode
@@ -194,10 +197,19 @@ class _FolderPass:
 
     def all_at_once(self, pending: list[Envelope],
                     bodies: dict[int, bytes]) -> dict[int, Result | None] | None:
-        """The batch in one commit (the fast way); None when any message fails."""
+        """The batch in one commit (the fast way); None when any message fails.
+
+        Every message is kept and parsed first, so one query finds the receipts and one the
+        senders of them all; their files are synced once, just before the commit.
+        """
+        staging = Staging.batch()
         try:
-            outcomes = {e.uid: self._stage(e, bodies.get(e.uid)) for e in pending}
-            db.session.commit()
+            kept = {e.uid: keep(bodies[e.uid], staging.store)
+                    for e in pending if e.uid in bodies and not self._given_up(e)}
+            staging.look_up(kept.values())
+            outcomes = {e.uid: self._stage(e, bodies.get(e.uid), staging, kept.get(e.uid))
+                        for e in pending}
+            staging.commit()
         except _INFRASTRUCTURE_ERRORS:
             db.session.rollback()
             raise
@@ -213,8 +225,9 @@ class _FolderPass:
         outcomes: dict[int, Result | Exception | None] = {}
         for envelope in pending:
             try:
-                result = self._stage(envelope, bodies.get(envelope.uid))
-                outcomes[envelope.uid] = commit_staged(result) if result else None
+                staging = Staging.batch()
+                result = self._stage(envelope, bodies.get(envelope.uid), staging)
+                outcomes[envelope.uid] = commit_staged(result, staging) if result else None
             except _INFRASTRUCTURE_ERRORS:
                 db.session.rollback()
                 raise
@@ -228,20 +241,29 @@ class _FolderPass:
     def _source(self, envelope: Envelope) -> MailSource:
         return MailSource(self.mailbox, self.uidvalidity, envelope.uid)
 
-    def _stage(self, envelope: Envelope, raw: bytes | None) -> Result | None:
+    def _given_up(self, envelope: Envelope) -> bool:
+        """Failed every allowed attempt: held unparsed from now on."""
+        failure = self.failures.get(envelope.uid)
+        return (failure is not None
+                and failure.attempts >= current_app.config["INGEST_MAX_ATTEMPTS"])
+
+    def _stage(self, envelope: Envelope, raw: bytes | None, staging: Staging,
+               kept: Kept | None = None) -> Result | None:
         """One message by its size, its failure count and its bytes; None when it vanished."""
         source, received_at = self._source(envelope), envelope.internal_date
         if envelope.size > self.limit:
             return stage_too_large(self.session.fetch_header(envelope.uid), envelope.size,
-                                   received_at=received_at, now=self.now, source=source)
+                                   received_at=received_at, now=self.now, source=source,
+                                   staging=staging)
         if raw is None:
             return None
-        failure = self.failures.get(envelope.uid)
-        if failure is not None and failure.attempts >= current_app.config["INGEST_MAX_ATTEMPTS"]:
+        if self._given_up(envelope):
+            failure = self.failures[envelope.uid]
             return stage_failing(raw, failure.last_error, failure.attempts,
-                                 received_at=received_at, now=self.now, source=source)
-        return stage_mail(raw, received_at=received_at, now=self.now, source=source,
-                          clock=self.clock)
+                                 received_at=received_at, now=self.now, source=source,
+                                 staging=staging)
+        return stage_kept(kept or keep(raw, staging.store), received_at=received_at,
+                          now=self.now, source=source, clock=self.clock, staging=staging)
 
 
 def _batches(envelopes: list[Envelope], done: set[int], limit: int) -> Iterator[list[Envelope]]:

@@ -1,6 +1,7 @@
 """Who may write to the desk, and which ticket a mail belongs to: the rules of product.md."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -49,7 +50,19 @@ def sender_auth_mode() -> str:
     return mode
 
 
-def route(parsed: ParsedEmail, enforced: SenderAuth | None) -> Held | Accepted:
+def contacts_by_email(addresses: Iterable[str]) -> dict[str, Contact]:
+    """Registered contacts by their (normalised) address, with their organisations."""
+    return {contact.email: contact for contact in db.session.scalars(
+        sa.select(Contact).options(joinedload(Contact.organisation))
+        .where(Contact.email.in_(addresses)))}
+
+
+def contact_by_email(address: str) -> Contact | None:
+    return contacts_by_email([address]).get(address)
+
+
+def route(parsed: ParsedEmail, enforced: SenderAuth | None, *,
+          sender: Callable[[str], Contact | None] = contact_by_email) -> Held | Accepted:
     """Who sent it and whether they may write here: a ticket to join, a new one, or held."""
     if parsed.parse_error:
         return Held(HeldReason.UNPARSABLE, parsed.parse_error)
@@ -59,8 +72,7 @@ def route(parsed: ParsedEmail, enforced: SenderAuth | None) -> Held | Accepted:
         return Held(reason, parsed.auto_submitted_reason)
     if not parsed.from_address:
         return Held(HeldReason.UNPARSABLE, parsed.from_problem or "no sender address")
-    contact = db.session.scalar(sa.select(Contact).options(joinedload(Contact.organisation))
-                                .where(Contact.email == parsed.from_address))
+    contact = sender(parsed.from_address)
     if contact is None:
         return Held(HeldReason.UNKNOWN_SENDER)
     if enforced is not None and enforced.dmarc != "pass":

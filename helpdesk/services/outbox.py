@@ -26,6 +26,10 @@ def desk_domain() -> str:
 
 def is_registered_recipient(address: str, ticket: Ticket | None) -> bool:
     """A staff member, or a contact (of the ticket's organisation, when there is a ticket)."""
+    raiser = ticket.raised_by if ticket is not None else None
+    if raiser is not None and raiser.email == address \
+            and raiser.organisation_id == ticket.organisation_id:
+        return True  # the ticket's own customer, loaded already: no query needed
     contact_organisation = db.session.scalar(
         sa.select(Contact.organisation_id).where(Contact.email == address))
     if contact_organisation is not None:

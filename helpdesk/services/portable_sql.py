@@ -68,3 +68,28 @@ def local_seconds(column, segments: Sequence[tuple[datetime, int]]):
 def local_hour_of_week(column, segments: Sequence[tuple[datetime, int]]):
     """Hours since local Monday 00:00 (0-167): 1970-01-01 was a Thursday, 72 hours in."""
     return (local_seconds(column, segments) // 3600 + 72) % 168
+
+
+class not_an_index_key(FunctionElement):  # noqa: N801  (reads as a SQL function)
+    """The column's value, but not for the planner to choose an index by (SQLite's unary +).
+
+    SQLite picks a range index over an index that already gives the ORDER BY, and then sorts
+    the whole range; PostgreSQL weighs both and needs no hint.
+    """
+
+    inherit_cache = True
+    name = "not_an_index_key"
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(not_an_index_key)
+def _not_an_index_key(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(not_an_index_key, "sqlite")
+def _not_an_index_key_sqlite(element, compiler, **kw):
+    return f"+{compiler.process(element.clauses, **kw)}"

@@ -13,11 +13,13 @@ Definitions (every figure on the dashboard, the report and the CSV comes from he
   calamities; the wall-clock time beside it always counts from receipt.
 - percentiles are nearest-rank: the value at rank ceil(p * n / 100) of the sorted values.
 
-Cost: each figure family is one pass over the period's rows (tickets by created_at or
-resolved_at, response records by received_at), grouped in SQL by every dimension at once; the
-few grouped rows are then added up here per slice. Percentiles need a sort per clock, so they
-are computed for the whole selection only: filter by organisation, category or agent to see
-theirs.
+Cost: settled days are read from the rollup (services/stats_rollup.py), a few rows per day;
+the other days (the last week or two, and days changed since their rollup) are one pass per
+figure family over their rows (tickets by created_at or resolved_at, response records by
+received_at). Both are grouped in SQL by every dimension at once, and the few grouped rows are
+added up here per slice. Percentiles need a sort per clock of the period's stored response
+times, so they are computed for the whole selection only: filter by organisation, category or
+agent to see theirs.
 """
 from __future__ import annotations
 
@@ -40,15 +42,17 @@ from helpdesk.models import (
     Ticket,
     TicketStatus,
 )
-from helpdesk.services.stats_queries import StatsQueries, promise_seconds
+from helpdesk.services import stats_rollup
+from helpdesk.services.stats_queries import (
+    TIME_BANDS,
+    ResponseRollupRow,
+    StatsQueries,
+)
 
 # Backlog age bands: (label key, lower bound); each band runs to the next bound.
 AGE_BANDS = (("under_1_day", timedelta(0)), ("1_to_3_days", timedelta(days=1)),
              ("3_to_7_days", timedelta(days=3)), ("7_to_30_days", timedelta(days=7)),
              ("30_days_or_more", timedelta(days=30)))
-# First responses by time on the promise's clock: (label key, upper bound in seconds).
-TIME_BANDS = (("within_1_hour", 3600), ("1_to_4_hours", 4 * 3600), ("4_to_8_hours", 8 * 3600),
-              ("8_to_24_hours", 24 * 3600), ("over_24_hours", None))
 LIST_LIMIT = 50
 
 
@@ -206,23 +210,24 @@ def dashboard(stats_filter: StatsFilter, now: datetime, calendar: BusinessCalend
               list_limit: int = LIST_LIMIT) -> Dashboard:
     """Every figure of the dashboard for one filter, as of `now`."""
     granularity, buckets = trend_buckets(stats_filter.period)
-    queries = StatsQueries(stats_filter, now, calendar.timezone, buckets, list_limit)
+    rolled = stats_rollup.readable_spans(stats_filter.period, calendar.timezone, now, buckets)
+    queries = StatsQueries(stats_filter, now, calendar.timezone, buckets, list_limit,
+                           rolled.days, rolled.months)
     totals = Figures()
     slices: dict[str, dict] = {name: {} for name in SLICES}
+    bands = [0] * len(TIME_BANDS)
 
     def figures_for(keys: tuple) -> list[Figures]:
         """The totals and the slice of every dimension a rollup row belongs to."""
         return [totals, *(slices[name].setdefault(key, Figures())
                           for name, key in zip(SLICES, keys, strict=True))]
 
-    for *keys, count in queries.received_rollup():
-        for figures in figures_for(tuple(keys)):
-            figures.received += count
-    for bucket, count in queries.resolved_by_bucket():
+    def add_resolved(bucket, count: int) -> None:
         totals.resolved += count
         slices["bucket"].setdefault(bucket, Figures()).resolved += count
-    bands = [0] * len(TIME_BANDS)
-    for row in queries.response_rollup(TIME_BANDS):
+
+    def add_responses(row: ResponseRollupRow) -> None:
+        nonlocal bands
         for figures in figures_for(row.keys):
             figures.on_time += row.on_time
             figures.late += row.late
@@ -230,6 +235,24 @@ def dashboard(stats_filter: StatsFilter, now: datetime, calendar: BusinessCalend
             figures.first_late += row.first_late
             figures.first_responses_met += row.first_met
         bands = [total + count for total, count in zip(bands, row.bands, strict=True)]
+
+    for *keys, count in queries.received_rollup():
+        for figures in figures_for(tuple(keys)):
+            figures.received += count
+    for bucket, count in queries.resolved_by_bucket():
+        add_resolved(bucket, count)
+    for row in queries.response_rollup(TIME_BANDS):
+        add_responses(row)
+    for row in queries.rolled_rollup():
+        keys, (received, resolved, *measures) = tuple(row[:4]), row[4:]
+        if resolved:
+            add_resolved(keys[0], resolved)
+        # As from live rows: a slice exists where tickets arrived or responses were decided.
+        if received:
+            for figures in figures_for(keys):
+                figures.received += received
+        if measures[0] or measures[1]:
+            add_responses(ResponseRollupRow(keys, *measures[:5], tuple(measures[5:])))
     totals.times = ResponseTimes(totals.first_responses_met,
                                  *queries.response_times(totals.first_responses_met))
     heatmap = queries.heatmap()
@@ -283,7 +306,7 @@ def organisation_tickets(organisation_id: int, period: Period, timezone: str,
     first = aliased(ResponseRecord)
     query = (sa.select(Ticket.number, Ticket.subject, Ticket.category, Ticket.channel,
                        Ticket.status, Ticket.created_at, Ticket.first_response_at,
-                       promise_seconds(first))
+                       first.promise_seconds_to_response)
              .outerjoin(first, (first.ticket_id == Ticket.id) & first.is_first.is_(True))
              .where(*conditions).order_by(Ticket.created_at, Ticket.id).limit(limit))
     return [OrganisationTicket(*row) for row in db.session.execute(query)], count

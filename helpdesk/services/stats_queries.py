@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from helpdesk.domain.periods import Period, offset_segments
+from helpdesk.domain.periods import Period, month_period, offset_segments
 from helpdesk.extensions import db
 from helpdesk.models import (
     AWAITING_DESK_STATUSES,
@@ -16,23 +16,77 @@ from helpdesk.models import (
     Category,
     Organisation,
     ResponseRecord,
+    RollupSpan,
+    StatsRollup,
     Ticket,
 )
+from helpdesk.models.stats import ARRIVAL_HOUR_COLUMNS, FIRST_MET_BAND_COLUMNS
 from helpdesk.models.types import UTCDateTime
 from helpdesk.services.portable_sql import (
     bucket_index,
     local_hour_of_week,
+    not_an_index_key,
     seconds_between,
 )
 
 PERCENTILES = (50, 90)
+# First responses by time on the promise's clock: (label key, upper bound in seconds).
+TIME_BANDS = (("within_1_hour", 3600), ("1_to_4_hours", 4 * 3600), ("4_to_8_hours", 8 * 3600),
+              ("8_to_24_hours", 24 * 3600), ("over_24_hours", None))
+# The rollup's counters in the order rolled_rollup returns them: as the live rows have them.
+ROLLED_MEASURES = ("received", "resolved", "on_time", "late", "first_on_time", "first_late",
+                   "first_met", *FIRST_MET_BAND_COLUMNS)
 
 
-def promise_seconds(record):
-    """Seconds to a response on the promise's clock: working-day time, wall clock for calamity."""
-    return sa.case((record.category == Category.CALAMITY,
-                    seconds_between(record.received_at, record.met_at)),
-                   else_=record.working_seconds_to_response)
+def count(condition):
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
+def on_time():
+    """A response met at or before its due moment."""
+    return ResponseRecord.met_at.is_not(None) & (ResponseRecord.met_at <= ResponseRecord.due_at)
+
+
+def late(now: datetime):
+    """A response met after its due moment, or left unanswered past it (as of `now`)."""
+    unanswered_past_due = ResponseRecord.met_at.is_(None) & (
+        sa.func.coalesce(ResponseRecord.cancelled_at, sa.literal(now, UTCDateTime()))
+        > ResponseRecord.due_at)
+    return (ResponseRecord.met_at > ResponseRecord.due_at) | unanswered_past_due
+
+
+def response_measures(now: datetime, time_bands: Sequence[tuple[str, int | None]]) -> list:
+    """Aggregates of decided responses: on time, late, the same of first responses, first
+    responses met, and those per time band; the rows must be filtered to decided ones."""
+    first = ResponseRecord.is_first.is_(True)
+    first_met = first & ResponseRecord.met_at.is_not(None)
+    promise = ResponseRecord.promise_seconds_to_response
+    lower_bounds = [None] + [upper for _, upper in time_bands[:-1]]
+    in_band = [first_met & (promise > lower if lower is not None else sa.true())
+               & (promise <= upper if upper is not None else sa.true())
+               for lower, (_, upper) in zip(lower_bounds, time_bands, strict=True)]
+    return [count(on_time()), count(late(now)), count(on_time() & first),
+            count(late(now) & first), count(first_met), *[count(band) for band in in_band]]
+
+
+def decided(now: datetime):
+    return on_time() | late(now)
+
+
+def consecutive_runs(days: Sequence[date]) -> list[tuple[date, date]]:
+    """(first, last) of each run of consecutive days in `days` (sorted, distinct)."""
+    runs: list[list[date]] = []
+    for day in days:
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return [(first, last) for first, last in runs]
+
+
+def _days_of_month(first: date) -> list[date]:
+    month = month_period(first.year, first.month)
+    return [month.start + timedelta(days=offset) for offset in range(month.days)]
 
 
 def _grouped(*keys) -> tuple[list, list]:
@@ -53,134 +107,167 @@ class ResponseRollupRow:
 
 
 class StatsQueries:
-    """The statements for one filter, one period split into buckets, and one moment."""
+    """The statements for one filter, one period split into buckets, and one moment.
+
+    The period's rolled-up months and days (`rolled_months`, `rolled_days`) are read from the
+    rollup; the figures of the other days are computed from tickets and response records.
+    """
 
     def __init__(self, stats_filter, now: datetime, timezone: str, buckets: list[Period],
-                 list_limit: int) -> None:
+                 list_limit: int, rolled_days: Sequence[date] = (),
+                 rolled_months: Sequence[date] = ()) -> None:
         self.filter = stats_filter
         self.now = now
         self.list_limit = list_limit
         self.start, self.end = stats_filter.period.utc_bounds(timezone)
         self.boundaries = [bucket.utc_bounds(timezone)[0] for bucket in buckets[1:]]
+        self.day_boundaries = [bucket.start for bucket in buckets[1:]]
         self.segments = offset_segments(timezone, self.start, self.end)
+        self.rolled_days = sorted(rolled_days)
+        self.rolled_months = sorted(rolled_months)
+        rolled = set(self.rolled_days) | {day for month in self.rolled_months
+                                          for day in _days_of_month(month)}
+        period = stats_filter.period
+        live_days = [period.start + timedelta(days=offset) for offset in range(period.days)]
+        self.live_ranges = [Period(first, last).utc_bounds(timezone) for first, last
+                            in consecutive_runs([day for day in live_days if day not in rolled])]
 
     # --- shared pieces ----------------------------------------------------------------------
 
-    def _now(self):
-        return sa.literal(self.now, UTCDateTime())
-
-    def _ticket_conditions(self, category_column) -> list:
+    def _ticket_conditions(self, category_column, model=Ticket) -> list:
         f = self.filter
         conditions = []
         if f.organisation_id is not None:
-            conditions.append(Ticket.organisation_id == f.organisation_id)
+            conditions.append(model.organisation_id == f.organisation_id)
         if f.channel is not None:
-            conditions.append(Ticket.channel == f.channel)
+            conditions.append(model.channel == f.channel)
         if f.assignee_id is not None:
-            conditions.append(Ticket.assignee_id == f.assignee_id)
+            conditions.append(model.assignee_id == f.assignee_id)
         if f.category is not None:
             conditions.append(category_column == f.category)
         return conditions
+
+    def _live(self, column):
+        """The moment falls on one of the period's days that are not rolled up."""
+        return sa.or_(sa.false(), *[(column >= start) & (column < end)
+                                    for start, end in self.live_ranges])
+
+    def _received_live(self) -> list:
+        return [self._live(Ticket.created_at), *self._ticket_conditions(Ticket.category)]
 
     def _received_in_period(self) -> list:
         return [Ticket.created_at >= self.start, Ticket.created_at < self.end,
                 *self._ticket_conditions(Ticket.category)]
 
-    def _responses(self, *columns, with_ticket: bool = False) -> sa.Select:
-        """Response records received in the period; the ticket is joined only when needed."""
+    def _responses(self, *columns, with_ticket: bool = False, live: bool = False,
+                   received_at=ResponseRecord.received_at) -> sa.Select:
+        """Response records received in the period (or its live days); the ticket is joined
+        only when needed."""
         f = self.filter
-        query = sa.select(*columns).where(ResponseRecord.received_at >= self.start,
-                                          ResponseRecord.received_at < self.end,
+        received = (self._live(received_at) if live else
+                    (received_at >= self.start) & (received_at < self.end))
+        query = sa.select(*columns).where(received,
                                           *self._ticket_conditions(ResponseRecord.category))
         if with_ticket or any(value is not None
                               for value in (f.organisation_id, f.channel, f.assignee_id)):
             query = query.join(Ticket, Ticket.id == ResponseRecord.ticket_id)
         return query
 
-    def _on_time(self):
-        return ResponseRecord.met_at.is_not(None) & (ResponseRecord.met_at <= ResponseRecord.due_at)
-
-    def _late(self):
-        unanswered_past_due = ResponseRecord.met_at.is_(None) & (
-            sa.func.coalesce(ResponseRecord.cancelled_at, self._now()) > ResponseRecord.due_at)
-        return (ResponseRecord.met_at > ResponseRecord.due_at) | unanswered_past_due
-
-    # --- the period's figures ---------------------------------------------------------------
+    # --- the period's figures, from the live days -------------------------------------------
 
     def received_rollup(self) -> Iterator[tuple]:
         """(bucket, category, organisation id, assignee id, tickets received) per combination."""
+        if not self.live_ranges:
+            return
         columns, group = _grouped(bucket_index(Ticket.created_at, self.boundaries),
                                   Ticket.category, Ticket.organisation_id, Ticket.assignee_id)
-        query = (sa.select(*columns, sa.func.count()).where(*self._received_in_period())
+        query = (sa.select(*columns, sa.func.count()).where(*self._received_live())
                  .group_by(*group))
         yield from db.session.execute(query)
 
     def resolved_by_bucket(self) -> Iterator[tuple]:
+        if not self.live_ranges:
+            return
         columns, group = _grouped(bucket_index(Ticket.resolved_at, self.boundaries))
         query = (sa.select(*columns, sa.func.count())
-                 .where(Ticket.resolved_at >= self.start, Ticket.resolved_at < self.end,
-                        *self._ticket_conditions(Ticket.category))
+                 .where(self._live(Ticket.resolved_at), *self._ticket_conditions(Ticket.category))
                  .group_by(*group))
         yield from db.session.execute(query)
 
     def response_rollup(self, time_bands: Sequence[tuple[str, int | None]]
                         ) -> Iterator[ResponseRollupRow]:
         """Decided responses and answered first responses per combination of dimensions."""
+        if not self.live_ranges:
+            return
         columns, group = _grouped(bucket_index(ResponseRecord.received_at, self.boundaries),
                                   ResponseRecord.category, Ticket.organisation_id,
                                   Ticket.assignee_id)
-        on_time, late = self._on_time(), self._late()
-        first = ResponseRecord.is_first.is_(True)
-        first_met = first & ResponseRecord.met_at.is_not(None)
-        promise = promise_seconds(ResponseRecord)
-        lower_bounds = [None] + [upper for _, upper in time_bands[:-1]]
-        in_band = [first_met & (promise > lower if lower is not None else sa.true())
-                   & (promise <= upper if upper is not None else sa.true())
-                   for lower, (_, upper) in zip(lower_bounds, time_bands, strict=True)]
-
-        def count(condition):
-            return sa.func.sum(sa.case((condition, 1), else_=0))
-
-        query = (self._responses(*columns, count(on_time), count(late), count(on_time & first),
-                                 count(late & first), count(first_met),
-                                 *[count(condition) for condition in in_band],
-                                 with_ticket=True)
-                 .where(on_time | late).group_by(*group))
+        query = (self._responses(*columns, *response_measures(self.now, time_bands),
+                                 with_ticket=True, live=True)
+                 .where(decided(self.now)).group_by(*group))
         for row in db.session.execute(query):
             yield ResponseRollupRow(tuple(row[:4]), *row[4:9], tuple(row[9:]))
+
+    def heatmap(self) -> list[list[int]]:
+        """Tickets received per local weekday and hour, with the offset in force at each."""
+        grid = [[0] * 24 for _ in range(7)]
+        if self.live_ranges:
+            hour_of_week = local_hour_of_week(Ticket.created_at, self.segments)
+            query = (sa.select(hour_of_week, sa.func.count()).where(*self._received_live())
+                     .group_by(hour_of_week))
+            for hour, count_ in db.session.execute(query):
+                grid[hour // 24][hour % 24] += count_
+        if self.rolled_days or self.rolled_months:
+            query = (sa.select(StatsRollup.weekday,
+                               *[sa.func.sum(getattr(StatsRollup, name))
+                                 for name in ARRIVAL_HOUR_COLUMNS])
+                     .where(*self._rolled()).group_by(StatsRollup.weekday))
+            for weekday, *hours in db.session.execute(query):
+                grid[weekday] = [cell + hour for cell, hour in zip(grid[weekday], hours,
+                                                                  strict=True)]
+        return grid
+
+    # --- the period's figures, from the rollup ----------------------------------------------
+
+    def _rolled(self) -> list:
+        days = [StatsRollup.starts_on.between(first, last)
+                for first, last in consecutive_runs(self.rolled_days)]
+        spans = sa.or_(
+            (StatsRollup.span == RollupSpan.DAY) & sa.or_(sa.false(), *days),
+            (StatsRollup.span == RollupSpan.MONTH)
+            & StatsRollup.starts_on.in_(self.rolled_months))
+        return [spans, *self._ticket_conditions(StatsRollup.category, model=StatsRollup)]
+
+    def rolled_rollup(self) -> Iterator[tuple]:
+        """(bucket, category, organisation id, assignee id, received, resolved, the response
+        measures in response_measures' order...) per combination, from the rollup."""
+        if not (self.rolled_days or self.rolled_months):
+            return
+        # A month is read only where it lies in one bucket, so its first day places it.
+        columns, group = _grouped(bucket_index(StatsRollup.starts_on, self.day_boundaries),
+                                  StatsRollup.category, StatsRollup.organisation_id,
+                                  StatsRollup.assignee_id)
+        sums = [sa.func.sum(getattr(StatsRollup, name)) for name in ROLLED_MEASURES]
+        query = sa.select(*columns, *sums).where(*self._rolled()).group_by(*group)
+        yield from db.session.execute(query)
 
     def response_times(self, count: int) -> tuple:
         """(p50, p90, p50 wall clock, p90 wall clock) of the `count` answered first responses.
 
-        The caller knows the count from the rollup, so each clock needs one sort and a
-        streaming ROW_NUMBER, with no COUNT over the whole window to buffer. The p-th
-        percentile is the value at rank ceil(p * count / 100).
+        The caller knows the count from the rollup, so each percentile is the value at rank
+        ceil(p * count / 100), read by walking an index in order of that clock's seconds.
         """
         if not count:
             return (None,) * 2 * len(PERCENTILES)
         ranks = [-(-p * count // 100) for p in PERCENTILES]
-        promise = promise_seconds(ResponseRecord)
-        wall = seconds_between(ResponseRecord.received_at, ResponseRecord.met_at)
-        ranked = self._responses(
-            promise.label("promise"), wall.label("wall"),
-            sa.func.row_number().over(order_by=promise).label("rank"),
-            sa.func.row_number().over(order_by=wall).label("rank_wall"),
-        ).where(ResponseRecord.is_first.is_(True), ResponseRecord.met_at.is_not(None)).subquery()
-        c = ranked.c
-        return db.session.execute(sa.select(
-            *[sa.func.max(sa.case((c.rank == rank, c.promise))) for rank in ranks],
-            *[sa.func.max(sa.case((c.rank_wall == rank, c.wall))) for rank in ranks],
-        )).one()
-
-    def heatmap(self) -> list[list[int]]:
-        """Tickets received per local weekday and hour, with the offset in force at each."""
-        hour_of_week = local_hour_of_week(Ticket.created_at, self.segments)
-        query = (sa.select(hour_of_week, sa.func.count()).where(*self._received_in_period())
-                 .group_by(hour_of_week))
-        grid = [[0] * 24 for _ in range(7)]
-        for hour, count in db.session.execute(query):
-            grid[hour // 24][hour % 24] = count
-        return grid
+        values = [self._responses(column,
+                                  received_at=not_an_index_key(ResponseRecord.received_at))
+                  .where(ResponseRecord.is_first.is_(True), column.is_not(None))
+                  .order_by(column).offset(rank - 1).limit(1).scalar_subquery()
+                  for column in (ResponseRecord.promise_seconds_to_response,
+                                 ResponseRecord.wall_seconds_to_response)
+                  for rank in ranks]
+        return db.session.execute(sa.select(*values)).one()
 
     # --- now, whatever the period -----------------------------------------------------------
 
@@ -209,11 +296,11 @@ class StatsQueries:
         The latest ids are picked from the response records alone (the ticket joined only to
         filter), so only the rows shown are joined to their ticket and organisation.
         """
-        latest = (self._responses(ResponseRecord.id).where(self._late())
+        latest = (self._responses(ResponseRecord.id).where(late(self.now))
                   .order_by(ResponseRecord.due_at.desc(), ResponseRecord.id.desc())
                   .limit(self.list_limit).subquery())
         stopped = sa.func.coalesce(ResponseRecord.met_at, ResponseRecord.cancelled_at,
-                                   self._now())
+                                   sa.literal(self.now, UTCDateTime()))
         query = (sa.select(Ticket.number, Ticket.subject, Organisation.name,
                            ResponseRecord.category, ResponseRecord.received_at,
                            ResponseRecord.due_at, ResponseRecord.met_at,

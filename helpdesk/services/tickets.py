@@ -45,8 +45,10 @@ class Clock:
 
 def next_ticket_number() -> int:
     """Hand out the next number atomically (the row is locked until commit on PostgreSQL)."""
-    number = db.session.scalar(
-        sa.update(TicketNumberCounter).where(TicketNumberCounter.id == 1)
+    # On the session's connection, as plain SQL: the counter depends on no pending object, so
+    # the ORM need neither flush first nor synchronise loaded objects.
+    number = db.session.connection().scalar(
+        sa.update(TicketNumberCounter.__table__).where(TicketNumberCounter.id == 1)
         .values(last_number=TicketNumberCounter.last_number + 1)
         .returning(TicketNumberCounter.last_number)
     )
@@ -77,12 +79,11 @@ def open_ticket(*, raised_by: Contact, subject: str, category: Category, channel
         updated_at=now, details=details or {},
     )
     db.session.add(ticket)
-    db.session.flush()
     message = _add_message(ticket, MessageKind.INBOUND, received_at, body_text,
                            sender=raised_by.email, author_contact_id=raised_by.id,
                            **message_fields)
     record_event(ticket, "created", now, logged_by or raised_by, after=channel.value)
-    deadlines.owe_response(ticket, received_at, clock.calendar, clock.policy)
+    deadlines.owe_first_response(ticket, received_at, clock.calendar, clock.policy)
     if ticket.is_calamity:
         escalation.alert_calamity(ticket, now)
     return ticket, message
@@ -185,8 +186,10 @@ def _change_status(ticket: Ticket, status: TicketStatus, now: datetime, actor: A
 
 def _add_message(ticket: Ticket, kind: MessageKind, created_at: datetime, body_text: str,
                  **fields) -> Message:
-    message = Message(ticket_id=ticket.id, kind=kind, created_at=created_at,
-                      body_text=body_text, **fields)
+    # A new ticket gets its id in the same flush as its first message; an existing ticket's
+    # messages collection is left alone (not loaded, not appended to).
+    link = {"ticket": ticket} if ticket.id is None else {"ticket_id": ticket.id}
+    message = Message(kind=kind, created_at=created_at, body_text=body_text, **link, **fields)
     db.session.add(message)
     db.session.flush()
     return message

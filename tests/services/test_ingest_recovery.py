@@ -19,7 +19,7 @@ from helpdesk.models import (
 from helpdesk.services import inbound_mail, ingest
 from helpdesk.services.ingest import ingest_once
 from helpdesk.services.mailbox_lock import mailbox_lock
-from helpdesk.storage import blob_store
+from helpdesk.storage import BlobStore, blob_store
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import NOW, RECEIVED_AT, make_mail
 from tests.fixtures.tcp_proxy import FaultyProxy
@@ -237,3 +237,44 @@ def test_two_ingesters_at_once_ingest_every_message_exactly_once(app, mailbox, a
     assert sum(r.counts.get("new ticket", 0) for r in reports) == 12
     assert (count(Ticket), count(OutboxMessage), count(MailReceipt)) == (12, 12, 12)
     assert len(mailbox.flagged_uids()) == 12
+
+
+def test_a_batch_with_one_failing_message_commits_the_others_exactly_once(
+        app, mailbox, ann, monkeypatch):
+    real_parse = inbound_mail.parse_email
+
+    def parse_or_choke(raw, **kwargs):
+        if b"POISON" in raw:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_parse(raw, **kwargs)
+
+    monkeypatch.setattr(inbound_mail, "parse_email", parse_or_choke)
+    first = make_mail(ann.email, "First", message_id="first@customer.example")
+    for raw in (first, make_mail(ann.email, "Bad", "POISON"), first,
+                make_mail(ann.email, "Re: First", in_reply_to="<first@customer.example>")):
+        mailbox.append(raw, RECEIVED_AT)
+
+    report = ingest_once(NOW)
+
+    assert report.failed == 1
+    assert report.counts == {"new ticket": 1, "duplicate": 1, "reply": 1}
+    [ticket] = db.session.scalars(sa.select(Ticket)).all()
+    assert [m.in_reply_to for m in ticket.messages] == [None, "first@customer.example"]
+    assert (count(MailReceipt), count(OutboxMessage)) == (2, 1)  # the copy has no receipt
+    assert last_uid() == 1  # the failed message keeps the position below it
+
+
+def test_a_batch_syncs_its_files_before_its_commit(app, mailbox, ann, monkeypatch):
+    events = []
+    real_sync, real_commit = BlobStore.sync, db.session.commit
+    monkeypatch.setattr(BlobStore, "sync",
+                        lambda store: events.append(("sync", len(store.unsynced)))
+                        or real_sync(store))
+    monkeypatch.setattr(db.session, "commit", lambda: events.append("commit") or real_commit())
+    mailbox.append(make_mail(ann.email, "One"), RECEIVED_AT)
+    mailbox.append(make_mail(ann.email, "Two", attachments=(
+        ("log.txt", "text/plain", b"Traceback ..."),)), RECEIVED_AT)
+
+    assert ingest_once(NOW).counts == {"new ticket": 2}
+    assert ("sync", 3) in events  # two raw messages and an attachment, in one round
+    assert events[events.index(("sync", 3)) + 1] == "commit"

@@ -1,6 +1,7 @@
 """Every figure of the statistics for a desk whose answers were worked out by hand.
 
 The desk is tests/fixtures/stats_dataset.py: ten tickets, December 2026, NOW = Thu 31 Dec 12:00.
+Every figure is checked twice: computed live, and with the settled days read from the rollup.
 """
 from datetime import date
 from decimal import Decimal
@@ -10,16 +11,20 @@ import pytest
 from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.periods import Period, month_period
 from helpdesk.models import Category, Channel
-from helpdesk.services import stats
+from helpdesk.services import stats, stats_rollup
 from tests.fixtures.stats_dataset import NOW, at, build_desk
 
 HOUR = 3600
 DECEMBER = month_period(2026, 12)
 
 
-@pytest.fixture
-def desk(app):
-    return build_desk()
+@pytest.fixture(params=["live", "rolled up"])
+def desk(app, request):
+    """The desk, read live or with every settled day rolled up: the figures must not differ."""
+    desk = build_desk()
+    if request.param == "rolled up":
+        assert stats_rollup.refresh(NOW, BusinessCalendar().timezone) > 0
+    return desk
 
 
 def board(**filters):

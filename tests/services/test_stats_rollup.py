@@ -1,0 +1,184 @@
+"""The statistics rollup: which days it holds, and that an edit never leaves a stale figure.
+
+tests/services/test_stats.py checks every figure with and without the rollup; these tests pin
+when a day is rolled up, and what happens when rolled-up data changes afterwards.
+"""
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import load_only
+
+from helpdesk.domain.calendar import BusinessCalendar
+from helpdesk.domain.periods import Period, month_period
+from helpdesk.extensions import db
+from helpdesk.models import StatsChange, Ticket, TicketStatus
+from helpdesk.services import stats, stats_rollup, tickets
+from tests.fixtures.stats_dataset import NOW, at, build_desk
+
+DECEMBER = month_period(2026, 12)
+ZONE = BusinessCalendar().timezone
+
+
+@pytest.fixture
+def desk(app):
+    return build_desk()
+
+
+def board(now=NOW, **filters):
+    return stats.dashboard(stats.StatsFilter(DECEMBER, **filters), now, BusinessCalendar())
+
+
+def live_board(now=NOW, **filters):
+    """The same figures with every day computed from tickets and response records."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stats_rollup, "readable_spans",
+                      lambda *args: stats_rollup.ReadableSpans(months=[], days=[]))
+        return board(now, **filters)
+
+
+def test_only_settled_past_days_are_rolled_up(desk):
+    stats_rollup.refresh(NOW, ZONE)
+    readable = stats_rollup.readable_days(DECEMBER, ZONE, NOW)
+    assert date(2026, 12, 4) in readable  # T2's day: its late answer decided it
+    assert date(2026, 12, 30) in readable
+    assert date(2026, 12, 31) not in readable  # today is not over
+
+
+def test_a_day_with_a_response_owed_and_not_yet_due_waits(desk):
+    # T8 arrives 31 Dec 11:00 and is due 4 Jan; seen from 2 January, 31 December is over
+    # but its figures can still change.
+    later = at(1, 2, 12, year=2027)
+    stats_rollup.refresh(later, ZONE)
+    readable = stats_rollup.readable_days(DECEMBER, ZONE, later)
+    assert date(2026, 12, 30) in readable
+    assert date(2026, 12, 31) not in readable
+
+
+def test_a_rollup_made_after_the_moment_asked_about_is_not_read(desk):
+    stats_rollup.refresh(NOW, ZONE)
+    assert stats_rollup.readable_days(DECEMBER, ZONE, NOW - timedelta(hours=1)) == []
+
+
+def test_a_rollup_in_another_time_zone_is_not_read(desk):
+    stats_rollup.refresh(NOW, "Europe/London")
+    assert stats_rollup.readable_days(DECEMBER, ZONE, NOW) == []
+
+
+def received_by_agent(dashboard) -> dict:
+    return {agent.name if agent else None: figures.received
+            for agent, figures in dashboard.by_agent}
+
+
+def test_reassigning_an_old_ticket_is_seen_at_once_and_rolled_up_again(desk):
+    stats_rollup.refresh(NOW, ZONE)
+    before = received_by_agent(board())
+    t2 = desk.tickets["T2"]  # Bob's, received Fri 4 Dec
+    tickets.assign(t2, desk.anna, desk.anna, NOW)
+    db.session.commit()
+    readable = stats_rollup.readable_days(DECEMBER, ZONE, NOW)
+    assert date(2026, 12, 4) not in readable
+    assert date(2026, 12, 7) in readable  # an untouched day stays rolled up
+    after = received_by_agent(board())
+    assert after == received_by_agent(live_board())
+    assert (after["Anna"], after["Bob"]) == (before["Anna"] + 1, before["Bob"] - 1)
+
+    assert stats_rollup.refresh(NOW, ZONE) >= 1
+    assert date(2026, 12, 4) in stats_rollup.readable_days(DECEMBER, ZONE, NOW)
+    assert board() == live_board()
+
+
+def test_a_change_to_a_ticket_whose_moments_are_not_loaded_is_noted(desk):
+    stats_rollup.refresh(NOW, ZONE)
+    ticket_id = desk.tickets["T1"].id  # resolved Wed 2 Dec 09:00
+    db.session.remove()
+    t1 = db.session.get(Ticket, ticket_id, options=[load_only(Ticket.id)])
+    t1.resolved_at = None  # the stored moment was never loaded: the database has it
+    db.session.commit()
+    assert date(2026, 12, 2) not in stats_rollup.readable_days(DECEMBER, ZONE, NOW)
+    assert board() == live_board()
+
+
+def test_reopening_a_resolved_ticket_takes_it_off_the_day_it_was_resolved(desk):
+    stats_rollup.refresh(NOW, ZONE)
+    t1 = desk.tickets["T1"]  # resolved Wed 2 Dec 09:00
+    resolved_before = board().totals.resolved
+    tickets.set_status(t1, TicketStatus.OPEN, desk.anna, NOW)
+    db.session.commit()
+    assert date(2026, 12, 2) not in stats_rollup.readable_days(DECEMBER, ZONE, NOW)
+    assert board().totals.resolved == resolved_before - 1
+    assert board() == live_board()
+
+
+def test_every_filter_reads_the_rollup_as_it_reads_the_tickets(desk):
+    stats_rollup.refresh(NOW, ZONE)
+    for filters in ({"organisation_id": desk.acme.id}, {"assignee_id": desk.bob.id},
+                    {"category": desk.tickets["T2"].category},
+                    {"channel": desk.tickets["T2"].channel}):
+        assert board(**filters) == live_board(**filters), filters
+
+
+def test_folding_old_changes_keeps_what_is_readable(desk):
+    stats_rollup.refresh(NOW, ZONE)
+    for hour in (9, 10, 11):
+        tickets.assign(desk.tickets["T2"], desk.anna if hour % 2 else desk.bob, desk.anna,
+                       at(12, 31, hour))
+        db.session.commit()
+    stats_rollup.refresh(NOW, ZONE)
+    readable = stats_rollup.readable_days(DECEMBER, ZONE, NOW)
+    total = db.session.scalar(sa.select(sa.func.sum(StatsChange.weight)))
+
+    a_week_later = NOW + timedelta(days=7)
+    stats_rollup.refresh(a_week_later, ZONE)
+    rows_per_day = db.session.execute(
+        sa.select(StatsChange.utc_day, sa.func.count()).group_by(StatsChange.utc_day)).all()
+    assert all(count == 1 for _, count in rows_per_day)
+    assert db.session.scalar(sa.select(sa.func.sum(StatsChange.weight))) == total
+    assert set(readable) <= set(stats_rollup.readable_days(DECEMBER, ZONE, a_week_later))
+
+
+def test_the_rollup_command_reports_the_days(app, desk):
+    result = app.test_cli_runner().invoke(args=["stats", "rollup"])
+    assert result.exit_code == 0
+    assert result.output.startswith("Rolled up ") and result.output.endswith(" days.\n")
+
+
+def test_a_settled_month_is_read_as_one_sum_of_its_days(desk):
+    in_january = at(1, 11, 12, year=2027)  # T8, due 4 January, has settled December
+    stats_rollup.refresh(in_january, ZONE)
+    spans = stats_rollup.readable_spans(DECEMBER, ZONE, in_january, [DECEMBER])
+    assert spans == stats_rollup.ReadableSpans(months=[date(2026, 12, 1)], days=[])
+    # Over a longer period the trend is monthly, and November and December are read whole.
+    autumn = stats.StatsFilter(Period(date(2026, 10, 1), date(2027, 1, 10)))
+    spans = stats_rollup.readable_spans(autumn.period, ZONE, in_january,
+                                        stats.trend_buckets(autumn.period)[1])
+    assert spans.months == [date(2026, 11, 1), date(2026, 12, 1)]
+    rolled = stats.dashboard(autumn, in_january, BusinessCalendar())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stats_rollup, "readable_spans",
+                      lambda *args: stats_rollup.ReadableSpans(months=[], days=[]))
+        assert rolled == stats.dashboard(autumn, in_january, BusinessCalendar())
+    assert rolled.totals.received == 10
+
+
+def test_a_month_is_not_read_across_trend_buckets(desk):
+    in_january = at(1, 11, 12, year=2027)
+    stats_rollup.refresh(in_january, ZONE)
+    weeks = stats.trend_buckets(DECEMBER)[1]
+    spans = stats_rollup.readable_spans(DECEMBER, ZONE, in_january, weeks)
+    assert spans.months == [] and len(spans.days) == 31
+
+
+def test_a_change_in_a_summed_month_is_read_by_day_until_summed_again(desk):
+    in_january = at(1, 11, 12, year=2027)
+    stats_rollup.refresh(in_january, ZONE)
+    tickets.assign(desk.tickets["T2"], desk.anna, desk.anna, in_january)
+    db.session.commit()
+    spans = stats_rollup.readable_spans(DECEMBER, ZONE, in_january, [DECEMBER])
+    assert spans.months == [] and date(2026, 12, 4) not in spans.days
+    assert board(in_january) == live_board(in_january)
+
+    stats_rollup.refresh(in_january, ZONE)
+    spans = stats_rollup.readable_spans(DECEMBER, ZONE, in_january, [DECEMBER])
+    assert spans.months == [date(2026, 12, 1)]
+    assert board(in_january) == live_board(in_january)

@@ -1,0 +1,46 @@
+"""The blob store: content-addressed files, durable before the rows that name them commit."""
+import os
+
+from helpdesk.storage import BlobStore
+
+
+def counting_fsyncs(monkeypatch) -> list[int]:
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor):
+        synced.append(descriptor)
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return synced
+
+
+def test_a_deferred_store_syncs_a_batch_of_files_only_when_asked(tmp_path, monkeypatch):
+    synced = counting_fsyncs(monkeypatch)
+    store = BlobStore(tmp_path, deferred=True)
+    paths = [store.put(content, ".eml")[0] for content in (b"one", b"two", b"one")]
+
+    assert synced == [] and store.read(paths[0]) == b"one"
+
+    store.sync()
+
+    assert len(synced) == 2 and store.unsynced == []  # the same file is synced once
+
+
+def test_an_immediate_store_syncs_every_new_file_as_it_writes_it(tmp_path, monkeypatch):
+    synced = counting_fsyncs(monkeypatch)
+    store = BlobStore(tmp_path)
+    store.put(b"one")
+    store.put(b"one")  # already there: nothing to write
+    assert len(synced) == 1
+
+
+def test_a_file_cut_short_by_a_crash_is_written_again(tmp_path):
+    store = BlobStore(tmp_path)
+    path, _ = store.put(b"the whole message")
+    store.path(path).write_bytes(b"the wh")
+
+    store.put(b"the whole message")
+
+    assert store.read(path) == b"the whole message"
