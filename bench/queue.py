@@ -2,9 +2,14 @@
 
 For SQLite and PostgreSQL each: seed the demo desk and bulk tickets into a database of its own,
 serve the app with gunicorn on a free loopback port, sign in with a session cookie, time
-requests (p50/p95), and show the query plans of the queue and search queries.
+requests (p50/p95), and show the query plans of the queue and search queries and of every
+query the ticket view runs.
 
     .venv/bin/python bench/queue.py [--tickets N] [--requests N] [--databases sqlite,postgresql]
+                                    [--keep] [--reuse]
+
+Seeding takes minutes: `--keep` seeds and keeps the databases (bench/out/queue.sqlite and
+`helpdesk_bench_queue`), and `--reuse` migrates those and times them again instead of seeding.
 """
 import sys
 from pathlib import Path
@@ -34,6 +39,7 @@ from helpdesk.services.queue import QueueFilters, queue_query  # noqa: E402
 OUT = ROOT / "bench" / "out"
 POSTGRES_SERVER = os.environ.get("HELPDESK_BENCH_POSTGRES",
                                  "postgresql+psycopg://postgres@127.0.0.1:5432")
+KEPT_POSTGRES_DATABASE = "helpdesk_bench_queue"
 SECRET_KEY = "bench-secret-key"
 TARGETS_MS = {"queue": 50, "filtered": 50, "search": 200, "broad search": 200, "ticket": 50}
 
@@ -64,8 +70,14 @@ def seed(app, tickets: int) -> None:
 
         demo.seed_bulk_tickets(tickets, now, progress=progress)
         print(f" in {time.monotonic() - started:.0f} s")
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(sa.text("ANALYZE"))
+    analyse(app)
+
+
+def analyse(app) -> None:
+    """Let the planner know the sizes (a migration's new index has no statistics yet)."""
+    with app.app_context(), db.engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("ANALYZE"))
 
 
 def scenario(app) -> dict:
@@ -184,26 +196,81 @@ def explain(app, word: str) -> None:
             print(f"    -> {'FULL SCAN: ' + '; '.join(full) if full else 'no full scan'}")
 
 
-def run(database: str, tickets: int, count: int) -> dict:
-    print(f"\n== {database}")
-    if database == "sqlite":
-        database_file = OUT / "queue.sqlite"
-        database_file.unlink(missing_ok=True)
-        url, cleanup = f"sqlite:///{database_file}", lambda: database_file.unlink(missing_ok=True)
-    else:
-        name = f"helpdesk_bench_{os.getpid()}"
-        admin = sa.create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        url = f"{POSTGRES_SERVER}/{name}"
+def explain_ticket_view(app, path: str, cookie: str) -> None:
+    """The plan of every query one ticket view runs, as the test client makes them."""
+    statements = []
 
-        def cleanup():
+    def collect(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    client = app.test_client()
+    name, _, value = cookie.partition("=")
+    client.set_cookie(name, value)
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", collect)
+        try:
+            client.get(path)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", collect)
+        print(f"\n  ticket view {path}: {len(statements)} statements")
+        prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
+        with db.engine.connect() as connection:
+            for statement, parameters in statements:
+                print(f"\n  > {' '.join(statement.split())[:300]}")
+                if not statement.lstrip().upper().startswith("SELECT"):
+                    continue
+                for row in connection.exec_driver_sql(prefix + statement, parameters):
+                    print(f"      {row[-1]}")
+
+
+def database_url(database: str, keep: bool, reuse: bool) -> tuple[str, callable]:
+    """The database's URL, empty unless `reuse` finds it kept, and how to drop it unless kept."""
+    keep = keep or reuse
+    if database == "sqlite":
+        database_file = OUT / ("queue.sqlite" if keep else f"queue_{os.getpid()}.sqlite")
+        if not reuse:
+            database_file.unlink(missing_ok=True)
+        return (f"sqlite:///{database_file}",
+                (lambda: None) if keep else (lambda: database_file.unlink(missing_ok=True)))
+    name = KEPT_POSTGRES_DATABASE if keep else f"helpdesk_bench_{os.getpid()}"
+    admin = sa.create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                   {"name": name}) is not None
+        if exists and not reuse:
+            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        if not (exists and reuse):
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def cleanup():
+        if not keep:
             with admin.connect() as connection:
                 connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            admin.dispose()
+        admin.dispose()
+    return f"{POSTGRES_SERVER}/{name}", cleanup
+
+
+def seeded_tickets(app) -> int:
+    with app.app_context():
+        if not sa.inspect(db.engine).has_table("ticket"):
+            return 0
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
+
+
+def run(database: str, tickets: int, count: int, *, keep: bool, reuse: bool) -> dict:
+    print(f"\n== {database}")
+    url, cleanup = database_url(database, keep, reuse)
     try:
         app = make_app(url)
-        seed(app, tickets)
+        if reuse and seeded_tickets(app) >= tickets:
+            print("  reusing the kept database, migrated to the current schema")
+            with app.app_context():
+                upgrade()
+            analyse(app)
+        elif reuse:
+            raise SystemExit(f"{url} is not seeded with {tickets:,} tickets: run with --keep")
+        else:
+            seed(app, tickets)
         setup = scenario(app)
         print(f"  {setup['counts'][0]:,} tickets, {setup['counts'][1]:,} messages")
         port = free_port()
@@ -224,6 +291,7 @@ def run(database: str, tickets: int, count: int) -> dict:
         print("  CPU per request in-process (median): " + ", ".join(
             f"{label} {ms:.1f} ms" for label, ms in cpu.items()))
         explain(app, setup["word"])
+        explain_ticket_view(app, setup["paths"]["ticket"], setup["cookie"])
         with app.app_context():
             db.engine.dispose()
         return {label: (*timing, cpu[label]) for label, timing in results.items()}
@@ -236,9 +304,13 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--keep", action="store_true", help="keep the seeded databases")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time the databases kept by --keep instead of seeding new ones")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    summary = {db_name: run(db_name, args.tickets, args.requests)
+    summary = {db_name: run(db_name, args.tickets, args.requests, keep=args.keep,
+                            reuse=args.reuse)
                for db_name in args.databases.split(",")}
     print("\n== summary (ms over HTTP p50 / p95, and CPU per request)")
     for db_name, results in summary.items():

@@ -10,7 +10,6 @@ from helpdesk.domain.mail_display import display_html, has_remote_images, normal
 from helpdesk.domain.mail_quotes import split_quoted
 from helpdesk.models import Message, StaffMember, Ticket
 from helpdesk.services import canned_replies, presence
-from helpdesk.services.calendar_settings import configured_calendar
 from helpdesk.services.queue import staff_choices, time_left
 from helpdesk.services.ticket_record import ticket_record
 
@@ -60,7 +59,7 @@ def ticket_context(ticket: Ticket, viewer: StaffMember, now: datetime, *,
         "responses": record.responses,
         "merged_into": record.merged_into,
         "calamity_reason": record.calamity_reason,
-        "time_left": time_left(ticket, now, configured_calendar()),
+        "time_left": time_left(ticket, now),
         "now": now,
         "reply_form": forms.reply_form(canned),
         "note_form": forms.note_form(),

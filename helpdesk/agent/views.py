@@ -62,7 +62,9 @@ def queue():
         "labels": row_labels(),
     }
     if not wants_fragment(QUEUE_TARGET):
-        context["known_calamities"] = ",".join(str(c.number) for c in open_calamities(now))
+        # The banner shows these too: one query for both.
+        context["calamities"] = open_calamities(now)
+        context["known_calamities"] = ",".join(str(c.number) for c in context["calamities"])
     response = render_page_or_fragment("agent/queue.html", "agent/_queue_results.html",
                                        QUEUE_TARGET, **context)
     if wants_fragment(QUEUE_TARGET) and request.headers.get(BACKGROUND_HEADER) != "1":

@@ -23,6 +23,7 @@ from helpdesk.models import (
     TicketStatus,
 )
 from helpdesk.models.ticket import CALAMITY_FIRST_SQL, UNDUE_LAST_SQL
+from helpdesk.services.calendar_settings import configured_calendar
 from helpdesk.services.search import ticket_condition
 
 # Beyond this, "how long overdue on the working-day clock" stops helping; we show since when.
@@ -150,11 +151,16 @@ class QueuePage:
     has_next: bool
 
 
-def time_left(ticket: Ticket | sa.Row, now: datetime, calendar: BusinessCalendar) -> TimeLeft:
-    """Amber once due soon, red once the due moment passed (before the sweep flags it)."""
+def time_left(ticket: Ticket | sa.Row, now: datetime,
+              calendar: BusinessCalendar | None = None) -> TimeLeft:
+    """Amber once due soon, red once the due moment passed (before the sweep flags it).
+
+    Without a `calendar`, the configured one is read, and only while the clock runs.
+    """
     due_at = ticket.response_due_at
     if due_at is None:
         return TimeLeft("none")
+    calendar = calendar or configured_calendar()
     if due_at <= now:
         if now - due_at > OVERDUE_DETAIL_LIMIT:
             return TimeLeft("breached", None, due_at)

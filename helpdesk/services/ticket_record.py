@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from helpdesk.extensions import db
 from helpdesk.models import Message, ResponseRecord, Ticket, TicketEvent
@@ -20,9 +20,9 @@ class TicketRecord:
 def ticket_record(ticket: Ticket) -> TicketRecord:
     messages = db.session.scalars(
         sa.select(Message).where(Message.ticket_id == ticket.id)
-        .options(selectinload(Message.attachments))
+        .options(joinedload(Message.attachments))
         .order_by(Message.created_at, Message.id)
-    ).all()
+    ).unique().all()
     events = db.session.scalars(
         sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
         .options(joinedload(TicketEvent.actor_staff), joinedload(TicketEvent.actor_contact))

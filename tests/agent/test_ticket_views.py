@@ -15,10 +15,15 @@ from helpdesk.models import (
     OutboxMessage,
     TicketStatus,
 )
-from helpdesk.services import desk, presence
+from helpdesk.services import desk, presence, tickets
 from tests.agent.conftest import htmx
 from tests.conftest import post_form
 from tests.fixtures.factories import make_contact, make_organisation, make_staff, make_ticket
+
+# The viewer, the ticket, its messages with attachments, events, responses, colleagues, canned
+# replies, the calendar (while a response is owed), who else is on it, the calamity banner,
+# mail that did not go out; then the audit entry and the presence, committed together.
+TICKET_PAGE_STATEMENTS = 14
 
 
 @pytest.fixture
@@ -45,6 +50,41 @@ def test_opening_the_ticket_is_audited(agent_client, agent, ticket):
     agent_client.get(_url(ticket))
     entry = db.session.scalar(sa.select(AuditEntry).filter_by(action="view_ticket"))
     assert (entry.staff_id, entry.subject_id) == (agent.id, ticket.id)
+
+
+def _statements_to_open(client, ticket) -> int:
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(_url(ticket)).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_ticket_page_runs_a_fixed_number_of_queries_however_long_the_conversation(
+        agent_client, agent, ticket):
+    bare = make_ticket(subject="Just arrived")
+    now = datetime.now(UTC)
+    for minute in range(6):
+        at = now - timedelta(minutes=50 - 2 * minute)
+        tickets.reply(ticket, agent, f"Answer {minute}", at)
+        message = tickets.add_inbound_message(ticket, ticket.raised_by, f"Thanks {minute}",
+                                              received_at=at, now=at)
+        tickets.add_note(ticket, make_staff(name=f"Colleague {minute}"), "Note", at)
+        db.session.flush()
+        db.session.add(Attachment(message_id=message.id, filename=f"log{minute}.txt",
+                                  content_type="text/plain", size=3, sha256="0" * 64,
+                                  storage_path=f"blobs/{minute}"))
+        presence.touch(ticket, make_staff(name=f"Watcher {minute}"), now)
+    db.session.commit()
+    # Every page part reads its rows in one query: no query per message, event or colleague.
+    assert _statements_to_open(agent_client, ticket) == _statements_to_open(agent_client, bare)
+    assert _statements_to_open(agent_client, ticket) <= TICKET_PAGE_STATEMENTS
 
 
 def test_reply_without_javascript_redirects_back_to_the_ticket(agent_client, ticket):
