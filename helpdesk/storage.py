@@ -1,9 +1,14 @@
 """Content-addressed files for raw mail and attachments, kept outside the database rows."""
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from flask import current_app
+
+# A batch's fsyncs run side by side: the file system commits them together, in about half the
+# time they take one after the other.
+SYNC_THREADS = 8
 
 
 class BlobStore:
@@ -39,12 +44,12 @@ class BlobStore:
 
     def sync(self) -> None:
         """Make every file put since the last sync durable; call before committing its rows."""
-        for path in dict.fromkeys(self.unsynced):
-            descriptor = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(descriptor)
-            finally:
-                os.close(descriptor)
+        paths = list(dict.fromkeys(self.unsynced))
+        if len(paths) > 1:
+            with ThreadPoolExecutor(min(SYNC_THREADS, len(paths))) as pool:
+                list(pool.map(_fsync, paths))  # list(): the first failure is raised here
+        elif paths:
+            _fsync(paths[0])
         self.unsynced.clear()
 
     def path(self, relative: str) -> Path:
@@ -55,6 +60,14 @@ class BlobStore:
 
     def read(self, relative: str) -> bytes:
         return self.path(relative).read_bytes()
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def blob_store(*, deferred: bool = False) -> BlobStore:

@@ -1,6 +1,8 @@
 """The blob store: content-addressed files, durable before the rows that name them commit."""
 import os
 
+import pytest
+
 from helpdesk.storage import BlobStore
 
 
@@ -44,3 +46,21 @@ def test_a_file_cut_short_by_a_crash_is_written_again(tmp_path):
     store.put(b"the whole message")
 
     assert store.read(path) == b"the whole message"
+
+
+def test_a_sync_that_fails_for_one_file_of_a_batch_raises(tmp_path, monkeypatch):
+    store = BlobStore(tmp_path, deferred=True)
+    for content in (b"one", b"two", b"three"):
+        store.put(content)
+    real_fsync = os.fsync
+    calls: list[int] = []
+
+    def fsync(descriptor):
+        calls.append(descriptor)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(OSError, match="disk full"):
+        store.sync()  # so the rows naming the files are not committed

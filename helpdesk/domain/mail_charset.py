@@ -9,6 +9,8 @@ import quopri
 import re
 from collections.abc import Iterable
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # lone surrogates: surrogateescape'd bytes
+
 # Labels seen in the wild that Python's codec registry does not know (or knows too narrowly).
 CHARSET_ALIASES: dict[str, str] = {
     "ks_c_5601-1987": "cp949",
@@ -89,7 +91,7 @@ def scrub(text: str) -> str:
 
 
 def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= ch <= "\udfff" for ch in text)
+    return _SURROGATE.search(text) is not None
 
 
 # Raw 8-bit headers in mail labelled with a 7-bit charset are usually in its 8-bit sibling.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from helpdesk.extensions import db
 from helpdesk.models.staff import StaffMember
 from helpdesk.models.types import UTCDateTime, enum_column
+
+if TYPE_CHECKING:
+    from helpdesk.models.ticket import Message, Ticket
 
 
 class MailReceipt(db.Model):
@@ -30,6 +34,10 @@ class MailReceipt(db.Model):
     uid: Mapped[int | None] = mapped_column(sa.BigInteger)
     message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message.id"))
     held_message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("held_message.id"))
+
+    # Set on a new message, they give its ids in the flush that inserts it (a batch at once).
+    message: Mapped[Message | None] = relationship()
+    held_message: Mapped[HeldMessage | None] = relationship()
 
 
 class HeldReason(StrEnum):
@@ -131,3 +139,5 @@ class OutboxMessage(db.Model):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # For mails that must go once only (escalations): a rerun hits the constraint.
     once_key: Mapped[str | None] = mapped_column(sa.String(160), unique=True)
+
+    ticket: Mapped[Ticket | None] = relationship()

@@ -218,6 +218,8 @@ class ResponseRecord(db.Model):
     # On the promise's clock: the working-day seconds, or the wall-clock ones for a calamity.
     promise_seconds_to_response: Mapped[int | None] = mapped_column()
 
+    ticket: Mapped[Ticket] = relationship()
+
 
 class TicketNumberCounter(db.Model):
     """A single row handing out ticket numbers atomically (UPDATE ... RETURNING)."""

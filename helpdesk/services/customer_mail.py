@@ -5,7 +5,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.threading import clean_header_value, make_message_id, safe_message_id
@@ -38,13 +40,13 @@ def threading_headers(ticket: Ticket) -> dict:
     """In-Reply-To the customer's last message; References to the conversation so far."""
     ids = db.session.scalars(
         sa.select(Message.message_id)
-        .where(Message.ticket_id == ticket.id, Message.message_id.is_not(None),
+        .where(Message.ticket == ticket, Message.message_id.is_not(None),
                Message.kind != MessageKind.NOTE)
         .order_by(Message.created_at, Message.id)
     ).all()
     last_inbound = db.session.scalar(
         sa.select(Message.message_id)
-        .where(Message.ticket_id == ticket.id, Message.kind == MessageKind.INBOUND,
+        .where(Message.ticket == ticket, Message.kind == MessageKind.INBOUND,
                Message.message_id.is_not(None))
         .order_by(Message.created_at.desc(), Message.id.desc()).limit(1)
     )
@@ -64,6 +66,24 @@ def first_message_headers(message: Message) -> dict:
     return {"In-Reply-To": f"<{safe}>", "References": f"<{safe}>"} if safe else {}
 
 
+def _template_gettext() -> dict:
+    """The current language's `_` for templates, its catalogue looked up once, not per string.
+
+    It does what the one Flask-Babel installs does (the same catalogue, escaped the same way);
+    rendering a mail calls it a dozen times, and ingestion renders an acknowledgement per ticket.
+    """
+    translations = get_translations()
+
+    @pass_context
+    def gettext(context, string: str, **variables) -> str:
+        text = translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our own catalogue, as Jinja's gettext does
+        return text % variables
+
+    return {"gettext": gettext}
+
+
 def _queue(ticket: Ticket, kind: str, template: str, now: datetime, *, auto_submitted: str | None,
            automatic: bool, message: Message | None = None, thread: dict | None = None,
            **context) -> OutboxMessage:
@@ -74,7 +94,7 @@ def _queue(ticket: Ticket, kind: str, template: str, now: datetime, *, auto_subm
         headers["Auto-Submitted"] = auto_submitted
     with force_locale(contact.language):
         context.update(ticket=ticket, contact=contact, message=message,
-                       config=current_app.config)
+                       config=current_app.config, **_template_gettext())
         body_text = render_template(f"email/{template}.txt", **context)
         body_html = render_template(f"email/{template}.html", **context)
     if message is not None:
@@ -122,6 +142,7 @@ def queue_not_super_user_notice(contact: Contact, now: datetime, *, subject: str
                                 in_reply_to: str | None) -> OutboxMessage | None:
     """Tell a contact who may not raise tickets whom to ask; None when told recently."""
     since = now - current_app.config["NOT_SUPER_USER_NOTICE_INTERVAL"]
+    db.session.flush()  # one queued earlier in this transaction counts, autoflush or not
     told = db.session.scalar(
         sa.select(OutboxMessage.id)
         .where(OutboxMessage.to_address == contact.email,

@@ -8,16 +8,26 @@ from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.sla import SlaPolicy, deadline_for, elapsed_on_clock, escalation_steps
 from helpdesk.extensions import db
 from helpdesk.models import AWAITING_DESK_STATUSES, Category, ResponseRecord, Ticket
+from helpdesk.services.history import ticket_link
 
 
 def open_response(ticket: Ticket) -> ResponseRecord | None:
     """The response the desk currently owes on this ticket, if any."""
+    owed = [r for r in _pending_records(ticket) if r.met_at is None and r.cancelled_at is None]
+    if owed or ticket.id is None:
+        return owed[-1] if owed else None
     return db.session.scalar(
         sa.select(ResponseRecord)
         .where(ResponseRecord.ticket_id == ticket.id, ResponseRecord.met_at.is_(None),
                ResponseRecord.cancelled_at.is_(None))
         .order_by(ResponseRecord.id.desc()).limit(1)
     )
+
+
+def _pending_records(ticket: Ticket) -> list[ResponseRecord]:
+    """The ticket's records not inserted yet: ingestion stages a batch of mail without flushing."""
+    return [obj for obj in db.session.new if isinstance(obj, ResponseRecord)
+            and (obj.ticket is ticket if ticket.id is None else obj.ticket_id == ticket.id)]
 
 
 def owe_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalendar,
@@ -30,10 +40,10 @@ def owe_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalend
     record = open_response(ticket)
     if record is not None:
         return record
-    is_first = ticket.first_response_at is None and not db.session.scalar(
-        sa.select(sa.exists().where(ResponseRecord.ticket_id == ticket.id)))
+    is_first = ticket.first_response_at is None and not _pending_records(ticket) and (
+        ticket.id is None or not db.session.scalar(
+            sa.select(sa.exists().where(ResponseRecord.ticket_id == ticket.id))))
     record = _start_clock(ticket, received_at, is_first, calendar, policy)
-    db.session.flush()  # escalations refer to the record by id
     return record
 
 
@@ -48,7 +58,7 @@ def owe_first_response(ticket: Ticket, received_at: datetime, calendar: Business
 
 def _start_clock(ticket: Ticket, received_at: datetime, is_first: bool,
                  calendar: BusinessCalendar, policy: SlaPolicy) -> ResponseRecord:
-    record = ResponseRecord(ticket_id=ticket.id, is_first=is_first, received_at=received_at,
+    record = ResponseRecord(**ticket_link(ticket), is_first=is_first, received_at=received_at,
                             category=ticket.category, clock_started_at=received_at,
                             due_at=received_at)
     db.session.add(record)

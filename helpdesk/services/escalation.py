@@ -139,6 +139,7 @@ def alert_calamity(ticket: Ticket, now: datetime) -> None:
     record = deadlines.open_response(ticket)
     if record is None or ticket.status not in AWAITING_DESK_STATUSES:
         return
+    db.session.flush()  # the once key names the ticket and the record by id
     once_key = _once_key(CALAMITY_ALERT, ticket, record)
     if _done_keys([once_key]):
         return

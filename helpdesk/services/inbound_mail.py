@@ -32,6 +32,7 @@ from helpdesk.models import (
     HeldReason,
     MailReceipt,
     Message,
+    Ticket,
     TicketStatus,
 )
 from helpdesk.services import tickets
@@ -40,6 +41,7 @@ from helpdesk.services.history import record_event
 from helpdesk.services.mail_routing import (
     Accepted,
     Held,
+    Threads,
     contact_by_email,
     contacts_by_email,
     route,
@@ -68,19 +70,18 @@ class MailSource:
 class Result:
     outcome: Outcome
     dedupe_key: str
-    ticket_id: int | None = None
     held_reason: HeldReason | None = None
 
 
 @dataclass(frozen=True)
 class _Written:
-    """What routing wrote, waiting for its receipt and the commit."""
+    """What routing wrote, waiting for its receipt and the flush that inserts them together."""
 
     outcome: Outcome
-    ticket_id: int | None = None
     held_reason: HeldReason | None = None
-    message_id: int | None = None
-    held_message_id: int | None = None
+    ticket: Ticket | None = None
+    message: Message | None = None
+    held_message: HeldMessage | None = None
 
 
 @dataclass(frozen=True)
@@ -94,20 +95,28 @@ class Kept:
 
 @dataclass
 class Staging:
-    """What the messages of one commit share: their files, synced once, and batched lookups."""
+    """What the messages of one commit share: their files, synced once, batched lookups, and
+    ticket numbers reserved together."""
 
     store: BlobStore
     receipted: dict[str, bool] = field(default_factory=dict)  # dedupe key -> has a receipt
     senders: dict[str, Contact | None] = field(default_factory=dict)  # address -> contact
+    numbers: tickets.TicketNumbers = field(default_factory=tickets.TicketNumbers)
+    threads: Threads = field(default_factory=Threads)  # the tickets replies name
 
     @classmethod
-    def batch(cls) -> Staging:
+    def batch(cls, messages: int = 1) -> Staging:
         """Files are synced together by `commit`, not one by one as they are written."""
-        return cls(blob_store(deferred=True))
+        return cls(blob_store(deferred=True), numbers=tickets.TicketNumbers(messages))
 
     def look_up(self, kept: Iterable[Kept]) -> None:
-        """The receipts and the senders of a whole batch: two queries, not two per message."""
+        """The receipts, senders and named tickets of a whole batch: a few queries in all.
+
+        Then routing the batch asks nothing that an earlier message of it may have changed, so
+        it can be staged without autoflush and inserted by one flush.
+        """
         kept = list(kept)
+        self.threads.look_up(k.parsed for k in kept)
         keys = {k.dedupe_key for k in kept} - self.receipted.keys()
         if keys:
             found = set(db.session.scalars(
@@ -132,6 +141,7 @@ class Staging:
 
     def commit(self) -> None:
         """The files first: a committed row never names a file a crash could lose."""
+        self.numbers.give_back()
         self.store.sync()
         db.session.commit()
 
@@ -195,12 +205,14 @@ def stage_kept(kept: Kept, *, received_at: datetime, now: datetime, source: Mail
     mode = sender_auth_mode()
     auth = None if mode == "off" else evaluate_sender_auth(
         list(parsed.authentication_results), current_app.config["AUTHSERV_ID"])
-    routed = route(parsed, auth if mode == "enforce" else None, sender=staging.sender)
+    routed = route(parsed, auth if mode == "enforce" else None, sender=staging.sender,
+                   threads=staging.threads)
     if isinstance(routed, Held):
         written = _hold(parsed, routed, kept.raw_path, received_at, now)
     else:
         written = _add_to_ticket(parsed, routed, kept.raw_path, received_at, now, auth, clock,
-                                 staging.store)
+                                 staging)
+        staging.threads.add(written.ticket, written.message.message_id)
     return _add_receipt(written, key, kept.raw_path, received_at, source, staging)
 
 
@@ -266,16 +278,15 @@ def _hold(parsed: ParsedEmail, held: Held, raw_path: str | None, received_at: da
         received_at=received_at,
     )
     db.session.add(message)
-    db.session.flush()
     if held.notify is not None:
         queue_not_super_user_notice(held.notify, now, subject=parsed.subject,
                                     in_reply_to=parsed.message_id)
-    return _Written(Outcome.HELD, held_reason=held.reason, held_message_id=message.id)
+    return _Written(Outcome.HELD, held_reason=held.reason, held_message=message)
 
 
 def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
                    received_at: datetime, now: datetime, auth: SenderAuth | None,
-                   clock: tickets.Clock | None, store: BlobStore) -> _Written:
+                   clock: tickets.Clock | None, staging: Staging) -> _Written:
     kept, too_big = within_limit(parsed)
     message_fields = {
         "message_id": parsed.message_id[:998] if parsed.message_id else None,
@@ -294,7 +305,8 @@ def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
         ticket, message = tickets.open_ticket(
             raised_by=accepted.contact, subject=strip_category_marker(subject),
             category=Category(category), channel=Channel.EMAIL, body_text=parsed.body_text,
-            received_at=received_at, now=now, clock=clock, **message_fields)
+            received_at=received_at, now=now, clock=clock, number=staging.numbers.take(),
+            **message_fields)
         if old is not None:
             ticket.follows_up_id = old.id
             record_event(ticket, "follows_up", now, accepted.contact, after=f"#{old.number}")
@@ -305,7 +317,7 @@ def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
                                               received_at=received_at, now=now, clock=clock,
                                               **message_fields)
         outcome = Outcome.REPLY
-    store_attachments(message, kept, store)
+    store_attachments(message, kept, staging.store)
     if too_big:
         limit_mb = current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024)
         tickets.add_system_note(
@@ -314,7 +326,7 @@ def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
     if outcome == Outcome.NEW_TICKET:
         queue_acknowledgement(ticket, now, clock.calendar if clock else None,
                               first_message=message)
-    return _Written(outcome, ticket_id=ticket.id, message_id=message.id)
+    return _Written(outcome, ticket=ticket, message=message)
 
 
 def within_limit(parsed: ParsedEmail) -> tuple[list[ParsedAttachment], list[str]]:
@@ -337,7 +349,7 @@ def store_attachments(message: Message, attachments: list[ParsedAttachment],
     for part in attachments:
         path, digest = store.put(part.content)
         db.session.add(Attachment(
-            message_id=message.id, filename=part.filename[:255],
+            message=message, filename=part.filename[:255],
             content_type=part.content_type[:127], size=part.size, sha256=digest,
             storage_path=path, content_id=part.content_id[:255] if part.content_id else None,
         ))
@@ -349,6 +361,6 @@ def _add_receipt(written: _Written, key: str, raw_path: str | None, received_at:
     staging.receipted[key] = True  # a second copy later in this commit is a duplicate
     db.session.add(MailReceipt(
         dedupe_key=key, raw_path=raw_path, received_at=received_at, mailbox=source.mailbox,
-        uidvalidity=source.uidvalidity, uid=source.uid, message_id=written.message_id,
-        held_message_id=written.held_message_id))
-    return Result(written.outcome, key, written.ticket_id, written.held_reason)
+        uidvalidity=source.uidvalidity, uid=source.uid, message=written.message,
+        held_message=written.held_message))
+    return Result(written.outcome, key, written.held_reason)

@@ -202,13 +202,14 @@ class _FolderPass:
         Every message is kept and parsed first, so one query finds the receipts and one the
         senders of them all; their files are synced once, just before the commit.
         """
-        staging = Staging.batch()
+        staging = Staging.batch(len(pending))
         try:
             kept = {e.uid: keep(bodies[e.uid], staging.store)
                     for e in pending if e.uid in bodies and not self._given_up(e)}
             staging.look_up(kept.values())
-            outcomes = {e.uid: self._stage(e, bodies.get(e.uid), staging, kept.get(e.uid))
-                        for e in pending}
+            with db.session.no_autoflush:  # one flush inserts the batch, just before its commit
+                outcomes = {e.uid: self._stage(e, bodies.get(e.uid), staging, kept.get(e.uid))
+                            for e in pending}
             staging.commit()
         except _INFRASTRUCTURE_ERRORS:
             db.session.rollback()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
@@ -61,8 +61,71 @@ def contact_by_email(address: str) -> Contact | None:
     return contacts_by_email([address]).get(address)
 
 
+@dataclass
+class Threads:
+    """Tickets by their number and by the Message-IDs of their messages, remembered.
+
+    `look_up` finds those a batch of mail names in two queries; `add` tells of the tickets and
+    messages the batch itself writes before they are inserted. Anything not known is asked.
+    """
+
+    by_number: dict[int, Ticket | None] = field(default_factory=dict)
+    by_message_id: dict[str, Ticket | None] = field(default_factory=dict)
+
+    def look_up(self, mails: Iterable[ParsedEmail]) -> None:
+        secret = message_id_secret()
+        ids, numbers = set(), set()
+        for parsed in mails:
+            thread = thread_ids(parsed)
+            ids.update(thread)
+            numbers.update(n for n in (ticket_number_from_message_ids(thread, secret),
+                                       ticket_number_from_subject(parsed.subject))
+                           if n is not None)
+        ids -= self.by_message_id.keys()
+        numbers -= self.by_number.keys()
+        found = dict(db.session.execute(
+            sa.select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(ids))
+        ).all()) if ids else {}
+        loaded = {t.id: t for t in db.session.scalars(sa.select(Ticket).where(
+            Ticket.id.in_(set(found.values())) | Ticket.number.in_(numbers)))
+        } if found or numbers else {}
+        by_number = {t.number: t for t in loaded.values()}
+        self.by_message_id.update((i, loaded.get(found.get(i))) for i in ids)
+        self.by_number.update((n, by_number.get(n)) for n in numbers)
+
+    def add(self, ticket: Ticket, message_id: str | None) -> None:
+        self.by_number[ticket.number] = ticket
+        if message_id:
+            self.by_message_id[message_id] = ticket
+
+    def ticket_by_number(self, number: int) -> Ticket | None:
+        if number not in self.by_number:
+            self.by_number[number] = db.session.scalar(
+                sa.select(Ticket).where(Ticket.number == number))
+        return self.by_number[number]
+
+    def ticket_by_message_ids(self, ids: list[str]) -> Ticket | None:
+        """The ticket of the first of `ids` that is a stored Message-ID."""
+        unknown = [i for i in ids if i not in self.by_message_id]
+        if unknown:
+            found = dict(db.session.execute(
+                sa.select(Message.message_id, Message.ticket_id)
+                .where(Message.message_id.in_(unknown))).all())
+            self.by_message_id.update(
+                (i, db.session.get(Ticket, found[i]) if i in found else None) for i in unknown)
+        return next((self.by_message_id[i] for i in ids if self.by_message_id[i]), None)
+
+
+def thread_ids(parsed: ParsedEmail) -> list[str]:
+    """The Message-IDs a reply names, the one it answers first."""
+    return list(dict.fromkeys(
+        i for i in (parsed.in_reply_to, *reversed(parsed.references)) if i
+    ))[:MAX_THREAD_IDS]
+
+
 def route(parsed: ParsedEmail, enforced: SenderAuth | None, *,
-          sender: Callable[[str], Contact | None] = contact_by_email) -> Held | Accepted:
+          sender: Callable[[str], Contact | None] = contact_by_email,
+          threads: Threads | None = None) -> Held | Accepted:
     """Who sent it and whether they may write here: a ticket to join, a new one, or held."""
     if parsed.parse_error:
         return Held(HeldReason.UNPARSABLE, parsed.parse_error)
@@ -86,36 +149,26 @@ def route(parsed: ParsedEmail, enforced: SenderAuth | None, *,
         return Held(HeldReason.NOT_SUPER_USER, "contact is disabled")
     if not contact.is_super_user:
         return Held(HeldReason.NOT_SUPER_USER, notify=contact)
-    ticket = _named_ticket(parsed)
+    ticket = _named_ticket(parsed, threads or Threads())
     if ticket is not None and ticket.organisation_id != contact.organisation_id:
         return Held(HeldReason.OTHER_ORGANISATION,
                      f"names ticket #{ticket.number} of another organisation")
     return Accepted(contact, ticket)
 
 
-def _named_ticket(parsed: ParsedEmail) -> Ticket | None:
+def _named_ticket(parsed: ParsedEmail, threads: Threads) -> Ticket | None:
     """The ticket a reply names: our signed Message-ID, any stored Message-ID, the subject tag."""
-    ids = list(dict.fromkeys(
-        i for i in (parsed.in_reply_to, *reversed(parsed.references)) if i
-    ))[:MAX_THREAD_IDS]
+    ids = thread_ids(parsed)
     ticket = None
     number = ticket_number_from_message_ids(ids, message_id_secret())
     if number is not None:
-        ticket = _ticket_by_number(number)
+        ticket = threads.ticket_by_number(number)
     if ticket is None and ids:
-        found = dict(db.session.execute(
-            sa.select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(ids))
-        ).all())
-        ticket_id = next((found[i] for i in ids if i in found), None)
-        ticket = db.session.get(Ticket, ticket_id) if ticket_id else None
+        ticket = threads.ticket_by_message_ids(ids)
     if ticket is None and (number := ticket_number_from_subject(parsed.subject)) is not None:
-        ticket = _ticket_by_number(number)
+        ticket = threads.ticket_by_number(number)
     for _ in range(MAX_MERGE_HOPS):
         if ticket is None or ticket.merged_into_id is None:
             break
         ticket = db.session.get(Ticket, ticket.merged_into_id)
     return ticket
-
-
-def _ticket_by_number(number: int) -> Ticket | None:
-    return db.session.scalar(sa.select(Ticket).where(Ticket.number == number))

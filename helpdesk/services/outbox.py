@@ -9,6 +9,7 @@ from flask import current_app
 from helpdesk.extensions import db
 from helpdesk.models import Contact, OutboxMessage, OutboxState, StaffMember, Ticket
 from helpdesk.services import ServiceError
+from helpdesk.services.history import ticket_link
 from helpdesk.services.people import normalise_email
 
 # Mail that could not go out; agents see these on the ticket.
@@ -63,7 +64,7 @@ def queue_mail(*, to_address: str, kind: str, subject: str, body_text: str, now:
     if automatic:
         headers.setdefault("Auto-Submitted", "auto-generated")
     outgoing = OutboxMessage(
-        ticket_id=ticket.id if ticket else None, message_id=message_id, kind=kind,
+        **(ticket_link(ticket) if ticket else {}), message_id=message_id, kind=kind,
         automatic=automatic, to_address=to_address, language=language, subject=subject,
         headers=headers, body_text=body_text, body_html=body_html,
         smtp_message_id=smtp_message_id or make_msgid(domain=desk_domain()).strip("<>"),

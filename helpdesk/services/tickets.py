@@ -25,7 +25,7 @@ from helpdesk.models import (
 )
 from helpdesk.services import ServiceError, deadlines, escalation
 from helpdesk.services.calendar_settings import configured_calendar, configured_policy
-from helpdesk.services.history import Actor, record_event
+from helpdesk.services.history import Actor, record_event, ticket_link
 
 FIRST_TICKET_NUMBER = 1000
 SYSTEM_SENDER = "helpdesk"  # the sender shown on notes the desk writes itself
@@ -43,29 +43,62 @@ class Clock:
         return cls(configured_calendar(), configured_policy())
 
 
-def next_ticket_number() -> int:
-    """Hand out the next number atomically (the row is locked until commit on PostgreSQL)."""
+def next_ticket_number(count: int = 1) -> int:
+    """Hand out the next `count` numbers atomically; returns the last of them.
+
+    The counter row stays locked (PostgreSQL) or the database written (SQLite) until commit.
+    """
     # On the session's connection, as plain SQL: the counter depends on no pending object, so
     # the ORM need neither flush first nor synchronise loaded objects.
+    counter = TicketNumberCounter.__table__
     number = db.session.connection().scalar(
-        sa.update(TicketNumberCounter.__table__).where(TicketNumberCounter.id == 1)
-        .values(last_number=TicketNumberCounter.last_number + 1)
-        .returning(TicketNumberCounter.last_number)
+        sa.update(counter).where(counter.c.id == 1)
+        .values(last_number=counter.c.last_number + count).returning(counter.c.last_number)
     )
     if number is None:
-        db.session.add(TicketNumberCounter(id=1, last_number=FIRST_TICKET_NUMBER))
-        db.session.flush()
-        number = FIRST_TICKET_NUMBER
+        number = FIRST_TICKET_NUMBER + count - 1
+        db.session.connection().execute(sa.insert(counter).values(id=1, last_number=number))
     return number
+
+
+class TicketNumbers:
+    """Numbers for the new tickets of one transaction, reserved with one statement, not each.
+
+    Up to `reserve` are taken at a time; `give_back` returns the unused ones before the commit.
+    No other writer takes a number in between (the counter is locked until the commit), so the
+    numbers stay consecutive.
+    """
+
+    def __init__(self, reserve: int = 1):
+        self.reserve = max(reserve, 1)
+        self.next = self.last = 0
+
+    def take(self) -> int:
+        if self.next > self.last or not self.last:
+            self.last = next_ticket_number(self.reserve)
+            self.next = self.last - self.reserve + 1
+        self.next += 1
+        return self.next - 1
+
+    def give_back(self) -> None:
+        if self.last and self.next <= self.last:
+            counter = TicketNumberCounter.__table__
+            db.session.connection().execute(
+                sa.update(counter).where(counter.c.id == 1, counter.c.last_number == self.last)
+                .values(last_number=self.next - 1))
+        self.next = self.last = 0
 
 
 def open_ticket(*, raised_by: Contact, subject: str, category: Category, channel: Channel,
                 body_text: str, received_at: datetime, now: datetime,
                 logged_by: StaffMember | None = None, details: dict | None = None,
-                clock: Clock | None = None, **message_fields) -> tuple[Ticket, Message]:
+                clock: Clock | None = None, number: int | None = None,
+                **message_fields) -> tuple[Ticket, Message]:
     """A super-user's new question: the ticket, its first message and its response clock.
 
-    A calamity alerts every agent and manager in this same transaction.
+    Its rows are inserted by the next flush, so a batch of tickets goes in together; a caller
+    that opens several reserves their numbers with TicketNumbers. A calamity alerts every agent
+    and manager in this same transaction.
     """
     if not raised_by.is_super_user:
         raise ServiceError("only a super-user can raise a ticket")
@@ -73,7 +106,7 @@ def open_ticket(*, raised_by: Contact, subject: str, category: Category, channel
         raise ServiceError("a ticket cannot be received in the future")
     clock = clock or Clock.configured()
     ticket = Ticket(
-        number=next_ticket_number(), subject=(subject.strip() or "(no subject)")[:300],
+        number=number or next_ticket_number(), subject=(subject.strip() or "(no subject)")[:300],
         category=category, channel=channel, status=TicketStatus.NEW,
         organisation_id=raised_by.organisation_id, raised_by=raised_by, created_at=received_at,
         updated_at=now, details=details or {},
@@ -92,7 +125,7 @@ def open_ticket(*, raised_by: Contact, subject: str, category: Category, channel
 def add_inbound_message(ticket: Ticket, contact: Contact, body_text: str, *,
                         received_at: datetime, now: datetime, clock: Clock | None = None,
                         **message_fields) -> Message:
-    """A customer's message on an existing ticket; it reopens a resolved one."""
+    """A customer's message on an existing ticket; it reopens a resolved one (no flush)."""
     if contact.organisation_id != ticket.organisation_id:
         raise ServiceError("a contact can only write on their organisation's tickets")
     if ticket.status == TicketStatus.CLOSED:
@@ -117,6 +150,7 @@ def reply(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime, *,
     clock = clock or Clock.configured()
     message = _add_message(ticket, MessageKind.OUTBOUND, now, body_text, sender=agent.name,
                            author_staff_id=agent.id, **message_fields)
+    db.session.flush()  # the caller's outbox mail names the message by id
     record_event(ticket, "replied", now, agent)
     deadlines.meet_response(ticket, now, clock.calendar)
     if ticket.status != status_after:
@@ -131,6 +165,7 @@ def add_note(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime) 
         raise ServiceError("a note needs text")
     message = _add_message(ticket, MessageKind.NOTE, now, body_text, sender=agent.name,
                            author_staff_id=agent.id)
+    db.session.flush()
     record_event(ticket, "noted", now, agent)
     ticket.updated_at = now
     return message
@@ -186,12 +221,9 @@ def _change_status(ticket: Ticket, status: TicketStatus, now: datetime, actor: A
 
 def _add_message(ticket: Ticket, kind: MessageKind, created_at: datetime, body_text: str,
                  **fields) -> Message:
-    # A new ticket gets its id in the same flush as its first message; an existing ticket's
-    # messages collection is left alone (not loaded, not appended to).
-    link = {"ticket": ticket} if ticket.id is None else {"ticket_id": ticket.id}
-    message = Message(kind=kind, created_at=created_at, body_text=body_text, **link, **fields)
+    message = Message(kind=kind, created_at=created_at, body_text=body_text,
+                      **ticket_link(ticket), **fields)
     db.session.add(message)
-    db.session.flush()
     return message
 
 

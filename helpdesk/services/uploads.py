@@ -79,7 +79,7 @@ def attach(message: Message, uploads: Iterable[Upload]) -> list[Attachment]:
     attachments = []
     for upload in uploads:
         storage_path, sha256 = store.put(upload.content)
-        attachment = Attachment(message_id=message.id, filename=upload.filename,
+        attachment = Attachment(message=message, filename=upload.filename,
                                 content_type=upload.content_type, size=len(upload.content),
                                 sha256=sha256, storage_path=storage_path)
         db.session.add(attachment)

@@ -19,6 +19,7 @@ from helpdesk.models import (
     MessageKind,
     OrganisationStatus,
     OutboxMessage,
+    ResponseRecord,
     Ticket,
     TicketStatus,
 )
@@ -380,3 +381,33 @@ def test_log_mode_keeps_the_sender_authentication_result_but_does_not_hold(app, 
     ingest_once(NOW)
     [ticket] = all_of(Ticket)
     assert ticket.messages[0].sender_auth.startswith("dmarc=fail")
+
+
+def test_replies_to_a_ticket_opened_earlier_in_the_same_pass_join_it_with_one_clock(app, mailbox):
+    make_contact(email="ann@customer.example")
+    mailbox.append(make_mail("ann@customer.example", "Export fails",
+                             message_id="first@customer.example"), RECEIVED_AT)
+    mailbox.append(make_mail("ann@customer.example", "Re: Export fails", "Also on Monday.",
+                             in_reply_to="first@customer.example"), RECEIVED_AT)
+    mailbox.append(make_mail("ann@customer.example", "Re: [#1000] Export fails", "And today."),
+                   RECEIVED_AT)
+
+    report = ingest_once(NOW)
+
+    [ticket] = all_of(Ticket)
+    assert ticket.number == 1000
+    assert [m.body_text.split()[0] for m in ticket.messages] == ["It", "Also", "And"]
+    assert len(all_of(ResponseRecord)) == 1  # the first message's clock still runs
+    assert outbox_kinds() == ["acknowledgement"]
+    assert report.counts == {"new ticket": 1, "reply": 2}
+
+
+def test_ticket_numbers_stay_consecutive_when_a_pass_opens_fewer_tickets_than_mails(app, mailbox):
+    make_contact(email="ann@customer.example")
+    mailbox.append(make_mail("stranger@elsewhere.example"), RECEIVED_AT)
+    mailbox.append(make_mail("ann@customer.example", "Export fails"), RECEIVED_AT)
+    mailbox.append(make_mail("ann@customer.example", "Re: [#1000] Export fails"), RECEIVED_AT)
+    ingest_once(NOW)
+    mailbox.append(make_mail("ann@customer.example", "Printer"), RECEIVED_AT)
+    ingest_once(NOW)
+    assert [t.number for t in all_of(Ticket)] == [1000, 1001]

@@ -159,3 +159,20 @@ def test_resolving_sets_resolved_at_and_reopening_clears_it(app):
                                 received_at=TUESDAY_TEN, now=TUESDAY_TEN)
     db.session.commit()
     assert ticket.status == TicketStatus.OPEN and ticket.resolved_at is None
+
+
+def test_numbers_reserved_together_and_not_used_go_back_before_the_commit(app):
+    numbers = tickets.TicketNumbers(reserve=5)
+    taken = [numbers.take(), numbers.take()]
+    numbers.give_back()
+    db.session.commit()
+    assert tickets.next_ticket_number() == taken[-1] + 1
+    assert taken == [taken[0], taken[0] + 1]
+
+
+def test_a_reservation_used_up_reserves_the_next_block(app):
+    numbers = tickets.TicketNumbers(reserve=2)
+    taken = [numbers.take() for _ in range(5)]
+    numbers.give_back()
+    assert taken == list(range(taken[0], taken[0] + 5))
+    assert tickets.next_ticket_number() == taken[-1] + 1
