@@ -21,7 +21,7 @@ from helpdesk.models import (
     TicketNumberCounter,
     TicketStatus,
 )
-from helpdesk.services import people, stats_rollup, tickets
+from helpdesk.services import people, stats_changes, tickets
 from helpdesk.services.deadlines import whole_seconds_between
 from helpdesk.services.tickets import Clock
 
@@ -237,7 +237,7 @@ def _bulk_conversations(rng, clock: Clock, ids, ticket_rows, plans, agents, now)
     db.session.execute(sa.insert(TicketEvent), events)
     db.session.execute(sa.update(Ticket), updates)
     # Bulk SQL bypasses the session's change tracking: tell the statistics rollup.
-    stats_rollup.note_changes(db.session, [*(row["created_at"] for row in ticket_rows),
+    stats_changes.note_changes(db.session, [*(row["created_at"] for row in ticket_rows),
                                            *(update["resolved_at"] for update in updates)])
 
 

@@ -3,39 +3,34 @@
 A local day is rolled up once it is over and settled: every response owed for a message of
 that day was met, cancelled or already past its due moment, so its figures can no longer
 change by time alone. They can still change by an edit (a ticket reassigned or re-categorised,
-reopened, merged): every flush that changes a ticket's counted fields or a response record
-appends a StatsChange row for the UTC dates of the moments it touches, in the same
-transaction. A day's rollup is read only while the changes of the UTC dates it overlaps weigh
-what they weighed before the rollup read the day; otherwise the dashboard computes the day
-live, and the next refresh rolls it up again. A month is summed from its days' rollups once
-all of them are readable, and read while they still are the ones it was summed from. Code that
-changes tickets or response records with bulk SQL instead of the session must call
-`note_changes` itself.
+reopened, merged), which services/stats_changes.py notes per UTC date in the same transaction.
+A day's rollup is read only while the changes of the UTC dates it overlaps weigh what they
+weighed before the rollup read the day; otherwise the dashboard computes the day live, and the
+next refresh rolls it up again. A month is summed from its days' rollups once all of them are
+readable, and read while they still are the ones it was summed from.
 """
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import event, exc
-from sqlalchemy.orm import Session
+from sqlalchemy import exc
 
 from helpdesk.domain.periods import Period, local_today, month_period, offset_segments
 from helpdesk.extensions import db
 from helpdesk.models import (
     ResponseRecord,
     RollupSpan,
-    StatsChange,
     StatsRollup,
     StatsRollupDay,
     StatsRollupMonth,
     Ticket,
 )
 from helpdesk.models.stats import ARRIVAL_HOUR_COLUMNS, FIRST_MET_BAND_COLUMNS
+from helpdesk.services import stats_changes
 from helpdesk.services.portable_sql import local_seconds
 from helpdesk.services.stats_queries import (
     ROLLED_MEASURES,
@@ -47,69 +42,8 @@ from helpdesk.services.stats_queries import (
 
 log = logging.getLogger(__name__)
 
-# Ticket fields whose change moves the ticket and its response records between slices (a
-# relationship's key is only synchronised during the flush, so both are watched).
-TICKET_DIMENSIONS = ("category", "organisation_id", "organisation", "assignee_id", "assignee",
-                     "channel")
-# All the ticket fields the figures count by; other changes (status, due moments) do not.
-COUNTED_TICKET_FIELDS = ("created_at", "resolved_at", *TICKET_DIMENSIONS)
 EPOCH = date(1970, 1, 1)
 DAYS_PER_ROLL = 31  # days summed per transaction
-
-
-# --- noting changes ---------------------------------------------------------------------------
-
-def install() -> None:
-    """Note every session flush's changes to counted data (once per process)."""
-    if not event.contains(Session, "before_flush", _note_flushed_changes):
-        event.listen(Session, "before_flush", _note_flushed_changes)
-
-
-def note_changes(session: Session, moments: Iterable[datetime | None]) -> None:
-    """Record that figures of the UTC dates of `moments` changed, in the caller's transaction."""
-    days = sorted({moment.astimezone(UTC).date() for moment in moments if moment is not None})
-    if days:
-        session.connection().execute(sa.insert(StatsChange),
-                                     [{"utc_day": day, "weight": 1} for day in days])
-
-
-def _note_flushed_changes(session: Session, flush_context, instances) -> None:
-    # Values about to be written come from the attribute history; the stored ones (which may
-    # not be loaded, e.g. expired by the last commit) are read from the database.
-    moments: list[datetime | None] = []
-    ticket_ids: list[int] = []  # tickets whose stored moments count
-    moved_ticket_ids: list[int] = []  # tickets whose records' days count too
-    record_ids: list[int] = []
-    for obj in session.new:
-        if isinstance(obj, Ticket):
-            moments += [obj.created_at, obj.resolved_at]
-        elif isinstance(obj, ResponseRecord):
-            moments.append(obj.received_at)
-    for obj in session.dirty | session.deleted:
-        if isinstance(obj, Ticket):
-            state = sa.inspect(obj)
-            changed = [name for name in COUNTED_TICKET_FIELDS
-                       if state.attrs[name].history.has_changes()]
-            if changed or obj in session.deleted:
-                moments += [*state.attrs.created_at.history.added,
-                            *state.attrs.resolved_at.history.added]
-                ticket_ids.append(obj.id)
-            if obj in session.deleted or any(name in TICKET_DIMENSIONS for name in changed):
-                moved_ticket_ids.append(obj.id)
-        elif isinstance(obj, ResponseRecord) and (obj in session.deleted
-                                                  or session.is_modified(obj)):
-            moments += sa.inspect(obj).attrs.received_at.history.added
-            record_ids.append(obj.id)
-    connection = session.connection() if ticket_ids or record_ids else None
-    if ticket_ids:
-        for created_at, resolved_at in connection.execute(
-                sa.select(Ticket.created_at, Ticket.resolved_at)
-                .where(Ticket.id.in_(ticket_ids))):
-            moments += [created_at, resolved_at]
-    if moved_ticket_ids or record_ids:
-        moments += connection.scalars(sa.select(ResponseRecord.received_at).where(
-            ResponseRecord.ticket_id.in_(moved_ticket_ids) | ResponseRecord.id.in_(record_ids)))
-    note_changes(session, moments)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -119,13 +53,6 @@ def _overlapped_utc_days(day: date, zone: str) -> list[date]:
     last = (end - timedelta(microseconds=1)).date()
     return [start.date() + timedelta(days=offset) for offset in range((last - start.date()).days
                                                                           + 1)]
-
-
-def _change_weights(first: date, last: date) -> dict[date, int]:
-    """The total weight of the changes noted per UTC date from `first` to `last`."""
-    query = (sa.select(StatsChange.utc_day, sa.func.sum(StatsChange.weight))
-             .where(StatsChange.utc_day.between(first, last)).group_by(StatsChange.utc_day))
-    return {day: int(weight) for day, weight in db.session.execute(query)}
 
 
 def _weight_of(day: date, zone: str, weights: dict[date, int]) -> int:
@@ -140,7 +67,7 @@ def _readable_day_changes(period: Period, zone: str, now: datetime) -> dict[date
                StatsRollupDay.zone == zone, StatsRollupDay.rolled_up_at <= now)).all()
     if not rows:
         return {}
-    weights = _change_weights(period.start - timedelta(days=1), period.end + timedelta(days=1))
+    weights = stats_changes.change_weights(period)
     return {day: rolled for day, rolled in rows if _weight_of(day, zone, weights) == rolled}
 
 
@@ -191,7 +118,7 @@ def refresh_job(now: datetime) -> int:
 
 def refresh(now: datetime, zone: str) -> int:
     """Roll up every settled past day that has no readable rollup; returns how many were."""
-    _compact_changes(now)
+    stats_changes.compact_changes(now)
     first_moment = db.session.scalar(sa.select(sa.func.min(Ticket.created_at)))
     if first_moment is None:
         return 0
@@ -269,7 +196,7 @@ def _roll_up(period: Period, zone: str, now: datetime) -> int:
     start, end = period.utc_bounds(zone)
     # The weights are read before the data, so a change committed in between makes the day
     # stale (and rolled up again) rather than silently missing from the rollup.
-    weights = _change_weights(period.start - timedelta(days=1), period.end + timedelta(days=1))
+    weights = stats_changes.change_weights(period)
     segments = offset_segments(zone, start, end)
     unsettled = _unsettled_days(start, end, segments, now)
     days = [period.start + timedelta(days=offset) for offset in range(period.days)]
@@ -354,26 +281,3 @@ def _sum_responses(rows: dict, start: datetime, end: datetime, segments,
     for epoch_day, *values in db.session.execute(query):
         key, measures = (_to_date(epoch_day), *values[:4]), values[4:]
         rows[key].update(zip(names, (int(value) for value in measures), strict=True))
-
-
-def _compact_changes(now: datetime) -> None:
-    """Fold each past UTC date's change rows into one row of the same total weight.
-
-    The weight put back is summed from the rows the DELETE returns, so a change committed
-    meanwhile is either folded in or left as it is, never lost.
-    """
-    before = now.astimezone(UTC).date() - timedelta(days=1)
-    scattered = db.session.scalars(
-        sa.select(StatsChange.utc_day).where(StatsChange.utc_day < before)
-        .group_by(StatsChange.utc_day).having(sa.func.count() > 1)).all()
-    if not scattered:
-        return
-    deleted = db.session.execute(sa.delete(StatsChange)
-                                 .where(StatsChange.utc_day.in_(scattered))
-                                 .returning(StatsChange.utc_day, StatsChange.weight)).all()
-    folded: dict[date, int] = defaultdict(int)
-    for day, weight in deleted:
-        folded[day] += weight
-    db.session.execute(sa.insert(StatsChange),
-                       [{"utc_day": day, "weight": weight} for day, weight in folded.items()])
-    db.session.commit()
