@@ -11,10 +11,11 @@ from helpdesk.extensions import db
 from helpdesk.models.ticket import Category, Channel
 from helpdesk.models.types import UTCDateTime, enum_column
 
-# First responses met, by time on the promise's clock (stats_queries.TIME_BANDS).
-FIRST_MET_BAND_COLUMNS = ("first_met_within_1_hour", "first_met_1_to_4_hours",
-                          "first_met_4_to_8_hours", "first_met_8_to_24_hours",
-                          "first_met_over_24_hours")
+# First responses by time on the promise's clock: (label key, upper bound in seconds). The
+# rollup stores a counter per band, so changing the bands needs a migration.
+TIME_BANDS = (("within_1_hour", 3600), ("1_to_4_hours", 4 * 3600), ("4_to_8_hours", 8 * 3600),
+              ("8_to_24_hours", 24 * 3600), ("over_24_hours", None))
+FIRST_MET_BAND_COLUMNS = tuple(f"first_met_{key}" for key, _ in TIME_BANDS)
 ARRIVAL_HOUR_COLUMNS = tuple(f"arrived_h{hour:02d}" for hour in range(24))
 
 

@@ -43,8 +43,7 @@ def owe_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalend
     is_first = ticket.first_response_at is None and not _pending_records(ticket) and (
         ticket.id is None or not db.session.scalar(
             sa.select(sa.exists().where(ResponseRecord.ticket_id == ticket.id))))
-    record = _start_clock(ticket, received_at, is_first, calendar, policy)
-    return record
+    return _start_clock(ticket, received_at, is_first, calendar, policy)
 
 
 def owe_first_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalendar,

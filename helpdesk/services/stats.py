@@ -42,9 +42,9 @@ from helpdesk.models import (
     Ticket,
     TicketStatus,
 )
+from helpdesk.models.stats import TIME_BANDS
 from helpdesk.services import stats_rollup
 from helpdesk.services.stats_queries import (
-    TIME_BANDS,
     ResponseRollupRow,
     StatsQueries,
 )

@@ -30,9 +30,6 @@ from helpdesk.services.portable_sql import (
 )
 
 PERCENTILES = (50, 90)
-# First responses by time on the promise's clock: (label key, upper bound in seconds).
-TIME_BANDS = (("within_1_hour", 3600), ("1_to_4_hours", 4 * 3600), ("4_to_8_hours", 8 * 3600),
-              ("8_to_24_hours", 24 * 3600), ("over_24_hours", None))
 # The rollup's counters in the order rolled_rollup returns them: as the live rows have them.
 ROLLED_MEASURES = ("received", "resolved", "on_time", "late", "first_on_time", "first_late",
                    "first_met", *FIRST_MET_BAND_COLUMNS)

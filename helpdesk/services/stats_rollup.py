@@ -29,12 +29,11 @@ from helpdesk.models import (
     StatsRollupMonth,
     Ticket,
 )
-from helpdesk.models.stats import ARRIVAL_HOUR_COLUMNS, FIRST_MET_BAND_COLUMNS
+from helpdesk.models.stats import ARRIVAL_HOUR_COLUMNS, FIRST_MET_BAND_COLUMNS, TIME_BANDS
 from helpdesk.services import stats_changes
 from helpdesk.services.portable_sql import local_seconds
 from helpdesk.services.stats_queries import (
     ROLLED_MEASURES,
-    TIME_BANDS,
     consecutive_runs,
     decided,
     response_measures,

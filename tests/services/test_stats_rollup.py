@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import load_only
 
 from helpdesk.domain.calendar import BusinessCalendar
-from helpdesk.domain.periods import Period, month_period
+from helpdesk.domain.periods import Period, local_today, month_period
 from helpdesk.extensions import db
 from helpdesk.models import StatsChange, Ticket, TicketStatus
-from helpdesk.services import stats, stats_rollup, tickets
+from helpdesk.services import demo, stats, stats_rollup, tickets
 from tests.fixtures.stats_dataset import NOW, at, build_desk
 
 DECEMBER = month_period(2026, 12)
@@ -182,3 +182,14 @@ def test_a_change_in_a_summed_month_is_read_by_day_until_summed_again(desk):
     spans = stats_rollup.readable_spans(DECEMBER, ZONE, in_january, [DECEMBER])
     assert spans.months == [date(2026, 12, 1)]
     assert board(in_january) == live_board(in_january)
+
+
+def test_tickets_added_in_bulk_make_their_days_live(desk):
+    # The bulk seeder writes with SQL, past the session's change tracking, and notes them.
+    stats_rollup.refresh(NOW, ZONE)
+    demo.seed_bulk_tickets(30, NOW, seed=3)
+    db.session.commit()
+    days = {local_today(created_at, ZONE) for created_at in db.session.scalars(
+        sa.select(Ticket.created_at).where(Ticket.subject.not_like("Ticket T%")))}
+    readable = stats_rollup.readable_days(Period(min(days), max(days)), ZONE, NOW)
+    assert days and not days & set(readable)
