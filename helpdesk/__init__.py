@@ -57,10 +57,11 @@ def configure_extensions(app: Flask) -> None:
     from helpdesk import models  # noqa: F401  (registers the tables with the metadata)
     from helpdesk.extensions import babel, csrf, db, login_manager, migrate
     from helpdesk.i18n import select_locale, select_timezone
-    from helpdesk.services import stats_changes
+    from helpdesk.services import deadlines, stats_changes
 
     db.init_app(app)
     stats_changes.install()
+    deadlines.install()
     with app.app_context():
         _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -7,6 +7,7 @@ from helpdesk.models.mail import (
     MailReceipt,
     OutboxMessage,
     OutboxState,
+    RawMail,
 )
 from helpdesk.models.organisation import Contact, Organisation, OrganisationStatus
 from helpdesk.models.presence import TicketPresence
@@ -39,7 +40,7 @@ __all__ = [
     "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "ROLE_RANK", "Attachment", "AuditEntry",
     "CalendarSettings", "CannedReply", "Category", "Channel", "ClosingDay", "Contact",
     "HeldMessage", "HeldReason", "IngestFailure", "MailReceipt", "MailboxState", "Message",
-    "MessageKind", "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState",
+    "MessageKind", "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState", "RawMail",
     "RecomputeJob", "ResponseRecord", "ResponseTarget", "RollupSpan", "SignInFailure",
     "SignInToken", "StaffMember", "StaffRole", "StatsChange", "StatsRollup", "StatsRollupDay",
     "StatsRollupMonth", "Ticket",

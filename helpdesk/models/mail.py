@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from helpdesk.extensions import db
 from helpdesk.models.staff import StaffMember
@@ -14,6 +14,22 @@ from helpdesk.models.types import UTCDateTime, enum_column
 
 if TYPE_CHECKING:
     from helpdesk.models.ticket import Message, Ticket
+
+
+class RawMail(db.Model):
+    """A received mail's bytes exactly as they arrived, never altered.
+
+    Mail up to RAW_MAIL_INLINE_BYTES lives in the row, committed with the message that names
+    it (no file to create and sync); larger mail lives in the blob store under `blob_path`.
+    """
+
+    __table_args__ = (sa.CheckConstraint("(content IS NULL) <> (blob_path IS NULL)",
+                                         name="content_or_blob_path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    content: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary))
+    blob_path: Mapped[str | None] = mapped_column(sa.String(200))
 
 
 class MailReceipt(db.Model):
@@ -27,7 +43,7 @@ class MailReceipt(db.Model):
     # The Message-ID, or a digest of the raw bytes when there is none.
     dedupe_key: Mapped[str] = mapped_column(sa.String(998), unique=True)
     # None only for a message held as too large: it stays on the server, never downloaded.
-    raw_path: Mapped[str | None] = mapped_column(sa.String(200))
+    raw_mail_id: Mapped[int | None] = mapped_column(sa.ForeignKey("raw_mail.id"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     mailbox: Mapped[str] = mapped_column(sa.String(200), default="")
     uidvalidity: Mapped[int | None] = mapped_column(sa.BigInteger)
@@ -38,6 +54,7 @@ class MailReceipt(db.Model):
     # Set on a new message, they give its ids in the flush that inserts it (a batch at once).
     message: Mapped[Message | None] = relationship()
     held_message: Mapped[HeldMessage | None] = relationship()
+    raw_mail: Mapped[RawMail | None] = relationship()
 
 
 class HeldReason(StrEnum):
@@ -60,7 +77,7 @@ class HeldMessage(db.Model):
                                "resolved_at", "received_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    raw_path: Mapped[str | None] = mapped_column(sa.String(200))
+    raw_mail_id: Mapped[int | None] = mapped_column(sa.ForeignKey("raw_mail.id"))
     sender: Mapped[str] = mapped_column(sa.String(254), default="")
     subject: Mapped[str] = mapped_column(sa.String(300), default="")
     reason: Mapped[HeldReason] = mapped_column(enum_column(HeldReason, name="held_reason",
@@ -73,6 +90,7 @@ class HeldMessage(db.Model):
     resolution: Mapped[str | None] = mapped_column(sa.String(200))
 
     resolved_by: Mapped[StaffMember | None] = relationship()
+    raw_mail: Mapped[RawMail | None] = relationship()
 
 
 class MailboxState(db.Model):

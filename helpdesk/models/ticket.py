@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,9 @@ from helpdesk.extensions import db
 from helpdesk.models.organisation import Contact, Organisation
 from helpdesk.models.staff import StaffMember
 from helpdesk.models.types import UTCDateTime, enum_column
+
+if TYPE_CHECKING:
+    from helpdesk.models.mail import RawMail
 
 
 class Category(StrEnum):
@@ -141,7 +145,7 @@ class Message(db.Model):
     references: Mapped[str | None] = mapped_column(sa.Text)
     body_text: Mapped[str] = mapped_column(sa.Text, default="")
     body_html: Mapped[str | None] = mapped_column(sa.Text)  # sanitised before it is stored
-    raw_path: Mapped[str | None] = mapped_column(sa.String(200))  # raw source in the blob store
+    raw_mail_id: Mapped[int | None] = mapped_column(sa.ForeignKey("raw_mail.id"))  # as received
     sender_auth: Mapped[str | None] = mapped_column(sa.String(200))
     parse_problem: Mapped[str | None] = mapped_column(sa.String(300))
 
@@ -150,6 +154,7 @@ class Message(db.Model):
         back_populates="message", order_by="Attachment.id"
     )
     author_staff: Mapped[StaffMember | None] = relationship()
+    raw_mail: Mapped[RawMail | None] = relationship()
 
 
 class Attachment(db.Model):

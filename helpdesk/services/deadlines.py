@@ -1,8 +1,11 @@
 """Stored response deadlines: recomputed whenever a ticket changes, swept cheaply later."""
 import math
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.sla import SlaPolicy, deadline_for, elapsed_on_clock, escalation_steps
@@ -10,12 +13,51 @@ from helpdesk.extensions import db
 from helpdesk.models import AWAITING_DESK_STATUSES, Category, ResponseRecord, Ticket
 from helpdesk.services.history import ticket_link
 
+# session.info key: owed responses looked up for a batch, {ticket id: record or None}.
+_KNOWN_OPEN = "helpdesk.known_open_responses"
+
+
+def install() -> None:
+    """Forget looked-up responses at every flush and transaction end (once per process)."""
+    for name in ("after_flush", "after_transaction_end"):
+        if not event.contains(Session, name, _forget_known_open):
+            event.listen(Session, name, _forget_known_open)
+
+
+def _forget_known_open(session: Session, *_) -> None:
+    session.info.pop(_KNOWN_OPEN, None)
+
+
+def look_up_open_responses(ticket_ids: Iterable[int]) -> None:
+    """The owed responses of many tickets in one query, for a batch staged without flushing.
+
+    Until the next flush, `open_response` finds what it owes in the pending records (those
+    the batch added) or here; a flush makes the pending ones stored, so it forgets these.
+    """
+    known = db.session.info.setdefault(_KNOWN_OPEN, {})
+    ids = {i for i in ticket_ids if i is not None} - known.keys()
+    if not ids:
+        return
+    latest: dict[int, ResponseRecord] = {}
+    for record in db.session.scalars(
+            sa.select(ResponseRecord)
+            .where(ResponseRecord.ticket_id.in_(ids), ResponseRecord.met_at.is_(None),
+                   ResponseRecord.cancelled_at.is_(None))
+            .order_by(ResponseRecord.id)):
+        latest[record.ticket_id] = record
+    known.update((i, latest.get(i)) for i in ids)
+
 
 def open_response(ticket: Ticket) -> ResponseRecord | None:
     """The response the desk currently owes on this ticket, if any."""
     owed = [r for r in _pending_records(ticket) if r.met_at is None and r.cancelled_at is None]
     if owed or ticket.id is None:
         return owed[-1] if owed else None
+    known = db.session.info.get(_KNOWN_OPEN, {})
+    if ticket.id in known:
+        record = known[ticket.id]
+        if record is None or (record.met_at is None and record.cancelled_at is None):
+            return record
     return db.session.scalar(
         sa.select(ResponseRecord)
         .where(ResponseRecord.ticket_id == ticket.id, ResponseRecord.met_at.is_(None),

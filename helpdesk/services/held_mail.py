@@ -21,6 +21,7 @@ from helpdesk.models import (
     Ticket,
 )
 from helpdesk.services import ServiceError, customer_mail, inbound_mail, people, tickets
+from helpdesk.services.raw_mail import raw_bytes
 from helpdesk.storage import blob_store
 
 PER_PAGE = 100
@@ -48,10 +49,10 @@ def held_page(page: int, *, include_handled: bool = False) -> HeldPage:
 
 
 def raw_source(held: HeldMessage) -> bytes | None:
-    if not held.raw_path:
+    if held.raw_mail is None:
         return None
     try:
-        return blob_store().read(held.raw_path)
+        return raw_bytes(held.raw_mail)
     except (OSError, ValueError):
         return None
 
@@ -173,7 +174,7 @@ def _body_text(held: HeldMessage, mail: ParsedEmail | None) -> str:
 
 
 def _message_fields(held: HeldMessage, mail: ParsedEmail | None) -> dict:
-    fields = {"raw_path": held.raw_path, "message_id": held.message_id}
+    fields = {"raw_mail": held.raw_mail, "message_id": held.message_id}
     if mail is not None:
         fields.update(in_reply_to=mail.in_reply_to,
                       references=" ".join(mail.references) or None,

@@ -32,10 +32,11 @@ from helpdesk.models import (
     HeldReason,
     MailReceipt,
     Message,
+    RawMail,
     Ticket,
     TicketStatus,
 )
-from helpdesk.services import tickets
+from helpdesk.services import deadlines, tickets
 from helpdesk.services.customer_mail import queue_acknowledgement, queue_not_super_user_notice
 from helpdesk.services.history import record_event
 from helpdesk.services.mail_routing import (
@@ -47,6 +48,7 @@ from helpdesk.services.mail_routing import (
     route,
     sender_auth_mode,
 )
+from helpdesk.services.raw_mail import keep_raw
 from helpdesk.storage import BlobStore, blob_store
 
 
@@ -86,17 +88,17 @@ class _Written:
 
 @dataclass(frozen=True)
 class Kept:
-    """A message whose raw bytes are stored, parsed: what routing works from."""
+    """A message whose raw bytes are kept, parsed: what routing works from."""
 
-    raw_path: str
+    raw_mail: RawMail
     parsed: ParsedEmail
     dedupe_key: str
 
 
 @dataclass
 class Staging:
-    """What the messages of one commit share: their files, synced once, batched lookups, and
-    ticket numbers reserved together."""
+    """What the messages of one commit share: their files (attachments, large mail), synced
+    once, batched lookups, and ticket numbers reserved together."""
 
     store: BlobStore
     receipted: dict[str, bool] = field(default_factory=dict)  # dedupe key -> has a receipt
@@ -117,6 +119,7 @@ class Staging:
         """
         kept = list(kept)
         self.threads.look_up(k.parsed for k in kept)
+        deadlines.look_up_open_responses(self.threads.ticket_ids())
         keys = {k.dedupe_key for k in kept} - self.receipted.keys()
         if keys:
             found = set(db.session.scalars(
@@ -180,11 +183,11 @@ def commit_staged(result: Result, staging: Staging | None = None) -> Result:
 
 
 def keep(raw: bytes, store: BlobStore) -> Kept:
-    """Store the raw bytes (before anything can go wrong), then parse them."""
-    raw_path, digest = store.put(raw, ".eml")
+    """Keep the raw bytes (whatever the parser makes of them), then parse them."""
+    raw_mail = keep_raw(raw, store)
     parsed = storable(parse_email(
         raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"]))
-    return Kept(raw_path, parsed, dedupe_key(parsed.message_id, digest))
+    return Kept(raw_mail, parsed, dedupe_key(parsed.message_id, raw_mail.sha256))
 
 
 def stage_mail(raw: bytes, *, received_at: datetime, now: datetime, source: MailSource,
@@ -208,12 +211,12 @@ def stage_kept(kept: Kept, *, received_at: datetime, now: datetime, source: Mail
     routed = route(parsed, auth if mode == "enforce" else None, sender=staging.sender,
                    threads=staging.threads)
     if isinstance(routed, Held):
-        written = _hold(parsed, routed, kept.raw_path, received_at, now)
+        written = _hold(parsed, routed, kept.raw_mail, received_at, now)
     else:
-        written = _add_to_ticket(parsed, routed, kept.raw_path, received_at, now, auth, clock,
+        written = _add_to_ticket(parsed, routed, kept.raw_mail, received_at, now, auth, clock,
                                  staging)
         staging.threads.add(written.ticket, written.message.message_id)
-    return _add_receipt(written, key, kept.raw_path, received_at, source, staging)
+    return _add_receipt(written, key, kept.raw_mail, received_at, source, staging)
 
 
 def stage_too_large(header: bytes, size: int, *, received_at: datetime, now: datetime,
@@ -237,14 +240,14 @@ def stage_failing(raw: bytes, error: str, attempts: int, *, received_at: datetim
                   now: datetime, source: MailSource, staging: Staging | None = None) -> Result:
     """Hold a message that failed every attempt, so the mailbox moves on; raw kept, unparsed."""
     staging = staging or Staging(blob_store())
-    raw_path, digest = staging.store.put(raw, ".eml")
-    key = dedupe_key(None, digest)
+    raw_mail = keep_raw(raw, staging.store)
+    key = dedupe_key(None, raw_mail.sha256)
     if staging.has_receipt(key):
         return Result(Outcome.DUPLICATE, key)
     held = Held(HeldReason.UNPARSABLE, f"failed {attempts} times: {error}")
     received_at = min(received_at, now)
-    written = _hold(ParsedEmail(), held, raw_path, received_at, now)
-    return _add_receipt(written, key, raw_path, received_at, source, staging)
+    written = _hold(ParsedEmail(), held, raw_mail, received_at, now)
+    return _add_receipt(written, key, raw_mail, received_at, source, staging)
 
 
 def storable(parsed: ParsedEmail) -> ParsedEmail:
@@ -268,10 +271,10 @@ def _receipt(key: str) -> MailReceipt | None:
     return db.session.scalar(sa.select(MailReceipt).where(MailReceipt.dedupe_key == key))
 
 
-def _hold(parsed: ParsedEmail, held: Held, raw_path: str | None, received_at: datetime,
+def _hold(parsed: ParsedEmail, held: Held, raw_mail: RawMail | None, received_at: datetime,
           now: datetime) -> _Written:
     message = HeldMessage(
-        raw_path=raw_path, sender=(parsed.from_address or parsed.from_name or "")[:254],
+        raw_mail=raw_mail, sender=(parsed.from_address or parsed.from_name or "")[:254],
         subject=parsed.subject[:300], reason=held.reason,
         detail=held.detail[:500] if held.detail else None,
         message_id=parsed.message_id[:998] if parsed.message_id else None,
@@ -284,7 +287,7 @@ def _hold(parsed: ParsedEmail, held: Held, raw_path: str | None, received_at: da
     return _Written(Outcome.HELD, held_reason=held.reason, held_message=message)
 
 
-def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
+def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_mail: RawMail,
                    received_at: datetime, now: datetime, auth: SenderAuth | None,
                    clock: tickets.Clock | None, staging: Staging) -> _Written:
     kept, too_big = within_limit(parsed)
@@ -292,7 +295,7 @@ def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_path: str,
         "message_id": parsed.message_id[:998] if parsed.message_id else None,
         "in_reply_to": parsed.in_reply_to[:998] if parsed.in_reply_to else None,
         "references": " ".join(parsed.references) or None,
-        "body_html": parsed.body_html_sanitised, "raw_path": raw_path,
+        "body_html": parsed.body_html_sanitised, "raw_mail": raw_mail,
         "sender_auth": auth.summary[:200] if auth else None,
         "parse_problem": (f"not stored separately (too large): {', '.join(too_big)}"[:300]
                           if too_big else None),
@@ -355,12 +358,12 @@ def store_attachments(message: Message, attachments: list[ParsedAttachment],
         ))
 
 
-def _add_receipt(written: _Written, key: str, raw_path: str | None, received_at: datetime,
+def _add_receipt(written: _Written, key: str, raw_mail: RawMail | None, received_at: datetime,
                  source: MailSource, staging: Staging) -> Result:
     """The receipt joins the same transaction: the message and its receipt exist together."""
     staging.receipted[key] = True  # a second copy later in this commit is a duplicate
     db.session.add(MailReceipt(
-        dedupe_key=key, raw_path=raw_path, received_at=received_at, mailbox=source.mailbox,
+        dedupe_key=key, raw_mail=raw_mail, received_at=received_at, mailbox=source.mailbox,
         uidvalidity=source.uidvalidity, uid=source.uid, message=written.message,
         held_message=written.held_message))
     return Result(written.outcome, key, written.held_reason)

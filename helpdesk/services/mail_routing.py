@@ -93,6 +93,11 @@ class Threads:
         self.by_message_id.update((i, loaded.get(found.get(i))) for i in ids)
         self.by_number.update((n, by_number.get(n)) for n in numbers)
 
+    def ticket_ids(self) -> set[int]:
+        """The stored tickets known here."""
+        return {t.id for t in (*self.by_number.values(), *self.by_message_id.values())
+                if t is not None and t.id is not None}
+
     def add(self, ticket: Ticket, message_id: str | None) -> None:
         self.by_number[ticket.number] = ticket
         if message_id:

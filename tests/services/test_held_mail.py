@@ -37,7 +37,7 @@ def test_open_ticket_for_a_chosen_super_user_with_text_attachments_and_receipt_t
     assert ticket.created_at == held.received_at
     message = db.session.scalar(sa.select(Message).where(Message.ticket_id == ticket.id))
     assert message.body_text.strip() == "The export fails."
-    assert message.raw_path == held.raw_path and message.message_id == held.message_id
+    assert message.raw_mail == held.raw_mail and message.message_id == held.message_id
     assert [a.filename for a in db.session.scalars(sa.select(Attachment))] == ["trace.log"]
     assert held.resolved_by_id == agent.id and held.resolved_at == NOW
     assert held.resolution == f"opened ticket #{ticket.number}"

@@ -25,6 +25,7 @@ from helpdesk.models import (
 )
 from helpdesk.services import customer_mail, tickets
 from helpdesk.services.ingest import ingest_once
+from helpdesk.services.raw_mail import raw_bytes
 from helpdesk.storage import blob_store
 from tests.fixtures.factories import make_contact, make_organisation, make_staff, make_ticket
 from tests.fixtures.mail import NOW, RECEIVED_AT, make_mail
@@ -59,7 +60,7 @@ def test_mail_from_a_super_user_opens_a_ticket_and_queues_an_acknowledgement(app
     message = ticket.messages[0]
     assert message.created_at == RECEIVED_AT  # the server's INTERNALDATE
     assert "<b>open</b>" in message.body_html
-    assert blob_store().read(message.raw_path) == raw
+    assert raw_bytes(message.raw_mail) == raw
     [attachment] = message.attachments
     assert attachment.sha256 == hashlib.sha256(b"Traceback ...").hexdigest()
     assert blob_store().read(attachment.storage_path) == b"Traceback ..."
@@ -179,7 +180,7 @@ def test_unknown_sender_is_held_and_not_answered(app, mailbox):
     [held] = all_of(HeldMessage)
     assert (held.reason, held.sender, held.subject) == (
         HeldReason.UNKNOWN_SENDER, "stranger@elsewhere.example", "Export fails")
-    assert blob_store().read(held.raw_path).startswith(b"Reply-To")
+    assert raw_bytes(held.raw_mail).startswith(b"Reply-To")
     assert all_of(Ticket) == [] and outbox_kinds() == []
     assert mailbox.flagged_uids() == [uid]
 
@@ -267,7 +268,7 @@ def test_outlook_msg_file_is_held_as_unparsable_with_its_raw_bytes(app, mailbox)
     [held] = all_of(HeldMessage)
     assert (held.reason, held.detail) == (HeldReason.UNPARSABLE,
                                           "not an RFC 5322 message (Outlook .msg)")
-    assert blob_store().read(held.raw_path) == raw
+    assert raw_bytes(held.raw_mail) == raw
 
 
 def test_same_message_delivered_twice_is_ingested_once(app, mailbox):
@@ -306,7 +307,7 @@ def test_message_over_the_size_limit_is_held_without_downloading_its_body(app, m
     [ingest_session] = [line for line in ingest_log.splitlines() if "hdr_count=1" in line]
     assert "body_count=0 body_bytes=0" in ingest_session
     [held] = all_of(HeldMessage)
-    assert (held.reason, held.sender, held.subject, held.raw_path) == (
+    assert (held.reason, held.sender, held.subject, held.raw_mail) == (
         HeldReason.TOO_LARGE, "ann@customer.example", "Huge scan", None)
     assert f"{len(raw)} bytes" in held.detail
     assert mailbox.flagged_uids() == [uid] and mailbox.uids() == [uid]  # left on the server
@@ -325,7 +326,7 @@ def test_oversized_attachment_becomes_a_note_and_stays_in_the_raw_message(app, m
     assert [a.filename for a in inbound.attachments] == ["small.txt"]
     assert "big.bin" in inbound.parse_problem
     assert note.kind == MessageKind.NOTE and "big.bin" in note.body_text
-    assert blob_store().read(inbound.raw_path) == raw
+    assert raw_bytes(inbound.raw_mail) == raw
 
 
 def test_inline_image_is_stored_with_its_content_id(app, mailbox):
@@ -413,3 +414,28 @@ def test_ticket_numbers_stay_consecutive_when_a_pass_opens_fewer_tickets_than_ma
     mailbox.append(make_mail("ann@customer.example", "Printer"), RECEIVED_AT)
     ingest_once(NOW)
     assert [t.number for t in all_of(Ticket)] == [1000, 1001]
+
+
+def test_replies_to_tickets_of_an_earlier_pass_keep_a_running_clock_and_restart_a_met_one(
+        app, mailbox):
+    make_contact(email="ann@customer.example")
+    mailbox.append(make_mail("ann@customer.example", "Export fails"), EARLIER)
+    mailbox.append(make_mail("ann@customer.example", "Printer"), EARLIER)
+    ingest_once(EARLIER)
+    owed, answered = all_of(Ticket)
+    tickets.reply(answered, make_staff(), "Fixed, try again.", EARLIER + timedelta(hours=1),
+                  status_after=TicketStatus.OPEN)
+    db.session.commit()
+    for subject in ("Re: [#1000] Export fails", "Re: [#1000] Export fails",
+                    "Re: [#1001] Printer"):
+        mailbox.append(make_mail("ann@customer.example", subject), RECEIVED_AT)
+
+    assert ingest_once(NOW).counts == {"reply": 3}
+
+    def clocks(ticket):
+        return [(r.received_at, r.met_at is None) for r in db.session.scalars(
+            sa.select(ResponseRecord).where(ResponseRecord.ticket_id == ticket.id)
+            .order_by(ResponseRecord.id))]
+
+    assert clocks(owed) == [(EARLIER, True)]
+    assert clocks(answered) == [(EARLIER, False), (RECEIVED_AT, True)]

@@ -1,0 +1,75 @@
+"""Migrations that move stored data: run on a database of their own, on both engines."""
+import os
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from helpdesk import create_app
+from helpdesk.extensions import db
+from tests.conftest import DATABASE, POSTGRES_SERVER, SECRET_KEY
+
+DIGEST = "ab" + "0" * 62
+RAW_PATH = f"ab/{DIGEST}.eml"
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """A database of its own, not yet migrated."""
+    if DATABASE != "postgresql":
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+        return
+    name = f"helpdesk_migration_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(f"{POSTGRES_SERVER}/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield f"{POSTGRES_SERVER}/{name}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def migration_app(empty_database, tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "SECRET_KEY": SECRET_KEY,
+                      "BLOB_STORE": str(tmp_path / "blobs")})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_raw_mail_paths_become_raw_mail_rows_and_come_back_on_downgrade(migration_app):
+    upgrade(revision="e2c4a7b9f013")
+    received = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO held_message (id, raw_path, sender, subject, reason, received_at) "
+            "VALUES (1, :path, 'x@elsewhere.example', 'Hi', 'unknown sender', :at)"),
+            {"path": RAW_PATH, "at": received})
+        connection.execute(sa.text(
+            "INSERT INTO mail_receipt (dedupe_key, raw_path, received_at, mailbox, "
+            "held_message_id) VALUES ('message-id:a@b', :path, :at, 'INBOX', 1), "
+            "('message-id:big@b', NULL, :at, 'INBOX', NULL)"),
+            {"path": RAW_PATH, "at": received})
+
+    upgrade()
+
+    with db.engine.connect() as connection:
+        [(raw_id, digest, path, content)] = connection.execute(sa.text(
+            "SELECT id, sha256, blob_path, content FROM raw_mail")).all()
+        assert (digest, path, content) == (DIGEST, RAW_PATH, None)
+        assert connection.scalar(sa.text("SELECT raw_mail_id FROM held_message")) == raw_id
+        assert connection.execute(sa.text(
+            "SELECT raw_mail_id FROM mail_receipt ORDER BY id")).scalars().all() == [
+            raw_id, None]
+
+    downgrade(revision="e2c4a7b9f013")
+
+    with db.engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT raw_path FROM held_message")) == RAW_PATH
+        assert connection.execute(sa.text(
+            "SELECT raw_path FROM mail_receipt ORDER BY id")).scalars().all() == [RAW_PATH, None]
+        assert "raw_mail" not in sa.inspect(connection).get_table_names()
