@@ -87,10 +87,11 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
 
 def scrub(text: str) -> str:
     """Replace lone surrogates (from surrogateescape) with U+FFFD."""
-    return text.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(text) else text
+    return text.encode("utf-8", "replace").decode("utf-8") if has_surrogate(text) else text
 
 
-def _has_surrogate(text: str) -> bool:
+def has_surrogate(text: str) -> bool:
+    """Raw 8-bit bytes, read with surrogateescape, are in the text."""
     return _SURROGATE.search(text) is not None
 
 
@@ -100,7 +101,7 @@ _EIGHT_BIT_SIBLINGS = {"iso2022_jp": ("cp932", "euc_jp"), "iso2022_kr": ("cp949"
 
 def recover_raw_header(value: str, charsets: str | Iterable[str] | None = None) -> str:
     """Turn a surrogate-escaped header back into text: utf-8, declared charsets, then cp1252."""
-    if not _has_surrogate(value):
+    if not has_surrogate(value):
         return value
     data = value.encode("utf-8", "surrogateescape")
     labels = [charsets] if isinstance(charsets, str) else list(charsets or ())

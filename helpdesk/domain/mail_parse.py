@@ -12,7 +12,7 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 
-from helpdesk.domain.mail_charset import collapse_whitespace, decode_bytes, scrub
+from helpdesk.domain.mail_charset import collapse_whitespace, decode_bytes, has_surrogate, scrub
 from helpdesk.domain.mail_headers import PARSING_POLICY, header_text, message_ids, single_sender
 from helpdesk.domain.mail_headers import addresses as header_addresses
 from helpdesk.domain.mail_html import html_to_text, sanitise_html
@@ -93,7 +93,9 @@ def _repair_header_block(data: bytes) -> bytes:
 
 
 def _declared_charsets(msg: Message) -> tuple[str, ...]:
-    """Charsets declared by the first parts: our hints for raw 8-bit header bytes."""
+    """Charsets declared by the first parts: our hints for raw 8-bit header bytes, if any."""
+    if not any(has_surrogate(value) for _, value in msg.raw_items()):
+        return ()  # all headers are ASCII (or RFC 2047 words): no hint needed
     # Spam reports wrap the original mail; its charset is the only hint for the copied headers.
     found = [leaf.charset for leaf in leaves(msg, limit=20, into_messages=True) if leaf.charset]
     return tuple(dict.fromkeys(found))

@@ -1,6 +1,7 @@
 """Writing mail to the outbox, in the caller's transaction, for the worker to send."""
 from datetime import datetime
 from email.utils import make_msgid, parseaddr
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -18,7 +19,12 @@ PROBLEM_STATES = (OutboxState.FAILED, OutboxState.HELD_BACK)
 
 def desk_address() -> str:
     """The desk's own address: the From of every mail and the envelope sender for bounces."""
-    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+    return _address_of(current_app.config["MAIL_DEFAULT_SENDER"])
+
+
+@lru_cache(maxsize=8)
+def _address_of(sender: str) -> str:
+    return parseaddr(sender)[1]  # once, not for every mail a batch queues
 
 
 def desk_domain() -> str:

@@ -1,8 +1,10 @@
 """The response promise in words, as customers read it in the portal and in mail."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
+from functools import lru_cache
 
-from flask_babel import format_datetime, get_locale, ngettext
+from babel import Locale, dates
+from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 
 from helpdesk.domain.calendar import BusinessCalendar
@@ -30,7 +32,18 @@ def desk_hours(now: datetime, calendar: BusinessCalendar | None = None) -> DeskH
 
 def moment_in_words(at: datetime) -> str:
     """A weekday, date and time in the current language: "dinsdag 1 december 09:00"."""
-    return format_datetime(at, "EEEE d MMMM HH:mm")
+    return _formatted(at, "EEEE d MMMM HH:mm")
+
+
+def _formatted(at: datetime, pattern: str) -> str:
+    """Flask-Babel's format_datetime, in the current language and time zone."""
+    return _format_in(at, pattern, get_locale(), get_timezone())
+
+
+@lru_cache(maxsize=1024)
+def _format_in(at: datetime, pattern: str, locale: Locale, zone: tzinfo) -> str:
+    # Remembered: acknowledging a batch of mail names the same few moments again and again.
+    return dates.format_datetime(at, pattern, tzinfo=zone, locale=locale)
 
 
 def due_in_words(due_at: datetime) -> str:
@@ -43,9 +56,9 @@ def opening_in_words(hours: DeskHours, now: datetime) -> str:
     if hours.open_now:
         return _("We are open now, until %(time)s.", time=hours.closes_at)
     same_week = (hours.next_opening_at - now).days < 6
-    day = format_datetime(hours.next_opening_at, "EEEE" if same_week else "EEEE d MMMM")
+    day = _formatted(hours.next_opening_at, "EEEE" if same_week else "EEEE d MMMM")
     return _("We are closed now; we start %(day)s at %(time)s.", day=day,
-             time=format_datetime(hours.next_opening_at, "HH:mm"))
+             time=_formatted(hours.next_opening_at, "HH:mm"))
 
 
 def promise_in_words(policy: SlaPolicy | None = None) -> str:
