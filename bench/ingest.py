@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import signal
 import statistics
@@ -91,10 +92,10 @@ def big_attachment_mail(megabytes: int) -> bytes:
     return mail.as_bytes(policy=policy.SMTP)
 
 
-def prepare_database(kind: str, work: Path) -> str:
+def prepare_database(kind: str, work: Path, name: str = "bench") -> str:
     """A migrated, empty database with organisations and super-users; returns its URL."""
     if kind == "postgresql":
-        name = f"helpdesk_bench_{os.getpid()}"
+        name = f"helpdesk_{name}_{os.getpid()}"
         admin = sa.create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
@@ -102,7 +103,7 @@ def prepare_database(kind: str, work: Path) -> str:
         admin.dispose()
         url = f"{POSTGRES_SERVER}/{name}"
     else:
-        url = f"sqlite:///{work / 'bench.sqlite'}"
+        url = f"sqlite:///{work / f'{name}.sqlite'}"
     subprocess.run([sys.executable, __file__, "seed", url, str(work)], check=True, cwd=ROOT)
     return url
 
@@ -184,19 +185,34 @@ def run_flask(args: list[str]) -> None:
     except SystemExit as exit_:
         if exit_.code:
             raise
+    # The largest of its own children (the parsing worker), which have all ended by now.
+    print(f"worker_peak_mb={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}")
     print(f"peak_mb={peak_mb()}")
 
 
 def run_measured(args: list[str], env: dict) -> tuple[float, int, str]:
     """(seconds, peak resident MB, output) of a child that ends by printing peak_mb=N."""
+    seconds, _, peak, output = run_timed(args, env)
+    return seconds, peak, output
+
+
+def run_timed(args: list[str], env: dict) -> tuple[float, float, int, str]:
+    """(seconds, CPU seconds of the child and its own children, peak MB, output)."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, check=False)
     seconds = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before
     output = (done.stdout + done.stderr).decode(errors="replace")
     if done.returncode:
         raise RuntimeError(f"{' '.join(args)} failed:\n{output}")
     lines = done.stdout.decode(errors="replace").strip().splitlines()
-    return seconds, int(lines[-1].removeprefix("peak_mb=")), "\n".join(lines[:-1])
+    return seconds, cpu, int(lines[-1].removeprefix("peak_mb=")), "\n".join(lines[:-1])
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def flask_env(url: str, port: int, folder: str, work: Path) -> dict:
@@ -270,16 +286,30 @@ def bench_database(kind: str, server, count: int, samples: int) -> None:
         print(f"\n== {kind}: {count} messages ({megabytes:.1f} MB) in folder {folder}")
 
         for commits in ("each", "batch"):
-            seconds, peak, _ = run_measured([sys.executable, __file__, "floor", url,
-                                             str(server.port), folder, commits], os.environ)
+            seconds, cpu, peak, _ = run_timed([sys.executable, __file__, "floor", url,
+                                               str(server.port), folder, commits], os.environ)
             print(f"floor, commit per {commits:5}                : {seconds:6.2f} s "
-                  f"{count / seconds:7.1f} msg/s  peak {peak} MB")
-        seconds, peak, output = run_measured(
+                  f"{count / seconds:7.1f} msg/s  peak {peak} MB  CPU {cpu:5.2f} s")
+        seconds, cpu, peak, output = run_timed(
             [sys.executable, __file__, "flask", "ingest", "--once"],
             flask_env(url, server.port, folder, work))
+        *summary, worker_peak = output.splitlines()
         print(f"flask ingest --once (whole command)     : {seconds:6.2f} s "
-              f"{count / seconds:7.1f} msg/s  peak {peak} MB")
-        print(f"  {output.splitlines()[-1]}")
+              f"{count / seconds:7.1f} msg/s  peak {peak} MB  CPU {cpu:5.2f} s")
+        print(f"  {summary[-1]}")
+        print(f"  its parsing worker's peak: {worker_peak.removeprefix('worker_peak_mb=')} MB")
+        # The same in one process, on a database and folder of its own.
+        single_url = prepare_database(kind, work, "bench_single")
+        fill_folder(server, f"{folder}-single", messages)
+        try:
+            single, cpu, peak, _ = run_timed(
+                [sys.executable, __file__, "flask", "ingest", "--once"],
+                {**flask_env(single_url, server.port, f"{folder}-single", work),
+                 "HELPDESK_INGEST_PARSE_WORKERS": "0"})
+        finally:
+            drop_database(kind, single_url)
+        print(f"  the same without a parsing worker     : {single:6.2f} s "
+              f"{count / single:7.1f} msg/s  peak {peak} MB  CPU {cpu:5.2f} s")
         empty_folder = f"empty-{kind}"
         fill_folder(server, empty_folder, [])
         startup, _, _ = run_measured([sys.executable, __file__, "flask", "ingest", "--once"],
@@ -300,7 +330,7 @@ def bench_database(kind: str, server, count: int, samples: int) -> None:
             [sys.executable, __file__, "flask", "ingest", "--once"],
             flask_env(url, server.port, big_folder, work))
         print(f"one message with a 25 MB attachment      : {seconds:6.2f} s  peak {peak} MB")
-        print(f"  {output.splitlines()[-1]}")
+        print(f"  {output.splitlines()[-2]}")
     finally:
         drop_database(kind, url)
         shutil.rmtree(work, ignore_errors=True)

@@ -48,6 +48,7 @@ class DefaultConfig:
     IMAP_POLL_SECONDS = 30  # when the server offers no IDLE
     MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # larger mail is held without being downloaded
     INGEST_MAX_ATTEMPTS = 3  # then a message that keeps failing is held as unparsable
+    INGEST_PARSE_WORKERS = 1  # processes that parse a long pass ahead of storing it; 0: none
     NOT_SUPER_USER_NOTICE_INTERVAL = timedelta(days=1)  # at most one such reply per contact
     SENDER_AUTH = "log"  # off, log or enforce
     AUTHSERV_ID = ""

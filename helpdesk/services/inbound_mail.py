@@ -182,11 +182,12 @@ def commit_staged(result: Result, staging: Staging | None = None) -> Result:
     return result
 
 
-def keep(raw: bytes, store: BlobStore) -> Kept:
-    """Keep the raw bytes (whatever the parser makes of them), then parse them."""
+def keep(raw: bytes, store: BlobStore, parsed: ParsedEmail | None = None) -> Kept:
+    """Keep the raw bytes (whatever the parser makes of them), then parse them unless given."""
     raw_mail = keep_raw(raw, store)
-    parsed = storable(parse_email(
-        raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"]))
+    if parsed is None:
+        parsed = parse_email(raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"])
+    parsed = storable(parsed)
     return Kept(raw_mail, parsed, dedupe_key(parsed.message_id, raw_mail.sha256))
 
 

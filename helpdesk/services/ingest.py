@@ -11,12 +11,14 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
 
+from helpdesk.domain.mail_parse import ParsedEmail
 from helpdesk.extensions import db
 from helpdesk.mail.imap import (
     Envelope,
@@ -41,6 +43,7 @@ from helpdesk.services.inbound_mail import (
 )
 from helpdesk.services.mail_routing import sender_auth_mode
 from helpdesk.services.mailbox_lock import mailbox_lock
+from helpdesk.services.parse_ahead import AheadParser, ahead_parser
 from helpdesk.services.tickets import Clock
 
 log = logging.getLogger(__name__)
@@ -155,32 +158,60 @@ def run_pass(session: ImapSession, now: datetime) -> PassReport:
     folder = _FolderPass(session, mailbox, uidvalidity, now, Clock.configured(),
                          current_app.config["MAX_MESSAGE_BYTES"], failures)
     stuck = False  # a failed message keeps the position below it until it is dealt with
-    for batch in _batches(envelopes, done, folder.limit):
+    batches = list(_batches(envelopes, done, folder.limit))
+    workers = current_app.config["INGEST_PARSE_WORKERS"] if len(batches) > 1 else 0
+    with ahead_parser(workers, current_app.config["MAX_ATTACHMENT_BYTES"]) as parser:
+        for batch, pending, bodies, parsing in _fetched(session, batches, done, folder, parser):
+            outcomes = folder.all_at_once(pending, bodies, parser.result(parsing))
+            if outcomes is None:
+                outcomes = folder.one_by_one(pending, bodies)
+            del bodies
+            finished: list[int] = []
+            for envelope in batch:
+                outcome = outcomes.get(envelope.uid)
+                if envelope.uid in done:
+                    report.counts["already ingested"] += 1
+                    finished.append(envelope.uid)
+                elif isinstance(outcome, Exception):
+                    report.failed += 1
+                    stuck = True
+                elif outcome is None:
+                    report.counts["vanished"] += 1  # expunged by someone else meanwhile
+                else:
+                    report.counts[outcome.outcome.value] += 1
+                    finished.append(envelope.uid)
+                if not stuck:
+                    last_uid = envelope.uid
+            session.mark_processed(finished)
+            _advance(state, last_uid, [u for u in finished if u in failures])
+    return report
+
+
+_Fetched = tuple[list[Envelope], list[Envelope], dict[int, bytes], Future | None]
+
+
+def _fetched(session: ImapSession, batches: list[list[Envelope]], done: set[int],
+             folder: _FolderPass, parser: AheadParser) -> Iterator[_Fetched]:
+    """Each batch with its envelopes still to ingest, their bodies and their parsing.
+
+    With a parsing worker, the next batch is fetched, and its parsing started, before a batch
+    is handed out to be stored; the first is parsed by the ingester while the worker starts.
+    Without one, each batch is stored before the next is fetched.
+    """
+    previous: _Fetched | None = None
+    for batch in batches:
         pending = [e for e in batch if e.uid not in done]
         bodies = session.fetch_raw([e.uid for e in pending if e.size <= folder.limit])
-        outcomes = folder.all_at_once(pending, bodies)
-        if outcomes is None:
-            outcomes = folder.one_by_one(pending, bodies)
-        del bodies
-        finished: list[int] = []
-        for envelope in batch:
-            outcome = outcomes.get(envelope.uid)
-            if envelope.uid in done:
-                report.counts["already ingested"] += 1
-                finished.append(envelope.uid)
-            elif isinstance(outcome, Exception):
-                report.failed += 1
-                stuck = True
-            elif outcome is None:
-                report.counts["vanished"] += 1  # expunged by someone else meanwhile
-            else:
-                report.counts[outcome.outcome.value] += 1
-                finished.append(envelope.uid)
-            if not stuck:
-                last_uid = envelope.uid
-        session.mark_processed(finished)
-        _advance(state, last_uid, [u for u in finished if u in failures])
-    return report
+        parsing = None if previous is None else parser.start(
+            {uid: raw for uid, raw in bodies.items() if not folder.given_up(uid)})
+        if previous is not None:
+            yield previous
+        previous = (batch, pending, bodies, parsing)
+        if not parser.working:
+            yield previous
+            previous = None
+    if previous is not None:
+        yield previous
 
 
 @dataclass
@@ -195,17 +226,18 @@ class _FolderPass:
     limit: int
     failures: dict[int, IngestFailure]
 
-    def all_at_once(self, pending: list[Envelope],
-                    bodies: dict[int, bytes]) -> dict[int, Result | None] | None:
+    def all_at_once(self, pending: list[Envelope], bodies: dict[int, bytes],
+                    parsed: dict[int, ParsedEmail]) -> dict[int, Result | None] | None:
         """The batch in one commit (the fast way); None when any message fails.
 
-        Every message is kept and parsed first, so one query finds the receipts and one the
-        senders of them all; their files are synced once, just before the commit.
+        Every message is kept and parsed first (unless `parsed` has it already), so one query
+        finds the receipts and one the senders of them all; files are synced once, before
+        the commit.
         """
         staging = Staging.batch(len(pending))
         try:
-            kept = {e.uid: keep(bodies[e.uid], staging.store)
-                    for e in pending if e.uid in bodies and not self._given_up(e)}
+            kept = {e.uid: keep(bodies[e.uid], staging.store, parsed.get(e.uid))
+                    for e in pending if e.uid in bodies and not self.given_up(e.uid)}
             staging.look_up(kept.values())
             with db.session.no_autoflush:  # one flush inserts the batch, just before its commit
                 outcomes = {e.uid: self._stage(e, bodies.get(e.uid), staging, kept.get(e.uid))
@@ -242,9 +274,9 @@ class _FolderPass:
     def _source(self, envelope: Envelope) -> MailSource:
         return MailSource(self.mailbox, self.uidvalidity, envelope.uid)
 
-    def _given_up(self, envelope: Envelope) -> bool:
+    def given_up(self, uid: int) -> bool:
         """Failed every allowed attempt: held unparsed from now on."""
-        failure = self.failures.get(envelope.uid)
+        failure = self.failures.get(uid)
         return (failure is not None
                 and failure.attempts >= current_app.config["INGEST_MAX_ATTEMPTS"])
 
@@ -258,7 +290,7 @@ class _FolderPass:
                                    staging=staging)
         if raw is None:
             return None
-        if self._given_up(envelope):
+        if self.given_up(envelope.uid):
             failure = self.failures[envelope.uid]
             return stage_failing(raw, failure.last_error, failure.attempts,
                                  received_at=received_at, now=self.now, source=source,

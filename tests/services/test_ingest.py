@@ -23,7 +23,7 @@ from helpdesk.models import (
     Ticket,
     TicketStatus,
 )
-from helpdesk.services import customer_mail, tickets
+from helpdesk.services import customer_mail, ingest, parse_ahead, tickets
 from helpdesk.services.ingest import ingest_once
 from helpdesk.services.raw_mail import raw_bytes
 from helpdesk.storage import blob_store
@@ -439,3 +439,38 @@ def test_replies_to_tickets_of_an_earlier_pass_keep_a_running_clock_and_restart_
 
     assert clocks(owed) == [(EARLIER, True)]
     assert clocks(answered) == [(EARLIER, False), (RECEIVED_AT, True)]
+
+
+def test_a_long_pass_parsed_ahead_by_a_worker_process_stores_what_the_ingester_would(
+        app, mailbox, monkeypatch):
+    make_contact(email="ann@customer.example")
+    monkeypatch.setattr(ingest, "FETCH_BATCH_MESSAGES", 2)
+    parsed_by_the_worker = []
+    real_result = parse_ahead.AheadParser.result
+    monkeypatch.setattr(parse_ahead.AheadParser, "result", lambda parser, parsing: (
+        parsed_by_the_worker.extend(real_result(parser, parsing)) or real_result(parser, parsing)))
+    mails = [
+        make_mail("ann@customer.example", "Export fails", html="<p>It <b>breaks</b></p>",
+                  message_id="first@customer.example"),
+        make_mail("stranger@elsewhere.example", "Hello"),
+        make_mail("Ann <ANN@customer.example>", "Re: [#1000] Export fails", "Also today.",
+                  attachments=(("trace.log", "text/plain", b"Traceback ..."),)),
+        make_mail("ann@customer.example", "Printer", "It jams.",
+                  headers={"Auto-Submitted": "auto-replied"}),
+        make_mail("ann@customer.example", "Re: Export fails", "And now.",
+                  in_reply_to="first@customer.example"),
+    ]
+    for raw in mails:
+        mailbox.append(raw, RECEIVED_AT)
+
+    report = ingest_once(NOW)
+
+    assert len(parsed_by_the_worker) == 3  # every batch but the first
+    assert report.counts == {"new ticket": 1, "reply": 2, "held": 2}
+    [ticket] = all_of(Ticket)
+    assert [m.body_text for m in ticket.messages] == ["It breaks.", "Also today.", "And now."]
+    assert "<b>breaks</b>" in ticket.messages[0].body_html
+    assert ticket.messages[1].attachments[0].sha256 == hashlib.sha256(b"Traceback ...").hexdigest()
+    assert held_reasons() == [HeldReason.UNKNOWN_SENDER, HeldReason.AUTOMATIC_REPLY]
+    assert [raw_bytes(m.raw_mail) for m in ticket.messages] == [mails[0], mails[2], mails[4]]
+    assert mailbox.flagged_uids() == [1, 2, 3, 4, 5]

@@ -1,6 +1,8 @@
 """Nothing lost, nothing twice: crashes, dropped connections, UIDVALIDITY, poison, two ingesters."""
 import hashlib
 import threading
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +18,7 @@ from helpdesk.models import (
     OutboxMessage,
     Ticket,
 )
-from helpdesk.services import inbound_mail, ingest
+from helpdesk.services import inbound_mail, ingest, parse_ahead
 from helpdesk.services.ingest import ingest_once
 from helpdesk.services.mailbox_lock import mailbox_lock
 from helpdesk.services.raw_mail import RAW_MAIL_INLINE_BYTES, raw_bytes
@@ -105,8 +107,12 @@ def test_uidvalidity_change_rescans_the_folder_without_duplicates(app, mailbox, 
     assert db.session.scalar(sa.select(MailboxState.uidvalidity)) == mailbox.uidvalidity()
 
 
-def test_connection_dropped_mid_fetch_loses_nothing_and_duplicates_nothing(app, mailbox, ann,
-                                                                          monkeypatch):
+# Parsing ahead fetches the next batch before the one before it is committed.
+@pytest.mark.parametrize(("parse_workers", "committed_before_the_drop"), [
+    (0, ["Small one"]), (1, [])])
+def test_connection_dropped_mid_fetch_loses_nothing_and_duplicates_nothing(
+        app, mailbox, ann, monkeypatch, parse_workers, committed_before_the_drop):
+    app.config["INGEST_PARSE_WORKERS"] = parse_workers
     big = b"0123456789abcdef" * 40_000  # 640 kB: the drop comes in the middle of it
     mailbox.append(make_mail(ann.email, "Small one"), RECEIVED_AT)
     mailbox.append(make_mail(ann.email, "Big one", attachments=(
@@ -121,8 +127,8 @@ def test_connection_dropped_mid_fetch_loses_nothing_and_duplicates_nothing(app, 
     finally:
         proxy.close()
     assert proxy.failed.is_set()
-    assert list(db.session.scalars(sa.select(Ticket.subject))) == ["Small one"]
-    assert last_uid() == 1
+    assert list(db.session.scalars(sa.select(Ticket.subject))) == committed_before_the_drop
+    assert last_uid() == len(committed_before_the_drop)
 
     app.config["IMAP_PORT"] = mailbox.server.port
     ingest_once(NOW)
@@ -281,3 +287,22 @@ def test_a_batch_syncs_its_files_before_its_commit(app, mailbox, ann, monkeypatc
     # Two attachments and the one raw message too large for its row, in one round.
     assert ("sync", 3) in events
     assert events[events.index(("sync", 3)) + 1] == "commit"
+
+
+def test_batches_a_failed_parsing_worker_did_not_parse_are_parsed_by_the_ingester(
+        app, mailbox, ann, monkeypatch):
+    monkeypatch.setattr(ingest, "FETCH_BATCH_MESSAGES", 1)
+
+    def worker_died(parser, raws):
+        parsing = Future()
+        parsing.set_exception(BrokenProcessPool("a parsing worker died"))
+        return parsing
+
+    monkeypatch.setattr(parse_ahead.AheadParser, "start", worker_died)
+    for subject in ("One", "Two", "Three"):
+        mailbox.append(make_mail(ann.email, subject), RECEIVED_AT)
+
+    assert ingest_once(NOW).counts == {"new ticket": 3}
+    assert list(db.session.scalars(sa.select(Ticket.subject).order_by(Ticket.id))) == [
+        "One", "Two", "Three"]
+    assert last_uid() == 3
