@@ -38,12 +38,21 @@ class BlobStore:
                 if not self.deferred:
                     os.fsync(handle.fileno())
             os.replace(partial, path)  # atomic: a crash never leaves half a file under the name
+            if not self.deferred:
+                self._sync_names(path)
         if self.deferred:
-            self.unsynced.append(path)  # even one found here: its writer may not have synced
+            # Even a file found here: its writer may not have synced it yet.
+            self.unsynced += [path, path.parent, self.root]
         return relative, digest
 
+    def _sync_names(self, path: Path) -> None:
+        """The directory entries that name the file (its folder may be new too)."""
+        _fsync(path.parent)
+        _fsync(self.root)
+
     def sync(self) -> None:
-        """Make every file put since the last sync durable; call before committing its rows."""
+        """Make every file put since the last sync durable, with the directory entries naming
+        it; call before committing the rows that name them."""
         paths = list(dict.fromkeys(self.unsynced))
         if len(paths) > 1:
             with ThreadPoolExecutor(min(SYNC_THREADS, len(paths))) as pool:

@@ -3,6 +3,7 @@ import os
 
 import pytest
 
+from helpdesk import storage
 from helpdesk.storage import BlobStore
 
 
@@ -18,8 +19,13 @@ def counting_fsyncs(monkeypatch) -> list[int]:
     return synced
 
 
-def test_a_deferred_store_syncs_a_batch_of_files_only_when_asked(tmp_path, monkeypatch):
+def test_a_deferred_store_syncs_a_batch_of_files_and_their_names_only_when_asked(
+        tmp_path, monkeypatch):
     synced = counting_fsyncs(monkeypatch)
+    synced_paths = []
+    real_sync = storage._fsync
+    monkeypatch.setattr(storage, "_fsync",
+                        lambda path: synced_paths.append(path) or real_sync(path))
     store = BlobStore(tmp_path, deferred=True)
     paths = [store.put(content, ".eml")[0] for content in (b"one", b"two", b"one")]
 
@@ -27,15 +33,20 @@ def test_a_deferred_store_syncs_a_batch_of_files_only_when_asked(tmp_path, monke
 
     store.sync()
 
-    assert len(synced) == 2 and store.unsynced == []  # the same file is synced once
+    files = [store.path(p) for p in paths[:2]]
+    # Each file once, and the folders whose entries name them, up to the store's own.
+    assert sorted(synced_paths) == sorted({*files, *(f.parent for f in files), tmp_path})
+    assert store.unsynced == []
 
 
-def test_an_immediate_store_syncs_every_new_file_as_it_writes_it(tmp_path, monkeypatch):
+def test_an_immediate_store_syncs_every_new_file_and_its_name_as_it_writes_it(
+        tmp_path, monkeypatch):
     synced = counting_fsyncs(monkeypatch)
     store = BlobStore(tmp_path)
     store.put(b"one")
+    assert len(synced) == 3  # the file, its folder and the store's folder
     store.put(b"one")  # already there: nothing to write
-    assert len(synced) == 1
+    assert len(synced) == 3
 
 
 def test_a_file_cut_short_by_a_crash_is_written_again(tmp_path):
