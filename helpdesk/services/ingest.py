@@ -201,7 +201,12 @@ def _fetched(session: ImapSession, batches: list[list[Envelope]], done: set[int]
     previous: _Fetched | None = None
     for batch in batches:
         pending = [e for e in batch if e.uid not in done]
-        bodies = session.fetch_raw([e.uid for e in pending if e.size <= folder.limit])
+        try:
+            bodies = session.fetch_raw([e.uid for e in pending if e.size <= folder.limit])
+        except MailboxError:
+            if previous is not None:
+                yield previous  # fetched whole: stored before the failure stops the pass
+            raise
         parsing = None if previous is None else parser.start(
             {uid: raw for uid, raw in bodies.items() if not folder.given_up(uid)})
         if previous is not None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import signal
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -57,16 +60,41 @@ class AheadParser:
 @contextmanager
 def ahead_parser(workers: int, max_attachment_bytes: int) -> Iterator[AheadParser]:
     """A parser with `workers` worker processes (0: none), shut down on leaving."""
-    if workers <= 0:
-        yield AheadParser(None, max_attachment_bytes)
-        return
-    # Spawned, not forked: the ingester may run beside other threads (the worker's jobs).
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-    pool.submit(_ready)  # the worker starts now, while the first batch is fetched and stored
+    pool = _started_pool(workers) if workers > 0 else None
     try:
         yield AheadParser(pool, max_attachment_bytes)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _started_pool(workers: int) -> ProcessPoolExecutor | None:
+    """Worker processes, starting now; None when the system will not start them."""
+    pool = None
+    try:
+        # Spawned, not forked: the ingester may run beside other threads (the worker's jobs).
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_become_worker)
+        pool.submit(_ready)  # the worker starts while the first batch is fetched and stored
+    except (OSError, RuntimeError) as error:  # no /dev/shm, a process limit, a sandbox
+        log.warning("no parsing worker (%s); parsing in the ingester", error)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        return None
+    return pool
+
+
+def _become_worker() -> None:
+    """In the worker: Ctrl-C is for the ingester to handle, and the worker ends with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ingester = multiprocessing.parent_process()
+    if ingester is not None:  # killed outright, the ingester cannot shut its worker down
+        threading.Thread(target=_exit_after, args=(ingester,), daemon=True).start()
+
+
+def _exit_after(ingester) -> None:
+    ingester.join()
+    os._exit(0)
 
 
 def _ready() -> None:

@@ -9,6 +9,8 @@ Revises: e2c4a7b9f013
 Create Date: 2026-11-28 07:10:00.000000
 
 """
+import sqlite3
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -33,19 +35,26 @@ def upgrade():
                            name=op.f('ck_raw_mail_content_or_blob_path')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_raw_mail')),
     )
+    bind = op.get_bind()
+    if bind.dialect.name == 'sqlite' and sqlite3.sqlite_version_info < (3, 35):
+        raise RuntimeError(f'this migration needs SQLite 3.35 or newer (ALTER TABLE DROP '
+                           f'COLUMN); Python here uses SQLite {sqlite3.sqlite_version}')
     for table in TABLES:
         _add_raw_mail_id(table)
     # Stored paths are "ab/<sha256>.eml": the digest is the 64 characters after the folder.
-    paths = ' UNION '.join(f'SELECT raw_path FROM {t} WHERE raw_path IS NOT NULL'
-                           for t in TABLES)
+    paths = ' UNION '.join(f"SELECT raw_path FROM {t} WHERE raw_path IS NOT NULL "
+                           f"AND raw_path <> ''" for t in TABLES)
     op.execute(f'INSERT INTO raw_mail (sha256, blob_path) '
                f'SELECT substr(raw_path, 4, 64), raw_path FROM ({paths}) AS stored')
+    # Each stored row finds its raw_mail row by path: an index for the while it takes.
+    op.create_index('ix_raw_mail_blob_path', 'raw_mail', ['blob_path'])
     for table in TABLES:
         op.execute(f'UPDATE {table} SET raw_mail_id = (SELECT raw_mail.id FROM raw_mail '
                    f'WHERE raw_mail.blob_path = {table}.raw_path) WHERE raw_path IS NOT NULL')
         # Plain ALTER TABLE on both databases: SQLite's batch copy of the message table would
         # drop its full-text triggers and copy every row.
         op.drop_column(table, 'raw_path')
+    op.drop_index('ix_raw_mail_blob_path', 'raw_mail')
 
 
 def _add_raw_mail_id(table: str) -> None:

@@ -1,4 +1,5 @@
 """Nothing lost, nothing twice: crashes, dropped connections, UIDVALIDITY, poison, two ingesters."""
+import errno
 import hashlib
 import threading
 from concurrent.futures import Future
@@ -107,11 +108,11 @@ def test_uidvalidity_change_rescans_the_folder_without_duplicates(app, mailbox, 
     assert db.session.scalar(sa.select(MailboxState.uidvalidity)) == mailbox.uidvalidity()
 
 
-# Parsing ahead fetches the next batch before the one before it is committed.
-@pytest.mark.parametrize(("parse_workers", "committed_before_the_drop"), [
-    (0, ["Small one"]), (1, [])])
+# Parsing ahead fetches the next batch before it stores the one before: that one is still
+# stored when the fetch fails, but its flags (and so the position) wait for the next pass.
+@pytest.mark.parametrize(("parse_workers", "position_after_the_drop"), [(0, 1), (1, 0)])
 def test_connection_dropped_mid_fetch_loses_nothing_and_duplicates_nothing(
-        app, mailbox, ann, monkeypatch, parse_workers, committed_before_the_drop):
+        app, mailbox, ann, monkeypatch, parse_workers, position_after_the_drop):
     app.config["INGEST_PARSE_WORKERS"] = parse_workers
     big = b"0123456789abcdef" * 40_000  # 640 kB: the drop comes in the middle of it
     mailbox.append(make_mail(ann.email, "Small one"), RECEIVED_AT)
@@ -127,8 +128,8 @@ def test_connection_dropped_mid_fetch_loses_nothing_and_duplicates_nothing(
     finally:
         proxy.close()
     assert proxy.failed.is_set()
-    assert list(db.session.scalars(sa.select(Ticket.subject))) == committed_before_the_drop
-    assert last_uid() == len(committed_before_the_drop)
+    assert list(db.session.scalars(sa.select(Ticket.subject))) == ["Small one"]
+    assert last_uid() == position_after_the_drop
 
     app.config["IMAP_PORT"] = mailbox.server.port
     ingest_once(NOW)
@@ -306,4 +307,19 @@ def test_batches_a_failed_parsing_worker_did_not_parse_are_parsed_by_the_ingeste
     assert ingest_once(NOW).counts == {"new ticket": 3}
     assert list(db.session.scalars(sa.select(Ticket.subject).order_by(Ticket.id))) == [
         "One", "Two", "Three"]
+    assert last_uid() == 3
+
+
+def test_a_pass_whose_parsing_worker_cannot_start_parses_in_the_ingester(
+        app, mailbox, ann, monkeypatch):
+    monkeypatch.setattr(ingest, "FETCH_BATCH_MESSAGES", 1)
+
+    def no_processes(*args, **kwargs):
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(parse_ahead, "ProcessPoolExecutor", no_processes)
+    for subject in ("One", "Two", "Three"):
+        mailbox.append(make_mail(ann.email, subject), RECEIVED_AT)
+
+    assert ingest_once(NOW).counts == {"new ticket": 3}
     assert last_uid() == 3
