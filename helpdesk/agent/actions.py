@@ -19,6 +19,7 @@ FRAGMENTS = {
     "note-form": "agent/_note_form.html",
     "ticket-controls": "agent/_controls.html",
     "merge-form": "agent/_merge_form.html",
+    "outbox-problems": "agent/_outbox_problems.html",
 }
 
 
@@ -168,3 +169,14 @@ def merge(number: int):
     except ServiceError as error:
         return _again(ticket, "merge-form", _refused(error), merge_form=form)
     return _done(ticket, "merge-form", _("Merged into #%(number)s.", number=target.number))
+
+
+@bp.post("/tickets/<int:number>/mail/<int:mail_id>/send-again")
+@policy(AGENT)
+def send_mail_again(number: int, mail_id: int):
+    ticket = ticket_by_number(number)  # the CSRF token is checked for every post (csrf.init_app)
+    try:
+        desk.send_mail_again(ticket, current_user, mail_id, datetime.now(UTC))
+    except ServiceError as error:
+        return _again(ticket, "outbox-problems", _refused(error))
+    return _done(ticket, "outbox-problems", _("The mail will be sent again."))

@@ -29,6 +29,7 @@ EVENT_LABELS = {
     "breached": _l("Response overdue"),
     "calamity_alert": _l("Calamity reported to all staff"),
     "calamity_renotify": _l("Managers reminded of the calamity"),
+    "mail_sent_again": _l("Mail sent again"),
 }
 HELD_REASON_LABELS = {
     HeldReason.UNKNOWN_SENDER: _l("Unknown sender"),

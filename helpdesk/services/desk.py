@@ -11,11 +11,12 @@ from helpdesk.models import (
     Contact,
     Message,
     OrganisationStatus,
+    OutboxMessage,
     StaffMember,
     Ticket,
     TicketStatus,
 )
-from helpdesk.services import ServiceError, customer_mail, presence, tickets, uploads
+from helpdesk.services import ServiceError, customer_mail, outbox, presence, tickets, uploads
 from helpdesk.services.uploads import Upload
 
 # The statuses an agent may choose; "new" is only ever set by the desk itself.
@@ -143,6 +144,15 @@ def log_call(agent: StaffMember, contact_id: int, *, category: Category, subject
     customer_mail.queue_acknowledgement(ticket, now)
     db.session.commit()
     return ticket
+
+
+def send_mail_again(ticket: Ticket, agent: StaffMember, mail_id: int, now: datetime) -> None:
+    """Try a mail about this ticket that failed or was held back once more."""
+    outgoing = db.session.get(OutboxMessage, mail_id)
+    if outgoing is None or outgoing.ticket_id != ticket.id:
+        raise ServiceError("there is no such mail on this ticket")
+    outbox.send_again(outgoing, agent, now)
+    db.session.commit()
 
 
 def _refuse_if_closed(ticket: Ticket) -> None:

@@ -10,7 +10,7 @@ from flask import current_app
 from helpdesk.extensions import db
 from helpdesk.models import Contact, OutboxMessage, OutboxState, StaffMember, Ticket
 from helpdesk.services import ServiceError
-from helpdesk.services.history import ticket_link
+from helpdesk.services.history import record_event, ticket_link
 from helpdesk.services.people import normalise_email
 
 # Mail that could not go out; agents see these on the ticket.
@@ -87,3 +87,23 @@ def outbox_problems(ticket: Ticket) -> list[OutboxMessage]:
         .where(OutboxMessage.ticket_id == ticket.id, OutboxMessage.state.in_(PROBLEM_STATES))
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
     ))
+
+
+def send_again(outgoing: OutboxMessage, agent: StaffMember, now: datetime) -> None:
+    """An agent tries a mail that failed or was held back once more, with fresh attempts.
+
+    Releasing a mail the loop brake held back is a person's decision: the brake, which counts
+    automatic mail, does not hold it again. The caller commits.
+    """
+    if outgoing.state not in PROBLEM_STATES:
+        raise ServiceError("only mail that failed or was held back can be sent again")
+    if outgoing.state == OutboxState.HELD_BACK:
+        outgoing.automatic = False
+    outgoing.state = OutboxState.PENDING
+    outgoing.attempts = 0
+    outgoing.next_attempt_at = now
+    outgoing.claimed_until = None
+    outgoing.last_error = None
+    if outgoing.ticket is not None:
+        record_event(outgoing.ticket, "mail_sent_again", now, agent,
+                     after=f"{outgoing.subject} ({outgoing.to_address})")

@@ -13,8 +13,16 @@ from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from helpdesk.extensions import db
-from helpdesk.models import Category, Channel, Contact, StaffMember, Ticket
-from helpdesk.services import demo, tickets
+from helpdesk.models import (
+    Category,
+    Channel,
+    Contact,
+    OutboxMessage,
+    OutboxState,
+    StaffMember,
+    Ticket,
+)
+from helpdesk.services import demo, outbox, tickets
 from tests.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
@@ -142,3 +150,25 @@ def test_a_calamity_arriving_while_the_queue_is_open_appears_without_a_reload(
     first_row = page.locator("#queue-results tbody tr").first
     expect(first_row).to_have_id(f"row-{calamity.number}")
     assert page.evaluate("window.notReloaded") is True
+
+
+def test_a_mail_that_did_not_go_out_is_sent_again_from_the_ticket_page(live_server, page, desk,
+                                                                      now):
+    ticket = _open("k.smit@noord.example", "Export faalt", Category.BUG,
+                   now - timedelta(hours=1), now)
+    mail = outbox.queue_mail(to_address="k.smit@noord.example", kind="acknowledgement",
+                             subject=f"[#{ticket.number}] Export faalt", body_text="Ontvangen.",
+                             now=now, ticket=ticket)
+    mail.state, mail.last_error = OutboxState.FAILED, "550 5.1.1 No such user"
+    db.session.commit()
+    sign_in(page, live_server, desk)
+    page.goto(f"{live_server}/desk/tickets/{ticket.number}")
+    problems = page.locator("#outbox-problems")
+    expect(problems).to_contain_text("550 5.1.1 No such user")
+
+    problems.get_by_role("button", name="Opnieuw versturen").click()
+
+    expect(problems).to_have_count(0)
+    expect(page.locator("#history")).to_contain_text("Mail opnieuw verstuurd")
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, mail.id).state == OutboxState.PENDING

@@ -16,7 +16,7 @@ from helpdesk.domain.mail_parse import parse_email
 from helpdesk.domain.threading import ticket_number_from_message_ids
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Category, Channel, OutboxMessage, OutboxState, Ticket
-from helpdesk.services import ServiceError, customer_mail, outbox, tickets
+from helpdesk.services import ServiceError, customer_mail, desk, outbox, tickets
 from helpdesk.services.outbox_sender import CLAIM_LEASE, send_due_mail
 from helpdesk.storage import blob_store
 from tests.conftest import SECRET_KEY, sign_in
@@ -490,3 +490,39 @@ def test_flask_outbox_send_without_a_configured_server_fails_with_one_line(app):
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
     assert result.exit_code != 0
     assert "outgoing mail is not configured" in result.output
+
+
+def test_a_failed_mail_an_agent_sends_again_arrives_with_its_own_message_id(app, smtp_server):
+    ticket, mail = _acknowledged(make_contact())
+    smtp_server.answer_next("RCPT", "550 5.1.1 No such user")
+    send_due_mail(MONDAY_TEN)
+    assert _row(mail.id).state == OutboxState.FAILED
+
+    later = MONDAY_TEN + timedelta(hours=2)
+    desk.send_mail_again(ticket, make_staff(), mail.id, later)
+
+    assert send_due_mail(later).sent == 1
+    assert _message_ids(smtp_server) == [f"<{mail.smtp_message_id}>"]
+    assert outbox.outbox_problems(ticket) == []
+
+
+def test_a_mail_an_agent_releases_from_the_loop_brake_is_not_held_back_again(app, smtp_server):
+    contact = make_contact()
+    for n in range(6):
+        _plain_mail(contact, MONDAY_TEN, subject=f"Notice {n}", automatic=True)
+    assert send_due_mail(MONDAY_TEN).sent == 5
+    [held] = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.state == OutboxState.HELD_BACK)).all()
+
+    outbox.send_again(held, make_staff(), MONDAY_TEN + timedelta(minutes=1))
+    db.session.commit()
+
+    assert send_due_mail(MONDAY_TEN + timedelta(minutes=1)).sent == 1
+    assert _row(held.id).state == OutboxState.SENT
+    assert len(smtp_server.arrivals) == 6
+
+
+def test_only_mail_that_failed_or_was_held_back_can_be_sent_again(app, smtp_server):
+    _, mail = _acknowledged(make_contact())
+    with pytest.raises(ServiceError):
+        outbox.send_again(mail, make_staff(), MONDAY_TEN)
