@@ -52,11 +52,12 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/pyth
 	touch $(VENV)/.installed-app $@
 
 translations: $(VENV)/.installed-app
-	@$(BIN)/pybabel compile --use-fuzzy -d helpdesk/translations >/dev/null
+	@$(BIN)/pybabel compile -d helpdesk/translations >/dev/null
 
 # Refresh the catalogue after adding strings: make messages, then translate the .po file.
+# ServiceError messages are extracted too: agents and customers read them translated.
 messages: $(VENV)/.installed-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o helpdesk/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k ServiceError -o helpdesk/translations/messages.pot .
 	$(BIN)/pybabel update -i helpdesk/translations/messages.pot -d helpdesk/translations
 
 # Real servers the tests talk to: Dovecot (IMAP) and Chromium (browser tests).

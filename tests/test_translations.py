@@ -1,0 +1,38 @@
+"""Every text agents and customers read has its Dutch translation (Dutch is the default)."""
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from helpdesk import ROOT
+
+CATALOGUE = ROOT / "helpdesk" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
+# As `make messages` extracts: gettext and friends, lazy texts, and service refusals.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "ServiceError": None}
+# Refusals only the command line prints, to the operator, in English.
+OPERATOR_ONLY = {
+    "SENDER_AUTH enforce needs AUTHSERV_ID (your mail server's name)",
+    "MAIL_DEFAULT_SENDER must be an email address",
+    "organisation or a staff member; no mail is sent there",  # the tail of an f-string
+}
+
+
+def _texts_in_the_code() -> set[str]:
+    with open(ROOT / "babel.cfg") as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    found = set()
+    for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options_map,
+                                                keywords=KEYWORDS):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+def test_every_text_in_the_code_has_a_dutch_translation_and_none_is_a_guess():
+    with open(CATALOGUE, "rb") as catalogue_file:
+        catalogue = read_po(catalogue_file)
+    translated = {m.id[0] if isinstance(m.id, tuple) else m.id: m for m in catalogue if m.id}
+
+    missing = sorted(t for t in _texts_in_the_code() - OPERATOR_ONLY
+                     if t not in translated or not translated[t].string)
+    guessed = sorted(t for t, m in translated.items() if m.fuzzy)
+
+    assert missing == [] and guessed == []
