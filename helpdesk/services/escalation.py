@@ -144,7 +144,7 @@ def alert_calamity(ticket: Ticket, now: datetime) -> None:
     if _done_keys([once_key]):
         return
     record_event(ticket, "calamity_alert", now, once_key=once_key)
-    notify(_active_staff(StaffRole.AGENT, StaffRole.MANAGER), compose_calamity, "calamity",
+    notify(_active_staff(StaffRole.AGENT, *MANAGERS), compose_calamity, "calamity",
             ticket, record, now, once_key)
 
 
@@ -155,6 +155,11 @@ def _once_key(step: str, ticket: Ticket, record: ResponseRecord) -> str:
 def _done_keys(once_keys: list[str]) -> set[str]:
     return set(db.session.scalars(
         sa.select(TicketEvent.once_key).where(TicketEvent.once_key.in_(once_keys))))
+
+
+# Who holds a manager's rights (product.md: an admin may do all a manager may) and so gets a
+# manager's notices.
+MANAGERS = (StaffRole.MANAGER, StaffRole.ADMIN)
 
 
 def _active_staff(*roles: StaffRole) -> list[StaffMember]:
@@ -173,13 +178,12 @@ def _mail_due_soon(ticket: Ticket, record: ResponseRecord, now: datetime, once_k
 
 
 def _mail_breach(ticket: Ticket, record: ResponseRecord, now: datetime, once_key: str) -> None:
-    notify(_active_staff(StaffRole.MANAGER), compose_breach, "breach", ticket, record, now,
-            once_key)
+    notify(_active_staff(*MANAGERS), compose_breach, "breach", ticket, record, now, once_key)
 
 
 def _mail_calamity_renotify(ticket: Ticket, record: ResponseRecord, now: datetime,
                             once_key: str) -> None:
-    notify(_active_staff(StaffRole.MANAGER), compose_calamity_renotify, "calamity_renotify",
+    notify(_active_staff(*MANAGERS), compose_calamity_renotify, "calamity_renotify",
             ticket, record, now, once_key)
 
 

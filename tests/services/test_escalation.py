@@ -120,19 +120,20 @@ def test_due_soon_for_an_inactive_assignee_warns_every_active_agent(staff):
         [staff["anna"].email, staff["bram"].email])
 
 
-def test_breach_notifies_active_managers_once_and_flags_the_ticket(staff):
+def test_breach_notifies_active_managers_and_admins_once_and_flags_the_ticket(staff):
     ticket = _open(assignee=staff["anna"])
     _sweep(DUE_SOON)
     assert _sweep(DUE - timedelta(seconds=1)).escalations == 0
     assert _sweep(DUE).escalations == 1
     [breach] = _events(ticket, "breached")
     assert breach.once_key == f"breach:{ticket.id}:{_record(ticket).id}"
-    assert _recipients(_mails(ticket, "breach")) == [staff["mark"].email]
+    assert _recipients(_mails(ticket, "breach")) == sorted(
+        [staff["mark"].email, staff["ada"].email])
     assert ticket.breached and _record(ticket).breached
     assert ticket.next_escalation_at is None
 
     assert _sweep(DUE + timedelta(days=1)).escalations == 0
-    assert len(_mails(ticket)) == 2  # one due-soon mail to Anna, one breach mail to Mark
+    assert len(_mails(ticket)) == 3  # a due-soon mail to Anna, breach mails to Mark and Ada
 
 
 def test_a_late_sweep_takes_both_steps_in_one_pass(staff):
@@ -231,9 +232,9 @@ def test_two_sweeps_at_once_notify_each_escalation_once(app, staff):
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TicketEvent)
                              .where(TicketEvent.once_key.is_not(None))) == 2 * len(opened)
-    # Due soon: Anna alone (15 assigned) or both agents (15 not); breach: Mark, for all 30.
+    # Due soon: Anna alone (15 assigned) or both agents (15 not); breach: Mark and Ada, for all 30.
     assert len(_mails(kind="due_soon")) == 15 * 1 + 15 * 2
-    assert len(_mails(kind="breach")) == 30
+    assert len(_mails(kind="breach")) == 2 * 30
     assert all(t.breached and t.next_escalation_at is None for t in opened)
 
 
@@ -242,13 +243,13 @@ def test_two_sweeps_at_once_notify_each_escalation_once(app, staff):
 SATURDAY_NIGHT = local(2026, 12, 5, 3)
 
 
-def test_calamity_at_night_alerts_every_active_agent_and_manager_at_once(staff):
+def test_calamity_at_night_alerts_every_active_agent_manager_and_admin_at_once(staff):
     ticket = _open(received_at=SATURDAY_NIGHT, category=Category.CALAMITY, subject="All down")
     [alert] = _events(ticket, "calamity_alert")
     assert alert.once_key == f"calamity:{ticket.id}:{_record(ticket).id}"
     mails = _mails(ticket, "calamity")
     assert _recipients(mails) == sorted(
-        [staff["anna"].email, staff["bram"].email, staff["mark"].email])
+        [staff["anna"].email, staff["bram"].email, staff["mark"].email, staff["ada"].email])
     assert all(m.created_at == SATURDAY_NIGHT for m in mails)
     english = next(m for m in mails if m.to_address == staff["anna"].email)
     assert english.subject == f"[#{ticket.number}] Calamity: All down"
@@ -262,21 +263,23 @@ def test_calamity_alert_is_part_of_the_opening_transaction(staff):
     assert _mails() == [] and db.session.scalars(sa.select(TicketEvent)).all() == []
 
 
-def test_unanswered_calamity_renotifies_managers_after_15_minutes_then_breaches(staff):
+def test_unanswered_calamity_renotifies_managers_and_admins_after_15_minutes_then_breaches(
+        staff):
     ticket = _open(received_at=SATURDAY_NIGHT, category=Category.CALAMITY)
     assert _sweep(SATURDAY_NIGHT + timedelta(minutes=14, seconds=59)).escalations == 0
     assert _sweep(SATURDAY_NIGHT + timedelta(minutes=15)).escalations == 1
-    [renotify] = _mails(ticket, "calamity_renotify")
-    assert renotify.to_address == staff["mark"].email
-    assert "15 minutes" in renotify.body_text
+    renotify = _mails(ticket, "calamity_renotify")
+    assert _recipients(renotify) == sorted([staff["mark"].email, staff["ada"].email])
+    assert all("15 minutes" in mail.body_text for mail in renotify)
     assert ticket.next_escalation_at == SATURDAY_NIGHT + timedelta(hours=1)
     assert _sweep(SATURDAY_NIGHT + timedelta(minutes=30)).escalations == 0
 
     assert _sweep(SATURDAY_NIGHT + timedelta(hours=1)).escalations == 1
-    assert _recipients(_mails(ticket, "breach")) == [staff["mark"].email]
+    assert _recipients(_mails(ticket, "breach")) == sorted(
+        [staff["mark"].email, staff["ada"].email])
     assert ticket.breached and not ticket.due_soon
     assert _sweep(SATURDAY_NIGHT + timedelta(hours=2)).escalations == 0
-    assert len(_mails(ticket, "calamity_renotify")) == 1
+    assert len(_mails(ticket, "calamity_renotify")) == 2
 
 
 def test_calamity_answered_within_15_minutes_is_not_renotified(staff):
@@ -294,9 +297,9 @@ def test_calamity_logged_late_renotifies_at_the_first_sweep(staff):
         channel=Channel.PHONE, body_text="x", received_at=SATURDAY_NIGHT,
         now=SATURDAY_NIGHT + timedelta(minutes=20))
     db.session.commit()
-    assert len(_mails(ticket, "calamity")) == 3
+    assert len(_mails(ticket, "calamity")) == 4
     assert _sweep(SATURDAY_NIGHT + timedelta(minutes=20)).escalations == 1
-    assert len(_mails(ticket, "calamity_renotify")) == 1
+    assert len(_mails(ticket, "calamity_renotify")) == 2
 
 
 def test_recategorising_as_calamity_alerts_everyone_once(staff):
@@ -307,4 +310,4 @@ def test_recategorising_as_calamity_alerts_everyone_once(staff):
     tickets.set_category(ticket, Category.CALAMITY, agent, RECEIVED + timedelta(minutes=7))
     db.session.commit()
     assert len(_events(ticket, "calamity_alert")) == 1
-    assert len(_mails(ticket, "calamity")) == 3
+    assert len(_mails(ticket, "calamity")) == 4
