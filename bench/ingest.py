@@ -44,7 +44,7 @@ POSTGRES_SERVER = os.environ.get("HELPDESK_TEST_POSTGRES",
 SECRET_KEY = "bench-secret-key"
 ORGANISATIONS = 5
 SUPER_USERS_PER_ORGANISATION = 4
-FLOOR_BATCH = 50  # as the ingester fetches (and commits) in batches of 50
+FLOOR_BATCH = 100  # as the ingester fetches (and commits) in batches of 100
 FLOOR_TABLE = sa.Table(
     "floor_message", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("message_id", sa.String(998)), sa.Column("sender", sa.String(254)),

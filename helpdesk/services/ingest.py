@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 # Bodies are downloaded, and committed, in batches: few round trips and commits, bounded memory.
 FETCH_BATCH_BYTES = 16 * 1024 * 1024
-FETCH_BATCH_MESSAGES = 50
+FETCH_BATCH_MESSAGES = 100
 IDLE_RENEW_SECONDS = 120  # a pass this often whatever IDLE says; servers drop IDLE at 30 min
 BACKOFF_FIRST_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 60.0
