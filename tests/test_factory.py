@@ -1,5 +1,6 @@
 """The application factory and its configuration."""
 from helpdesk import create_app
+from helpdesk.extensions import db
 
 
 def test_factory_takes_a_test_config(app):
@@ -21,6 +22,15 @@ def test_default_database_is_sqlite_in_the_instance_folder(tmp_path, monkeypatch
     app = create_app({"SECRET_KEY": "x"})
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/helpdesk.sqlite")
+
+
+def test_a_sqlite_database_logs_ahead_and_syncs_every_commit_to_disk(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'desk.sqlite'}",
+                      "SECRET_KEY": "x", "BLOB_STORE": str(tmp_path / "blobs")})
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        db.engine.dispose()
 
 
 def test_secret_key_is_generated_per_instance_not_taken_from_the_repository(tmp_path):
