@@ -1,4 +1,4 @@
-"""Sending a stored attachment to someone already allowed to see it."""
+"""Sending a stored attachment, or a received mail, to someone already allowed to see it."""
 from flask import Response, send_file
 
 from helpdesk.domain.files import content_matches, served_type, shown_inline
@@ -29,3 +29,11 @@ def send_attachment(attachment: Attachment) -> Response:
     response.headers["Content-Security-Policy"] = DOWNLOAD_SECURITY_POLICY
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def send_source(raw: bytes, filename: str) -> Response:
+    """A received mail as it arrived, as a download that nothing can render or run."""
+    return Response(raw, mimetype=OPAQUE, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, no-store"})

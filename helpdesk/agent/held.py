@@ -1,20 +1,21 @@
 """Held mail: the list, one message with its source, and the four decisions about it."""
 from datetime import UTC, datetime
 
-from flask import Response, abort, flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from helpdesk.access import AGENT, policy
 from helpdesk.agent import bp, forms
+from helpdesk.agent.files import render_source
 from helpdesk.agent.phone import picker_context
 from helpdesk.auth.forms import EmptyForm
 from helpdesk.domain.categorise import category_for
+from helpdesk.downloads import send_source
 from helpdesk.extensions import db
 from helpdesk.htmx import fragment_or_redirect, render_page_or_fragment, wants_fragment
 from helpdesk.models import Category, HeldMessage
 from helpdesk.services import ServiceError, held_mail
-from helpdesk.services.held_mail import RAW_DISPLAY_BYTES
 from helpdesk.services.queue import organisation_choices
 
 TARGET = "held-message"
@@ -141,9 +142,9 @@ def held_source(held_id: int):
     raw = held_mail.read_raw(held, current_user, datetime.now(UTC))
     if raw is None:
         abort(404)
-    return render_template("agent/held_source.html", held=held,
-                           source=raw[:RAW_DISPLAY_BYTES].decode("utf-8", "replace"),
-                           cut=len(raw) > RAW_DISPLAY_BYTES)
+    return render_source(raw, held.subject,
+                         back_url=url_for("agent.held_message", held_id=held.id),
+                         download_url=url_for("agent.held_source_download", held_id=held.id))
 
 
 @bp.get("/held/<int:held_id>/source.eml")
@@ -153,6 +154,4 @@ def held_source_download(held_id: int):
     raw = held_mail.read_raw(held, current_user, datetime.now(UTC))
     if raw is None:
         abort(404)
-    return Response(raw, mimetype="application/octet-stream", headers={
-        "Content-Disposition": f'attachment; filename="held-{held.id}.eml"',
-        "Content-Security-Policy": "default-src 'none'; sandbox"})
+    return send_source(raw, f"held-{held.id}.eml")

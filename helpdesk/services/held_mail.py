@@ -25,8 +25,6 @@ from helpdesk.services.raw_mail import raw_bytes
 from helpdesk.storage import blob_store
 
 PER_PAGE = 100
-# Enough to read any real mail on screen; the full source is a download.
-RAW_DISPLAY_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True)

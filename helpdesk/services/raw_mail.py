@@ -4,8 +4,10 @@ Small mail in its row is committed with the message that names it, in the same t
 no file to create and sync per message, nothing left behind by a crash before the commit.
 """
 import hashlib
+from datetime import datetime
 
-from helpdesk.models import RawMail
+from helpdesk.extensions import db
+from helpdesk.models import AuditEntry, Message, RawMail, StaffMember, Ticket
 from helpdesk.storage import BlobStore, blob_store
 
 # Nearly all mail is smaller; larger mail (attachments) goes to a file, so no row is huge.
@@ -26,3 +28,23 @@ def raw_bytes(raw_mail: RawMail) -> bytes:
     if raw_mail.content is not None:
         return raw_mail.content
     return blob_store().read(raw_mail.blob_path)
+
+
+def audited_message_source(ticket: Ticket, message_id: int, viewer: StaffMember,
+                           now: datetime) -> bytes | None:
+    """A message of this ticket as it arrived, for staff; None if it has no source.
+
+    Reading it is written to the audit trail: the source holds every header and part.
+    """
+    message = db.session.get(Message, message_id)
+    if message is None or message.ticket_id != ticket.id or message.raw_mail is None:
+        return None
+    try:
+        raw = raw_bytes(message.raw_mail)
+    except (OSError, ValueError):
+        return None  # a blob-store file gone missing: nothing to show
+    db.session.add(AuditEntry(at=now, staff_id=viewer.id, action="message_view_raw",
+                              subject_type="message", subject_id=message.id,
+                              detail=f"#{ticket.number}"))
+    db.session.commit()
+    return raw
