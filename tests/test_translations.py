@@ -8,11 +8,12 @@ from helpdesk import ROOT
 CATALOGUE = ROOT / "helpdesk" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
 # As `make messages` extracts: gettext and friends, lazy texts, and service refusals.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "ServiceError": None}
-# Refusals only the command line prints, to the operator, in English.
+# Refusals only the command line prints, to the operator, in English; and the tail of an
+# f-string naming an address, which no catalogue entry can match (it guards against a bug).
 OPERATOR_ONLY = {
     "SENDER_AUTH enforce needs AUTHSERV_ID (your mail server's name)",
     "MAIL_DEFAULT_SENDER must be an email address",
-    "organisation or a staff member; no mail is sent there",  # the tail of an f-string
+    "organisation or a staff member; no mail is sent there",
 }
 
 

@@ -93,17 +93,26 @@ def send_again(outgoing: OutboxMessage, agent: StaffMember, now: datetime) -> No
     """An agent tries a mail that failed or was held back once more, with fresh attempts.
 
     Releasing a mail the loop brake held back is a person's decision: the brake, which counts
-    automatic mail, does not hold it again. The caller commits.
+    automatic mail, does not hold it again. The state is checked and changed in one statement,
+    so two agents (or a double click) release it once. The caller commits.
     """
     if outgoing.state not in PROBLEM_STATES:
         raise ServiceError("only mail that failed or was held back can be sent again")
-    if outgoing.state == OutboxState.HELD_BACK:
-        outgoing.automatic = False
-    outgoing.state = OutboxState.PENDING
-    outgoing.attempts = 0
-    outgoing.next_attempt_at = now
-    outgoing.claimed_until = None
-    outgoing.last_error = None
+    if not is_registered_recipient(outgoing.to_address, outgoing.ticket):
+        raise ServiceError("the recipient is no longer a registered contact of the ticket's "
+                           "organisation or a staff member")
+    error = outgoing.last_error
+    released = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == outgoing.id, OutboxMessage.state.in_(PROBLEM_STATES))
+        .values(state=OutboxState.PENDING, attempts=0, next_attempt_at=now,
+                claimed_until=None, last_error=None,
+                automatic=sa.case((OutboxMessage.state == OutboxState.HELD_BACK, False),
+                                  else_=OutboxMessage.automatic))
+        .execution_options(synchronize_session=False))
+    db.session.expire(outgoing)
+    if released.rowcount != 1:
+        raise ServiceError("only mail that failed or was held back can be sent again")
     if outgoing.ticket is not None:
-        record_event(outgoing.ticket, "mail_sent_again", now, agent,
+        record_event(outgoing.ticket, "mail_sent_again", now, agent, before=error,
                      after=f"{outgoing.subject} ({outgoing.to_address})")

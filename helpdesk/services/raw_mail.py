@@ -4,11 +4,14 @@ Small mail in its row is committed with the message that names it, in the same t
 no file to create and sync per message, nothing left behind by a crash before the commit.
 """
 import hashlib
+import logging
 from datetime import datetime
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, Message, RawMail, StaffMember, Ticket
 from helpdesk.storage import BlobStore, blob_store
+
+log = logging.getLogger(__name__)
 
 # Nearly all mail is smaller; larger mail (attachments) goes to a file, so no row is huge.
 RAW_MAIL_INLINE_BYTES = 1024 * 1024
@@ -41,8 +44,9 @@ def audited_message_source(ticket: Ticket, message_id: int, viewer: StaffMember,
         return None
     try:
         raw = raw_bytes(message.raw_mail)
-    except (OSError, ValueError):
-        return None  # a blob-store file gone missing: nothing to show
+    except (OSError, ValueError) as error:
+        log.warning("the source of message %s is missing: %s", message.id, error)
+        return None
     db.session.add(AuditEntry(at=now, staff_id=viewer.id, action="message_view_raw",
                               subject_type="message", subject_id=message.id,
                               detail=f"#{ticket.number}"))

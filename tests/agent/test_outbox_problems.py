@@ -58,27 +58,61 @@ def test_sending_again_by_htmx_swaps_the_problem_list_and_the_history(agent_clie
 
     assert body.lstrip().startswith('<section id="outbox-problems"')
     assert _url(ticket, held) in body and _url(ticket, failed) not in body
-    assert 'id="history"' in body
+    history = body[body.index('id="history"'):]
+    assert 'hx-swap-oob="true"' in history[:80] and "Mail sent again" in history
 
 
 def test_a_mail_of_another_ticket_or_one_that_went_out_is_not_sent_again(agent_client, ticket):
     other = _mail_that(make_ticket(), OutboxState.FAILED, "550 5.1.1 No such user")
     sent = _mail_that(ticket, OutboxState.SENT, "")
 
-    for mail in (other, sent):
+    for mail, refusal in ((other, "there is no such mail on this ticket"),
+                          (sent, "only mail that failed or was held back can be sent again")):
         body = post_form(agent_client, _url(ticket, mail),
                          headers=htmx("outbox-problems")).get_data(as_text=True)
-        assert 'role="alert"' in body
+        assert 'role="alert"' in body and refusal in body
     db.session.expire_all()
     assert (other.state, sent.state) == (OutboxState.FAILED, OutboxState.SENT)
 
 
 def test_only_signed_in_staff_with_a_csrf_token_can_send_mail_again(client, agent, ticket):
     mail = _mail_that(ticket, OutboxState.FAILED, "550 5.1.1 No such user")
-    assert post_form(client, _url(ticket, mail)).status_code in (302, 303, 401, 403)
+    signed_out = post_form(client, _url(ticket, mail))
+    assert signed_out.status_code == 302 and "/sign-in" in signed_out.headers["Location"]
     sign_in(client, make_contact())  # a customer's session is no staff session
-    assert post_form(client, _url(ticket, mail)).status_code in (302, 303, 401, 403)
+    assert post_form(client, _url(ticket, mail)).status_code == 403
     sign_in(client, agent)
     assert client.post(_url(ticket, mail)).status_code == 400  # no CSRF token
+    db.session.expire_all()
+    assert mail.state == OutboxState.FAILED
+
+
+def test_a_mail_released_meanwhile_by_a_colleague_is_not_released_twice(agent_client, ticket):
+    mail = _mail_that(ticket, OutboxState.FAILED, "550 5.1.1 No such user")
+    stale_page = agent_client.get(f"/desk/tickets/{ticket.number}")
+    assert _url(ticket, mail) in stale_page.get_data(as_text=True)
+    with db.engine.begin() as connection:  # released and sent while this page stood open
+        connection.execute(sa.update(OutboxMessage).where(OutboxMessage.id == mail.id)
+                           .values(state=OutboxState.SENT))
+
+    body = post_form(agent_client, _url(ticket, mail),
+                     headers=htmx("outbox-problems")).get_data(as_text=True)
+
+    assert "only mail that failed or was held back can be sent again" in body
+    db.session.expire_all()
+    assert mail.state == OutboxState.SENT
+    assert db.session.scalars(sa.select(TicketEvent).where(
+        TicketEvent.action == "mail_sent_again")).all() == []
+
+
+def test_a_mail_to_an_address_no_longer_registered_is_not_sent_again(agent_client, ticket):
+    mail = _mail_that(ticket, OutboxState.FAILED, "550 5.1.1 No such user")
+    ticket.raised_by.email = "ann.new@customer.example"
+    db.session.commit()
+
+    body = post_form(agent_client, _url(ticket, mail),
+                     headers=htmx("outbox-problems")).get_data(as_text=True)
+
+    assert "no longer a registered contact" in body
     db.session.expire_all()
     assert mail.state == OutboxState.FAILED

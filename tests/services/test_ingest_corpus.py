@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from helpdesk.domain.mail_parse import parse_email
 from helpdesk.extensions import db
 from helpdesk.models import Contact, HeldMessage, MailReceipt, Message
-from helpdesk.services import ServiceError
+from helpdesk.services import ServiceError, ingest
 from helpdesk.services.inbound_mail import MailSource, stage_mail
 from helpdesk.services.ingest import ingest_once
 from helpdesk.services.people import normalise_email
@@ -14,7 +14,7 @@ from tests.fixtures.mail import NOW, RECEIVED_AT
 
 # A spread through Dovecot as well: every n-th file of the sorted corpus.
 THROUGH_DOVECOT_EVERY = 20
-COMMIT_EVERY = 50  # as the ingester commits a fetched batch
+COMMIT_EVERY = ingest.FETCH_BATCH_MESSAGES  # as the ingester commits a fetched batch
 
 
 def sender_of(raw: bytes) -> str | None:

@@ -492,7 +492,7 @@ def test_flask_outbox_send_without_a_configured_server_fails_with_one_line(app):
     assert "outgoing mail is not configured" in result.output
 
 
-def test_a_failed_mail_an_agent_sends_again_arrives_with_its_own_message_id(app, smtp_server):
+def test_a_failed_mail_an_agent_sends_again_arrives_with_the_same_message_id(app, smtp_server):
     ticket, mail = _acknowledged(make_contact())
     smtp_server.answer_next("RCPT", "550 5.1.1 No such user")
     send_due_mail(MONDAY_TEN)
