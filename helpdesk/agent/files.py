@@ -7,6 +7,7 @@ from flask_login import current_user
 from helpdesk.access import AGENT, policy
 from helpdesk.agent import bp
 from helpdesk.downloads import send_attachment, send_source
+from helpdesk.models import Ticket
 from helpdesk.services.attachments import audited_attachment
 from helpdesk.services.queue import ticket_by_number
 from helpdesk.services.raw_mail import audited_message_source
@@ -28,11 +29,8 @@ def attachment(attachment_id: int):
 @policy(AGENT)
 def message_source(number: int, message_id: int):
     """A customer's mail exactly as it arrived: headers, sender checks, every part."""
-    ticket = ticket_by_number(number)
-    found = audited_message_source(ticket, message_id, current_user, datetime.now(UTC))
-    if found is None:
-        abort(404)
-    return render_source(found, ticket.subject,
+    ticket, raw = _message_source_or_404(number, message_id)
+    return render_source(raw, ticket.subject,
                          back_url=url_for("agent.ticket", number=number) + f"#message-{message_id}",
                          download_url=url_for("agent.message_source_download", number=number,
                                               message_id=message_id))
@@ -41,11 +39,17 @@ def message_source(number: int, message_id: int):
 @bp.get("/tickets/<int:number>/messages/<int:message_id>/source.eml")
 @policy(AGENT)
 def message_source_download(number: int, message_id: int):
+    _, raw = _message_source_or_404(number, message_id)
+    return send_source(raw, f"ticket-{number}-message-{message_id}.eml")
+
+
+def _message_source_or_404(number: int, message_id: int) -> tuple[Ticket, bytes]:
+    """The ticket and its message's source, the read audited; 404 when there is none."""
     ticket = ticket_by_number(number)
-    found = audited_message_source(ticket, message_id, current_user, datetime.now(UTC))
-    if found is None:
+    raw = audited_message_source(ticket, message_id, current_user, datetime.now(UTC))
+    if raw is None:
         abort(404)
-    return send_source(found, f"ticket-{number}-message-{message_id}.eml")
+    return ticket, raw
 
 
 def render_source(raw: bytes, subject: str, *, back_url: str, download_url: str) -> str:
