@@ -197,7 +197,8 @@ class ResponseRecord(db.Model):
         sa.Index("ix_response_record_ticket_id_met_at", "ticket_id", "met_at"),
         # Statistics: a period's responses read from the index alone.
         sa.Index("ix_response_record_received_at", "received_at", "is_first", "category",
-                 "met_at", "due_at", "cancelled_at", "promise_seconds_to_response", "ticket_id"),
+                 "met_at", "due_at", "cancelled_at", "promise_seconds_to_response", "ticket_id",
+                 "breached_due_at"),
         # Percentiles: the n-th first response in order of time, without sorting a period.
         sa.Index("ix_response_record_first_promise_seconds", "is_first",
                  "promise_seconds_to_response", "received_at"),
@@ -216,6 +217,9 @@ class ResponseRecord(db.Model):
     # Closed without a reply (customer went quiet, ticket resolved): not counted as met.
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     breached: Mapped[bool] = mapped_column(default=False)
+    # The due moment that passed without a response, kept for good: a recompute (category or
+    # calendar change) may move due_at later, but the statistics still count this one as late.
+    breached_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Working-day seconds from clock start to response, for statistics without Python loops.
     working_seconds_to_response: Mapped[int | None] = mapped_column()
     # Whole seconds from receipt to response on the wall clock (each moment floored first).

@@ -107,12 +107,24 @@ def _start_clock(ticket: Ticket, received_at: datetime, is_first: bool,
     return record
 
 
-def recompute(ticket: Ticket, calendar: BusinessCalendar, policy: SlaPolicy) -> None:
-    """Recompute the owed response after a category or calendar change."""
+def recompute(ticket: Ticket, calendar: BusinessCalendar, policy: SlaPolicy, *,
+              now: datetime) -> None:
+    """Recompute the owed response after a category or calendar change.
+
+    A due moment that already passed is kept as the breach it was before it moves.
+    """
     record = open_response(ticket)
     if record is not None and ticket.status in AWAITING_DESK_STATUSES:
+        keep_breach(ticket, record, now)
         record.category = ticket.category
         _schedule(ticket, record, calendar, policy)
+
+
+def keep_breach(ticket: Ticket, record: ResponseRecord, now: datetime) -> None:
+    """If the record's due moment passed unmet by `now`, keep it for good as the breach."""
+    if record.breached_due_at is None and record.met_at is None and record.due_at < now:
+        record.breached_due_at = record.due_at
+        record.breached = ticket.breached = True
 
 
 def _schedule(ticket: Ticket, record: ResponseRecord, calendar: BusinessCalendar,
@@ -133,6 +145,7 @@ def meet_response(ticket: Ticket, responded_at: datetime, calendar: BusinessCale
     """A public reply by an agent: the owed response is met (late or not)."""
     record = open_response(ticket)
     if record is not None:
+        keep_breach(ticket, record, responded_at)
         record.met_at = responded_at
         # A breach the sweep recorded stays, even if a recompute later moved the due moment.
         record.breached = record.breached or responded_at > record.due_at
@@ -158,6 +171,7 @@ def pause(ticket: Ticket, at: datetime) -> None:
     """Waiting on the customer, resolved or closed: no response is due any more."""
     record = open_response(ticket)
     if record is not None:
+        keep_breach(ticket, record, at)
         record.cancelled_at = at
     _stop_clock(ticket)
 

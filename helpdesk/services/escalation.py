@@ -124,6 +124,7 @@ def escalate_ticket(ticket_id: int, now: datetime, policy: SlaPolicy) -> int:
         if step.name == DUE_SOON:
             ticket.due_soon = True
         elif step.name == BREACH:
+            deadlines.keep_breach(ticket, record, now)
             ticket.breached = record.breached = True
     ticket.next_escalation_at = next((step.at for step in steps if step.at > now), None)
     db.session.flush()

@@ -88,7 +88,7 @@ def _run_batch(job: RecomputeJob, now: datetime, batch_size: int) -> int:
         .execution_options(populate_existing=True)
     ).all()
     for ticket in tickets:
-        deadlines.recompute(ticket, calendar, policy)
+        deadlines.recompute(ticket, calendar, policy, now=now)
     if tickets:
         job.last_ticket_id = tickets[-1].id
         # Tickets that began owing a response after the request count too; stop at full.

@@ -8,6 +8,9 @@ Definitions (every figure on the dashboard, the report and the CSV comes from he
   due moment passed without a reply (still waiting, or the clock was stopped after it). A
   response cancelled before its due moment (the desk was waiting on the customer, or the
   ticket was resolved) was never owed, and one whose due moment is still ahead is undecided.
+  A breach stays a breach: a due moment that passed unmet is kept (breached_due_at) and the
+  response is judged by it, even when a re-categorisation or a calendar change later moved
+  its due moment.
 - first-response time on the promise's clock: working-day seconds from clock start for standard
   categories (stored when the response is met), wall-clock seconds from receipt for
   calamities; the wall-clock time beside it always counts from receipt.

@@ -39,17 +39,26 @@ def count(condition):
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
+def counted_due_at():
+    """The due moment a response is judged by: the one that passed unmet, if one did.
+
+    A recompute may move due_at later (a calamity cleared to bug, a closing day added), but a
+    breach stays a breach (sla.md): breached_due_at is kept when a due moment passes unmet.
+    """
+    return sa.func.coalesce(ResponseRecord.breached_due_at, ResponseRecord.due_at)
+
+
 def on_time():
     """A response met at or before its due moment."""
-    return ResponseRecord.met_at.is_not(None) & (ResponseRecord.met_at <= ResponseRecord.due_at)
+    return ResponseRecord.met_at.is_not(None) & (ResponseRecord.met_at <= counted_due_at())
 
 
 def late(now: datetime):
     """A response met after its due moment, or left unanswered past it (as of `now`)."""
     unanswered_past_due = ResponseRecord.met_at.is_(None) & (
         sa.func.coalesce(ResponseRecord.cancelled_at, sa.literal(now, UTCDateTime()))
-        > ResponseRecord.due_at)
-    return (ResponseRecord.met_at > ResponseRecord.due_at) | unanswered_past_due
+        > counted_due_at())
+    return (ResponseRecord.met_at > counted_due_at()) | unanswered_past_due
 
 
 def response_measures(now: datetime, time_bands: Sequence[tuple[str, int | None]]) -> list:
@@ -294,18 +303,18 @@ class StatsQueries:
         filter), so only the rows shown are joined to their ticket and organisation.
         """
         latest = (self._responses(ResponseRecord.id).where(late(self.now))
-                  .order_by(ResponseRecord.due_at.desc(), ResponseRecord.id.desc())
+                  .order_by(counted_due_at().desc(), ResponseRecord.id.desc())
                   .limit(self.list_limit).subquery())
         stopped = sa.func.coalesce(ResponseRecord.met_at, ResponseRecord.cancelled_at,
                                    sa.literal(self.now, UTCDateTime()))
         query = (sa.select(Ticket.number, Ticket.subject, Organisation.name,
                            ResponseRecord.category, ResponseRecord.received_at,
-                           ResponseRecord.due_at, ResponseRecord.met_at,
-                           seconds_between(ResponseRecord.due_at, stopped))
+                           counted_due_at(), ResponseRecord.met_at,
+                           seconds_between(counted_due_at(), stopped))
                  .join(latest, latest.c.id == ResponseRecord.id)
                  .join(Ticket, Ticket.id == ResponseRecord.ticket_id)
                  .join(Organisation, Organisation.id == Ticket.organisation_id)
-                 .order_by(ResponseRecord.due_at.desc(), ResponseRecord.id.desc()))
+                 .order_by(counted_due_at().desc(), ResponseRecord.id.desc()))
         yield from db.session.execute(query)
 
     def calamities(self) -> Iterator[tuple]:
@@ -316,7 +325,7 @@ class StatsQueries:
         query = (sa.select(Ticket.number, Ticket.subject, Organisation.name, Ticket.created_at,
                            Ticket.first_response_at,
                            seconds_between(Ticket.created_at, Ticket.first_response_at),
-                           first.due_at)
+                           sa.func.coalesce(first.breached_due_at, first.due_at))
                  .join(Organisation, Organisation.id == Ticket.organisation_id)
                  .outerjoin(first, (first.ticket_id == Ticket.id) & first.is_first.is_(True))
                  .where(Ticket.category == Category.CALAMITY, *self._received_in_period())

@@ -239,7 +239,7 @@ def _unsettled_days(start: datetime, end: datetime, segments, now: datetime) -> 
     query = (sa.select(day).distinct()
              .where(ResponseRecord.received_at >= start, ResponseRecord.received_at < end,
                     ResponseRecord.met_at.is_(None), ResponseRecord.cancelled_at.is_(None),
-                    ResponseRecord.due_at > now))
+                    ResponseRecord.breached_due_at.is_(None), ResponseRecord.due_at > now))
     return {_to_date(value) for value in db.session.scalars(query)}
 
 

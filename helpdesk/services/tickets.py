@@ -204,7 +204,7 @@ def set_category(ticket: Ticket, category: Category, actor: Actor, now: datetime
     before = ticket.category
     ticket.category = category
     record_event(ticket, "category", now, actor, before=before.value, after=category.value)
-    deadlines.recompute(ticket, clock.calendar, clock.policy)
+    deadlines.recompute(ticket, clock.calendar, clock.policy, now=now)
     if ticket.is_calamity:
         escalation.alert_calamity(ticket, now)
     ticket.updated_at = now
