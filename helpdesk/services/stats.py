@@ -1,6 +1,9 @@
 """Manager statistics from stored moments: SQL aggregates that agree on SQLite and PostgreSQL.
 
 Definitions (every figure on the dashboard, the report and the CSV comes from here):
+- one row, every column: a ticket and all of its responses count under the category,
+  organisation, channel and assigned agent the ticket has now (after a re-categorisation, under
+  its new category), so received and responses of a row count the same tickets.
 - received: tickets whose first message arrived in the period; resolved: tickets whose
   resolved_at falls in it (a reopened ticket loses its resolved_at).
 - a response belongs to the period its customer message arrived in (ResponseRecord.received_at).

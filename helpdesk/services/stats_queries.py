@@ -168,14 +168,18 @@ class StatsQueries:
     def _responses(self, *columns, with_ticket: bool = False, live: bool = False,
                    received_at=ResponseRecord.received_at) -> sa.Select:
         """Response records received in the period (or its live days); the ticket is joined
-        only when needed."""
+        only when needed.
+
+        A response counts under its ticket's dimensions as they are now, the category too (not
+        the one it was owed under), so every column of a row counts the same tickets.
+        """
         f = self.filter
         received = (self._live(received_at) if live else
                     (received_at >= self.start) & (received_at < self.end))
         query = sa.select(*columns).where(received,
-                                          *self._ticket_conditions(ResponseRecord.category))
-        if with_ticket or any(value is not None
-                              for value in (f.organisation_id, f.channel, f.assignee_id)):
+                                          *self._ticket_conditions(Ticket.category))
+        if with_ticket or any(value is not None for value in (
+                f.organisation_id, f.channel, f.assignee_id, f.category)):
             query = query.join(Ticket, Ticket.id == ResponseRecord.ticket_id)
         return query
 
@@ -206,7 +210,7 @@ class StatsQueries:
         if not self.live_ranges:
             return
         columns, group = _grouped(bucket_index(ResponseRecord.received_at, self.boundaries),
-                                  ResponseRecord.category, Ticket.organisation_id,
+                                  Ticket.category, Ticket.organisation_id,
                                   Ticket.assignee_id)
         query = (self._responses(*columns, *response_measures(self.now, time_bands),
                                  with_ticket=True, live=True)
@@ -308,7 +312,7 @@ class StatsQueries:
         stopped = sa.func.coalesce(ResponseRecord.met_at, ResponseRecord.cancelled_at,
                                    sa.literal(self.now, UTCDateTime()))
         query = (sa.select(Ticket.number, Ticket.subject, Organisation.name,
-                           ResponseRecord.category, ResponseRecord.received_at,
+                           Ticket.category, ResponseRecord.received_at,
                            counted_due_at(), ResponseRecord.met_at,
                            seconds_between(counted_due_at(), stopped))
                  .join(latest, latest.c.id == ResponseRecord.id)

@@ -268,8 +268,7 @@ def _sum_resolved(rows: dict, start: datetime, end: datetime, segments) -> None:
 def _sum_responses(rows: dict, start: datetime, end: datetime, segments,
                    now: datetime) -> None:
     day = _local_day(ResponseRecord.received_at, segments)
-    dimensions = (ResponseRecord.category, Ticket.organisation_id, Ticket.assignee_id,
-                  Ticket.channel)
+    dimensions = (Ticket.category, Ticket.organisation_id, Ticket.assignee_id, Ticket.channel)
     query = (sa.select(day, *dimensions, *response_measures(now, TIME_BANDS))
              .join(Ticket, Ticket.id == ResponseRecord.ticket_id)
              .where(ResponseRecord.received_at >= start, ResponseRecord.received_at < end,

@@ -302,3 +302,16 @@ def test_the_dashboard_is_in_dutch_for_dutch_managers(manager_client, desk):
     db.session.commit()
     page = manager_client.get(f"/manage/stats?{DECEMBER}").get_data(as_text=True)
     assert "Statistieken" in page and "71,4\u00a0%" in page and "2 u 00 min" in page
+
+
+def test_the_pages_state_under_which_category_a_ticket_counts(manager_client, desk):
+    english = "under its new category in every column"
+    assert english in manager_client.get(f"/manage/stats?{DECEMBER}").get_data(as_text=True)
+    report = manager_client.get("/manage/stats/organisations/acme?month=2026-12")
+    assert english in report.get_data(as_text=True)
+    desk.manager.language = "nl"
+    db.session.commit()
+    dutch = "telt in elke kolom onder de nieuwe categorie"
+    assert dutch in manager_client.get(f"/manage/stats?{DECEMBER}").get_data(as_text=True)
+    report = manager_client.get("/manage/stats/organisations/acme?month=2026-12")
+    assert dutch in report.get_data(as_text=True)
