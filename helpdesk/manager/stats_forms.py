@@ -16,6 +16,7 @@ PERIOD_LABELS = {
     "custom": _l("From – to"),
 }
 MAX_CUSTOM_DAYS = 5 * 366
+UNASSIGNED = "none"  # the agent filter's value for tickets nobody is assigned to
 # Statistics are asked about this century; other years are typing errors.
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
@@ -43,7 +44,8 @@ class StatsFilterForm(FlaskForm):
         self.organisation.choices = [SelectChoice("", _l("All organisations"))] + [
             SelectChoice(o.slug, o.name) for o in organisations]
         self.agent.choices = [SelectChoice("", _l("All agents"))] + [
-            SelectChoice(str(s.id), s.name) for s in staff]
+            SelectChoice(str(s.id), s.name) for s in staff] + [
+            SelectChoice(UNASSIGNED, _l("Unassigned"))]
 
     def url_args(self) -> dict[str, str]:
         """The understood filters as URL parameters, for links that keep them (CSV)."""

@@ -14,8 +14,10 @@ from flask_babel import lazy_gettext as _l
 from helpdesk.domain.periods import Period
 from helpdesk.labels import category_label, channel_label, status_label
 from helpdesk.manager.charts import Chart, bar_chart, column_chart, heatmap_chart
+from helpdesk.models import Category
 from helpdesk.services.stats import (
     Dashboard,
+    Drilldown,
     Figures,
     OrganisationTicket,
     StatsFilter,
@@ -105,22 +107,22 @@ def csv_response(table: Table, timezone: str, filename: str) -> Response:
 
 # --- drill-down -------------------------------------------------------------------------------
 
-class QueueLinks:
-    """Drill-down: the agent queue with the filters that select the tickets behind a figure."""
+class DrilldownLinks:
+    """Drill-down: the list of exactly what a figure counts, under the dashboard's filters."""
 
     def __init__(self, stats_filter: StatsFilter, organisation_slug: str | None) -> None:
+        self.period = stats_filter.period
         self.base = {"organisation": organisation_slug,
                      "category": stats_filter.category and stats_filter.category.value,
                      "channel": stats_filter.channel and stats_filter.channel.value,
-                     "assignee": stats_filter.assignee_id}
+                     "agent": "none" if stats_filter.unassigned else stats_filter.assignee_id}
 
-    def __call__(self, period: Period | None = None, **narrower) -> str:
-        params = {**self.base, **narrower}
-        if period is not None:
-            # Every ticket received in the period, not only the open work the queue starts with.
-            params = {"status": "all", **params, "received_from": period.start.isoformat(),
-                      "received_to": period.end.isoformat()}
-        return url_for("agent.queue", **{k: v for k, v in params.items() if v is not None})
+    def __call__(self, figure: str, period: Period | None = None, **narrower) -> str:
+        period = period or self.period
+        params = {"period": "custom", "start": period.start.isoformat(),
+                  "end": period.end.isoformat(), **self.base, **narrower}
+        return url_for("manager.stats_tickets", figure=figure,
+                       **{k: v for k, v in params.items() if v is not None})
 
 
 def _ticket_url(number: int) -> str:
@@ -137,15 +139,19 @@ def period_label(period: Period, granularity: str) -> str:
     return f"{format_date(period.start, 'd MMM')} – {format_date(period.end, 'd MMM')}"
 
 
-def summary_table(board: Dashboard, links: QueueLinks | None) -> Table:
+def summary_table(board: Dashboard, links: DrilldownLinks | None) -> Table:
     """The key figures: one row, shown as cards on the page."""
     totals, period = board.totals, board.filter.period
 
-    def link(**narrower):
-        return links(period, **narrower) if links else None
+    def link(figure, **narrower):
+        return links(figure, period, **narrower) if links else None
+
+    # The calamities of a selection narrowed to another category are none, and listed as none.
+    calamity_link = (link("received", category="calamity")
+                     if board.filter.category in (None, Category.CALAMITY) else None)
 
     figures = [
-        (Column(_l("Tickets received"), "count"), Cell(totals.received, link())),
+        (Column(_l("Tickets received"), "count"), Cell(totals.received, link("received"))),
         (Column(_l("Tickets resolved"), "count"), Cell(totals.resolved)),
         (Column(_l("First response p50, working-day clock"), "duration"),
          Cell(totals.times.p50)),
@@ -156,19 +162,18 @@ def summary_table(board: Dashboard, links: QueueLinks | None) -> Table:
         (Column(_l("Responses on time"), "percent"), Cell(totals.responses.share_on_time)),
         (Column(_l("First responses on time"), "percent"),
          Cell(totals.first_responses.share_on_time)),
-        (Column(_l("Late responses"), "count"), Cell(totals.responses.late, link(breached=1))),
-        (Column(_l("Calamities"), "count"),
-         Cell(board.calamity_count, link(category="calamity"))),
+        (Column(_l("Late responses"), "count"), Cell(totals.responses.late, link("late"))),
+        (Column(_l("Calamities"), "count"), Cell(board.calamity_count, calamity_link)),
     ]
     return Table("summary", _l("Key figures"), tuple(column for column, _cell in figures),
                  [tuple(cell for _column, cell in figures)])
 
 
-def trend_table(board: Dashboard, links: QueueLinks) -> Table:
+def trend_table(board: Dashboard, links: DrilldownLinks) -> Table:
     rows = [(Cell(period_label(period, board.granularity)),
-             Cell(figures.received, links(period)), Cell(figures.resolved),
+             Cell(figures.received, links("received", period)), Cell(figures.resolved),
              Cell(figures.responses.on_time),
-             Cell(figures.responses.late, links(period, breached=1)),
+             Cell(figures.responses.late, links("late", period)),
              Cell(figures.responses.share_on_time))
             for period, figures in board.trend]
     columns = (Column(_l("Period")), Column(_l("Received"), "count"),
@@ -209,12 +214,10 @@ def _figures_cells(figures: Figures, link: str | None, late_link: str | None) ->
             Cell(figures.responses.late, late_link), Cell(figures.responses.share_on_time))
 
 
-def breakdown_tables(board: Dashboard, links: QueueLinks, report_month: date) -> list[Table]:
-    period = board.filter.period
-
+def breakdown_tables(board: Dashboard, links: DrilldownLinks, report_month: date) -> list[Table]:
     def cells(figures, **narrower):
-        return _figures_cells(figures, links(period, **narrower),
-                              links(period, breached=1, **narrower))
+        return _figures_cells(figures, links("received", **narrower),
+                              links("late", **narrower))
 
     month = report_month.strftime("%Y-%m")
     categories = [(Cell(category_label(category)), *cells(figures, category=category.value))
@@ -224,7 +227,7 @@ def breakdown_tables(board: Dashboard, links: QueueLinks, report_month: date) ->
                       *cells(figures, organisation=organisation.slug))
                      for organisation, figures in board.by_organisation]
     agents = [(Cell(agent.name if agent else _l("Unassigned")),
-               *cells(figures, assignee=agent.id if agent else "none"))
+               *cells(figures, agent=agent.id if agent else "none"))
               for agent, figures in board.by_agent]
     return [
         Table("by_category", _l("By category"), (Column(_l("Category")), *_FIGURES_COLUMNS),
@@ -236,11 +239,12 @@ def breakdown_tables(board: Dashboard, links: QueueLinks, report_month: date) ->
     ]
 
 
-def backlog_table(board: Dashboard, links: QueueLinks) -> Table:
-    rows = [(Cell(AGE_BAND_LABELS[band.key]), Cell(band.awaiting_desk, links(status="open")),
-             Cell(band.waiting_on_customer, links(status="waiting")),
-             Cell(band.overdue, links(breached=1)), Cell(band.total))
-            for band in board.backlog]
+def backlog_table(board: Dashboard, links: DrilldownLinks) -> Table:
+    rows = [(Cell(AGE_BAND_LABELS[band.key]),
+             Cell(band.awaiting_desk, links("awaiting", band=index)),
+             Cell(band.waiting_on_customer, links("waiting", band=index)),
+             Cell(band.overdue, links("overdue", band=index)), Cell(band.total))
+            for index, band in enumerate(board.backlog)]
     columns = (Column(_l("Age")), Column(_l("Awaiting the desk"), "count"),
                Column(_l("Waiting on the customer"), "count"),
                Column(_l("Overdue now"), "count"), Column(_l("Total"), "count"))
@@ -281,7 +285,26 @@ def organisation_tickets_table(rows: list[OrganisationTicket]) -> Table:
          Cell(row.promise_seconds), Cell(status_label(row.status))) for row in rows])
 
 
-def dashboard_tables(board: Dashboard, links: QueueLinks, report_month: date) -> dict:
+DRILLDOWN_TITLES = {"received": _l("Tickets received"), "late": _l("Late responses"),
+                    "awaiting": _l("Awaiting the desk"),
+                    "waiting": _l("Waiting on the customer"), "overdue": _l("Overdue now")}
+
+
+def drilldown_table(drill: Drilldown) -> Table:
+    """What one figure counts, one row each (a late response each, for late responses)."""
+    late = drill.figure == "late"
+    columns = (Column(_l("Ticket")), Column(_l("Subject")), Column(_l("Organisation")),
+               Column(_l("Category")), Column(_l("Status")), Column(_l("Received"), "moment"),
+               Column(_l("Due"), "moment"),
+               Column(_l("Answered") if late else _l("First response"), "moment"))
+    rows = [(Cell(f"#{row.number}", _ticket_url(row.number)), Cell(row.subject),
+             Cell(row.organisation), Cell(category_label(row.category)),
+             Cell(status_label(row.status)), Cell(row.received_at), Cell(row.due_at),
+             Cell(row.answered_at)) for row in drill.rows]
+    return Table("drilldown", DRILLDOWN_TITLES[drill.figure], columns, rows)
+
+
+def dashboard_tables(board: Dashboard, links: DrilldownLinks, report_month: date) -> dict:
     tables = [summary_table(board, links), trend_table(board, links), heatmap_table(board),
               time_bands_table(board), *breakdown_tables(board, links, report_month),
               backlog_table(board, links), late_responses_table(board, True),

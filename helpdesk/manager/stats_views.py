@@ -13,12 +13,14 @@ from helpdesk.domain.periods import (
     preset_period,
 )
 from helpdesk.manager import bp
-from helpdesk.manager.stats_forms import EARLIEST, LATEST, StatsFilterForm
+from helpdesk.manager.stats_forms import EARLIEST, LATEST, UNASSIGNED, StatsFilterForm
 from helpdesk.manager.stats_tables import (
-    QueueLinks,
+    AGE_BAND_LABELS,
+    DrilldownLinks,
     csv_response,
     dashboard_charts,
     dashboard_tables,
+    drilldown_table,
     page_text,
     report_tables,
 )
@@ -55,7 +57,8 @@ def _selection(today: date) -> Selection:
         period=period, organisation_id=organisation.id if organisation else None,
         category=Category(form.category.data) if form.category.data else None,
         channel=Channel(form.channel.data) if form.channel.data else None,
-        assignee_id=int(form.agent.data) if form.agent.data else None)
+        assignee_id=int(form.agent.data) if form.agent.data.isdigit() else None,
+        unassigned=form.agent.data == UNASSIGNED)
     return Selection(form, stats_filter, organisation, understood)
 
 
@@ -64,7 +67,7 @@ def _dashboard_and_tables():
     calendar = configured_calendar()
     selection = _selection(local_today(now, calendar.timezone))
     board = stats.dashboard(selection.filter, now, calendar)
-    links = QueueLinks(selection.filter,
+    links = DrilldownLinks(selection.filter,
                        selection.organisation.slug if selection.organisation else None)
     report_month = selection.filter.period.end.replace(day=1)
     return selection, board, dashboard_tables(board, links, report_month)
@@ -91,6 +94,33 @@ def stats_csv(table: str):
     period = board.filter.period
     return csv_response(tables[table], board.timezone,
                         f"statistics-{table}-{period.start}-{period.end}.csv")
+
+
+@bp.get("/stats/tickets/<figure>")
+@policy(MANAGER)
+def stats_tickets(figure: str):
+    """Drill-down: exactly the tickets (or late responses) a figure of the dashboard counts."""
+    if figure not in stats.DRILLDOWN_FIGURES:
+        abort(404)
+    band = request.args.get("band", "0")
+    page = request.args.get("page", "1")
+    if not (band.isdigit() and int(band) < len(stats.AGE_BANDS)
+            and page.isdigit() and 0 < int(page) < 100_000):
+        abort(404)
+    now = datetime.now(UTC)
+    calendar = configured_calendar()
+    selection = _selection(local_today(now, calendar.timezone))
+    drill = stats.drilldown(selection.filter, figure, now, calendar.timezone, band=int(band),
+                            page=int(page))
+    backlog = figure in stats.BACKLOG_FIGURES
+    query = {**selection.form.url_args(), **({"band": band} if backlog else {})}
+    return render_template(
+        "manager/stats/drilldown.html", drill=drill, table=drilldown_table(drill),
+        board_filter=selection.filter, now=now, timezone=calendar.timezone,
+        band_label=AGE_BAND_LABELS[stats.AGE_BANDS[int(band)][0]] if backlog else None,
+        page_url=lambda number: url_for("manager.stats_tickets", figure=figure, page=number,
+                                        **query),
+        back_url=url_for("manager.stats_dashboard", **selection.form.url_args()))
 
 
 def _report(slug: str):

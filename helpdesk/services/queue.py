@@ -206,7 +206,7 @@ def queue_query(filters: QueueFilters, viewer: StaffMember, now: datetime, *,
     if filters.due_soon:
         query = query.where(Ticket.due_soon_at <= now, Ticket.response_due_at > now)
     if filters.breached:
-        # Overdue now, or breached once (statistics link here): red either way.
+        # Overdue now, or breached once: red either way.
         query = query.where(sa.or_(Ticket.response_due_at <= now, Ticket.breached.is_(True)))
     if filters.q:
         condition = ticket_condition(filters.q)

@@ -53,6 +53,7 @@ from helpdesk.services import stats_rollup
 from helpdesk.services.stats_queries import (
     ResponseRollupRow,
     StatsQueries,
+    counted_due_at,
 )
 
 # Backlog age bands: (label key, lower bound); each band runs to the next bound.
@@ -78,6 +79,7 @@ class StatsFilter:
     category: Category | None = None
     channel: Channel | None = None
     assignee_id: int | None = None
+    unassigned: bool = False  # only tickets without an assignee (when assignee_id is None)
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,69 @@ def dashboard(stats_filter: StatsFilter, now: datetime, calendar: BusinessCalend
         late_responses=[LateResponse(*row) for row in queries.late_responses()],
         calamities=[CalamityRow(*row) for row in queries.calamities()],
     )
+
+
+# The figures a manager can open as a list: each lists exactly the set the figure counts.
+DRILLDOWN_FIGURES = ("received", "late", "awaiting", "waiting", "overdue")
+BACKLOG_FIGURES = ("awaiting", "waiting", "overdue")  # now, per age band; not per period
+
+
+ROW_COLUMNS = (Ticket.number, Ticket.subject, Organisation.name, Ticket.category, Ticket.status)
+
+
+@dataclass(frozen=True)
+class DrilldownRow:
+    """A ticket a figure counts; for late responses, one of its late responses."""
+
+    number: int
+    subject: str
+    organisation: str
+    category: Category
+    status: TicketStatus
+    received_at: datetime  # the ticket's, or the customer message's of the late response
+    due_at: datetime | None  # the response's counted due moment, or the ticket's due now
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Drilldown:
+    figure: str
+    count: int
+    rows: list[DrilldownRow]
+    page: int
+    per_page: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.count
+
+
+def drilldown(stats_filter: StatsFilter, figure: str, now: datetime, timezone: str, *,
+              band: int = 0, page: int = 1, per_page: int = 100) -> Drilldown:
+    """One page of what a figure counts, and how many: the same set the figure is counted from."""
+    queries = StatsQueries(stats_filter, now, timezone, [stats_filter.period], per_page)
+    if figure == "late":
+        ids = queries.late_ids().subquery()
+        columns = (ResponseRecord.received_at, counted_due_at(), ResponseRecord.met_at)
+        query = (sa.select(*ROW_COLUMNS, *columns)
+                 .join(ids, ids.c.id == ResponseRecord.id)
+                 .join(Ticket, Ticket.id == ResponseRecord.ticket_id)
+                 .order_by(counted_due_at().desc(), ResponseRecord.id.desc()))
+    else:
+        if figure == "received":
+            ids = queries.received_ids().subquery()
+            columns = (Ticket.created_at, sa.null(), Ticket.first_response_at)
+        elif figure in BACKLOG_FIGURES:
+            ids = queries.backlog_ids(figure, band, AGE_BANDS).subquery()
+            columns = (Ticket.created_at, Ticket.response_due_at, Ticket.first_response_at)
+        else:
+            raise ValueError(f"no drill-down for {figure!r}")
+        query = (sa.select(*ROW_COLUMNS, *columns).join(ids, ids.c.id == Ticket.id)
+                 .order_by(Ticket.created_at.desc(), Ticket.id.desc()))
+    query = query.join(Organisation, Organisation.id == Ticket.organisation_id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ids))
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    return Drilldown(figure, total, [DrilldownRow(*row) for row in rows], page, per_page)
 
 
 def office_hour_cells(calendar: BusinessCalendar) -> frozenset[tuple[int, int]]:

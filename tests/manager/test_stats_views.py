@@ -227,15 +227,15 @@ def test_csv_links_carry_only_the_understood_filters(manager_client):
     assert follow_up.count("Some filters were not understood") == 0  # no flash left by the CSV
 
 
-def test_figures_link_to_the_queue_with_matching_filters(manager_client, desk):
+def test_figures_link_to_their_drill_down_with_matching_filters(manager_client, desk):
     links = page_tables(manager_client.get(f"/manage/stats?{DECEMBER}")).links
-    # A period's figures count every ticket received then, so the queue shows all statuses.
-    period = "received_from=2026-12-01&received_to=2026-12-31"
-    assert f"/desk/?status=all&organisation=bakery&{period}" in links["by_organisation"]
-    assert f"/desk/?status=all&breached=1&{period}" in links["summary"]
-    assert f"/desk/?status=all&category=calamity&{period}" in links["summary"]
-    assert f"/desk/?status=all&assignee={desk.anna.id}&{period}" in links["by_agent"]
-    assert "/desk/?status=waiting" in links["backlog"]
+    drill = "/manage/stats/tickets"
+    assert f"{drill}/received?{DECEMBER}&organisation=bakery" in links["by_organisation"]
+    assert f"{drill}/late?{DECEMBER}" in links["summary"]
+    assert f"{drill}/received?{DECEMBER}&category=calamity" in links["summary"]
+    assert f"{drill}/received?{DECEMBER}&agent={desk.anna.id}" in links["by_agent"]
+    assert f"{drill}/late?{DECEMBER}&agent=none" in links["by_agent"]
+    assert f"{drill}/waiting?{DECEMBER}&band=1" in links["backlog"]
     assert "/desk/tickets/1006" in links["late_responses"]
     assert "/manage/stats/organisations/acme?month=2026-12" in links["by_organisation"]
 
