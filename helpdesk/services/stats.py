@@ -1,8 +1,9 @@
 """Manager statistics from stored moments: SQL aggregates that agree on SQLite and PostgreSQL.
 
 Definitions (every figure on the dashboard, the report and the CSV comes from here):
-- received: tickets whose first message arrived in the period; resolved: tickets whose
-  resolved_at falls in it (a reopened ticket loses its resolved_at).
+- received: tickets whose first message arrived in the period; resolved: resolutions in it,
+  each status change from open to resolved or closed (TicketEvent.is_resolution) counting in
+  the period it happened; a reopen takes none away, so an ended month keeps its figure.
 - a response belongs to the period its customer message arrived in (ResponseRecord.received_at).
   It was on time when met at or before its due moment; late when met after it, or when the
   due moment passed without a reply (still waiting, or the clock was stopped after it). A
@@ -15,11 +16,11 @@ Definitions (every figure on the dashboard, the report and the CSV comes from he
 
 Cost: settled days are read from the rollup (services/stats_rollup.py), a few rows per day;
 the other days (the last week or two, and days changed since their rollup) are one pass per
-figure family over their rows (tickets by created_at or resolved_at, response records by
-received_at). Both are grouped in SQL by every dimension at once, and the few grouped rows are
-added up here per slice. Percentiles need a sort per clock of the period's stored response
-times, so they are computed for the whole selection only: filter by organisation, category or
-agent to see theirs.
+figure family over their rows (tickets by created_at, resolution events by their moment,
+response records by received_at). Both are grouped in SQL by every dimension at once, and
+the few grouped rows are added up here per slice. Percentiles need a sort per clock of the
+period's stored response times, so they are computed for the whole selection only: filter by
+organisation, category or agent to see theirs.
 """
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from helpdesk.models import (
     RollupSpan,
     StatsRollup,
     Ticket,
+    TicketEvent,
 )
 from helpdesk.models.stats import ARRIVAL_HOUR_COLUMNS, FIRST_MET_BAND_COLUMNS
 from helpdesk.models.types import UTCDateTime
@@ -185,9 +186,11 @@ class StatsQueries:
     def resolved_by_bucket(self) -> Iterator[tuple]:
         if not self.live_ranges:
             return
-        columns, group = _grouped(bucket_index(Ticket.resolved_at, self.boundaries))
-        query = (sa.select(*columns, sa.func.count())
-                 .where(self._live(Ticket.resolved_at), *self._ticket_conditions(Ticket.category))
+        columns, group = _grouped(bucket_index(TicketEvent.at, self.boundaries))
+        query = (sa.select(*columns, sa.func.count()).select_from(TicketEvent)
+                 .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                 .where(TicketEvent.is_resolution, self._live(TicketEvent.at),
+                        *self._ticket_conditions(Ticket.category))
                  .group_by(*group))
         yield from db.session.execute(query)
 
