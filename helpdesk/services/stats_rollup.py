@@ -34,6 +34,7 @@ from helpdesk.models.stats import ARRIVAL_HOUR_COLUMNS, FIRST_MET_BAND_COLUMNS, 
 from helpdesk.services import stats_changes
 from helpdesk.services.portable_sql import local_seconds
 from helpdesk.services.stats_queries import (
+    EPOCH,
     ROLLED_MEASURES,
     consecutive_runs,
     decided,
@@ -42,7 +43,6 @@ from helpdesk.services.stats_queries import (
 
 log = logging.getLogger(__name__)
 
-EPOCH = date(1970, 1, 1)
 DAYS_PER_ROLL = 31  # days summed per transaction
 
 
