@@ -24,6 +24,8 @@ from helpdesk.models.stats import (
 from helpdesk.models.ticket import (
     AWAITING_DESK_STATUSES,
     OPEN_STATUSES,
+    RESOLVED_STATUSES,
+    STATUS_CHANGED,
     Attachment,
     Category,
     Channel,
@@ -37,7 +39,8 @@ from helpdesk.models.ticket import (
 )
 
 __all__ = [
-    "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "ROLE_RANK", "Attachment", "AuditEntry",
+    "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "RESOLVED_STATUSES", "ROLE_RANK",
+    "STATUS_CHANGED", "Attachment", "AuditEntry",
     "CalendarSettings", "CannedReply", "Category", "Channel", "ClosingDay", "Contact",
     "HeldMessage", "HeldReason", "IngestFailure", "MailReceipt", "MailboxState", "Message",
     "MessageKind", "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState", "RawMail",

@@ -27,9 +27,10 @@ class RollupSpan(StrEnum):
 class StatsRollup(db.Model):
     """One local day's or month's figures for one combination of the dimensions.
 
-    Ticket figures count by the ticket's dimensions and the day it was received (or resolved);
-    response figures by the day the customer's message arrived and the ticket's dimensions
-    (its category too), exactly as the live statistics count them. A month's rows are
+    Ticket figures count by the ticket's dimensions and the day it was received (or each day
+    it was resolved: a resolution event); response figures by the day the customer's message
+    arrived and the ticket's dimensions (its category too), exactly as the live statistics count
+    them. A month's rows are
     its days' rows summed per weekday (the heatmap needs it), so a year reads twelve months of
     rows instead of 365 days of them.
     """

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.extensions import db
@@ -43,6 +44,8 @@ class TicketStatus(StrEnum):
 OPEN_STATUSES = frozenset({TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAITING})
 # Statuses in which the desk owes the customer a response, so a due moment runs.
 AWAITING_DESK_STATUSES = frozenset({TicketStatus.NEW, TicketStatus.OPEN})
+# Statuses of a ticket the desk has resolved; entering one from an open status is a resolution.
+RESOLVED_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
 
 # The queue's urgency order as SQL, written once so the partial expression index below and
 # the queue's ORDER BY are the same text (SQLite and PostgreSQL match index expressions by form).
@@ -170,8 +173,18 @@ class Attachment(db.Model):
     message: Mapped[Message] = relationship(back_populates="attachments")
 
 
+# The history action of a status change (before and after are the statuses' values).
+STATUS_CHANGED = "status"
+_RESOLVED_VALUES = tuple(sorted(status.value for status in RESOLVED_STATUSES))
+
+
 class TicketEvent(db.Model):
     """One change in a ticket's history: who, when, what, before and after."""
+
+    __table_args__ = (
+        # Statistics: a period's resolution events (status changes) read from the index.
+        sa.Index("ix_ticket_event_action_at", "action", "at", "before", "after", "ticket_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket.id"), index=True)
@@ -187,6 +200,22 @@ class TicketEvent(db.Model):
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     actor_staff: Mapped[StaffMember | None] = relationship()
     actor_contact: Mapped[Contact | None] = relationship()
+
+    @hybrid_property
+    def is_resolution(self) -> bool:
+        """A status change from open to resolved or closed: what the statistics count.
+
+        Each resolution counts in the period it happened, so a reopen and a second resolution
+        add one to the later period and take none from the earlier one.
+        """
+        return (self.action == STATUS_CHANGED and self.after in _RESOLVED_VALUES
+                and self.before not in _RESOLVED_VALUES)
+
+    @is_resolution.inplace.expression
+    @classmethod
+    def _is_resolution_expression(cls):
+        return ((cls.action == STATUS_CHANGED) & cls.after.in_(_RESOLVED_VALUES)
+                & cls.before.not_in(_RESOLVED_VALUES))
 
 
 class ResponseRecord(db.Model):

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from helpdesk.domain.sla import deadline_for
 from helpdesk.extensions import db
 from helpdesk.models import (
+    RESOLVED_STATUSES,
+    STATUS_CHANGED,
     Category,
     Channel,
     Contact,
@@ -219,9 +221,13 @@ def _bulk_conversations(rng, clock: Clock, ids, ticket_rows, plans, agents, now)
                                  "body_text": "Dank, ik heb het geprobeerd. Zie bijlage."})
         breached = bool(records and records[-1]["ticket_id"] == ticket_id
                         and records[-1]["breached"])
-        resolved = row["status"] in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+        resolved = row["status"] in RESOLVED_STATUSES
         update = {"id": ticket_id, "first_response_at": first_response_at, "breached": breached,
                   "resolved_at": at if resolved else None}
+        if resolved:  # the history event the statistics count the resolution by
+            events.append({"ticket_id": ticket_id, "at": at, "action": STATUS_CHANGED,
+                           "actor_staff_id": agent.id, "before": TicketStatus.OPEN.value,
+                           "after": row["status"].value})
         if replies == 0:
             records.append({"ticket_id": ticket_id, "is_first": True, "category": category,
                             "received_at": received, "clock_started_at": deadline.clock_started_at,

@@ -4,8 +4,9 @@ Definitions (every figure on the dashboard, the report and the CSV comes from he
 - one row, every column: a ticket and all of its responses count under the category,
   organisation, channel and assigned agent the ticket has now (after a re-categorisation, under
   its new category), so received and responses of a row count the same tickets.
-- received: tickets whose first message arrived in the period; resolved: tickets whose
-  resolved_at falls in it (a reopened ticket loses its resolved_at).
+- received: tickets whose first message arrived in the period; resolved: resolutions in it,
+  each status change from open to resolved or closed (TicketEvent.is_resolution) counting in
+  the period it happened; a reopen takes none away, so an ended month keeps its figure.
 - a response belongs to the period its customer message arrived in (ResponseRecord.received_at).
   It was on time when met at or before its due moment; late when met after it, or when the
   due moment passed without a reply (still waiting, or the clock was stopped after it). A
@@ -21,11 +22,11 @@ Definitions (every figure on the dashboard, the report and the CSV comes from he
 
 Cost: settled days are read from the rollup (services/stats_rollup.py), a few rows per day;
 the other days (the last week or two, and days changed since their rollup) are one pass per
-figure family over their rows (tickets by created_at or resolved_at, response records by
-received_at). Both are grouped in SQL by every dimension at once, and the few grouped rows are
-added up here per slice. Percentiles need a sort per clock of the period's stored response
-times, so they are computed for the whole selection only: filter by organisation, category or
-agent to see theirs.
+figure family over their rows (tickets by created_at, resolution events by their moment,
+response records by received_at). Both are grouped in SQL by every dimension at once, and
+the few grouped rows are added up here per slice. Percentiles need a sort per clock of the
+period's stored response times, so they are computed for the whole selection only: filter by
+organisation, category or agent to see theirs.
 """
 from __future__ import annotations
 
@@ -199,7 +200,7 @@ class Dashboard:
     time_bands: list[tuple[str, int]]
     heatmap: list[list[int]]  # [weekday Monday=0][local hour]
     office_hours: frozenset[tuple[int, int]]
-    outside_office_hours: int  # arrivals in the heatmap's cells outside office_hours
+    outside_office_hours: int  # arrivals when the business calendar has the desk closed
     backlog: list[BacklogBand]
     late_responses: list[LateResponse]
     calamities: list[CalamityRow]
@@ -276,9 +277,8 @@ def dashboard(stats_filter: StatsFilter, now: datetime, calendar: BusinessCalend
         by_agent=_named(StaffMember, slices["agent"]),
         time_bands=[(name, count) for (name, _), count in zip(TIME_BANDS, bands, strict=True)],
         heatmap=heatmap, office_hours=office_hours,
-        outside_office_hours=sum(count for day, counts in enumerate(heatmap)
-                                 for hour, count in enumerate(counts)
-                                 if (day, hour) not in office_hours),
+        outside_office_hours=outside_office_hours(
+            calendar, queries.arrivals_by_local_day(calendar.opens_at, calendar.closes_at)),
         backlog=[BacklogBand(name, *counts)
                  for (name, _), counts in zip(AGE_BANDS, queries.backlog(AGE_BANDS),
                                               strict=True)],
@@ -348,6 +348,17 @@ def drilldown(stats_filter: StatsFilter, figure: str, now: datetime, timezone: s
     total = db.session.scalar(sa.select(sa.func.count()).select_from(ids))
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
     return Drilldown(figure, total, [DrilldownRow(*row) for row in rows], page, per_page)
+
+
+def outside_office_hours(calendar: BusinessCalendar, arrivals_by_day) -> int:
+    """Arrivals outside the business calendar's office hours: on a day it has closed (weekend,
+    public holiday, closing day) or outside its hours on a working day.
+
+    `arrivals_by_day` holds (local day, received, of which within the hours) per day, so the
+    calendar is asked once per day rather than once per ticket.
+    """
+    return sum(received - (within if calendar.is_working_day(day) else 0)
+               for day, received, within in arrivals_by_day)
 
 
 def office_hour_cells(calendar: BusinessCalendar) -> frozenset[tuple[int, int]]:

@@ -18,14 +18,15 @@ from sqlalchemy.orm import Session
 
 from helpdesk.domain.periods import Period
 from helpdesk.extensions import db
-from helpdesk.models import ResponseRecord, StatsChange, Ticket
+from helpdesk.models import ResponseRecord, StatsChange, Ticket, TicketEvent
 
 # Ticket fields whose change moves the ticket and its response records between slices (a
 # relationship's key is only synchronised during the flush, so both are watched).
 TICKET_DIMENSIONS = ("category", "organisation_id", "organisation", "assignee_id", "assignee",
                      "channel")
-# All the ticket fields the figures count by; other changes (status, due moments) do not.
-COUNTED_TICKET_FIELDS = ("created_at", "resolved_at", *TICKET_DIMENSIONS)
+# All the ticket fields the figures count by; other changes (status, due moments) do not:
+# resolutions count by their history events (stats_queries.resolution_event), noted as added.
+COUNTED_TICKET_FIELDS = ("created_at", *TICKET_DIMENSIONS)
 
 
 def install() -> None:
@@ -51,17 +52,18 @@ def _note_flushed_changes(session: Session, flush_context, instances) -> None:
     record_ids: list[int] = []
     for obj in session.new:
         if isinstance(obj, Ticket):
-            moments += [obj.created_at, obj.resolved_at]
+            moments.append(obj.created_at)
         elif isinstance(obj, ResponseRecord):
             moments.append(obj.received_at)
+        elif isinstance(obj, TicketEvent) and obj.is_resolution:
+            moments.append(obj.at)
     for obj in session.dirty | session.deleted:
         if isinstance(obj, Ticket):
             state = sa.inspect(obj)
             changed = [name for name in COUNTED_TICKET_FIELDS
                        if state.attrs[name].history.has_changes()]
             if changed or obj in session.deleted:
-                moments += [*state.attrs.created_at.history.added,
-                            *state.attrs.resolved_at.history.added]
+                moments += state.attrs.created_at.history.added
                 ticket_ids.append(obj.id)
             if obj in session.deleted or any(name in TICKET_DIMENSIONS for name in changed):
                 moved_ticket_ids.append(obj.id)
@@ -71,13 +73,14 @@ def _note_flushed_changes(session: Session, flush_context, instances) -> None:
             record_ids.append(obj.id)
     connection = session.connection() if ticket_ids or record_ids else None
     if ticket_ids:
-        for created_at, resolved_at in connection.execute(
-                sa.select(Ticket.created_at, Ticket.resolved_at)
-                .where(Ticket.id.in_(ticket_ids))):
-            moments += [created_at, resolved_at]
+        moments += connection.scalars(sa.select(Ticket.created_at)
+                                      .where(Ticket.id.in_(ticket_ids)))
     if moved_ticket_ids or record_ids:
         moments += connection.scalars(sa.select(ResponseRecord.received_at).where(
             ResponseRecord.ticket_id.in_(moved_ticket_ids) | ResponseRecord.id.in_(record_ids)))
+    if moved_ticket_ids:
+        moments += connection.scalars(sa.select(TicketEvent.at).where(
+            TicketEvent.is_resolution, TicketEvent.ticket_id.in_(moved_ticket_ids)))
     note_changes(session, moments)
 
 

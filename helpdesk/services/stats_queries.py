@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -19,16 +19,19 @@ from helpdesk.models import (
     RollupSpan,
     StatsRollup,
     Ticket,
+    TicketEvent,
 )
 from helpdesk.models.stats import ARRIVAL_HOUR_COLUMNS, FIRST_MET_BAND_COLUMNS
 from helpdesk.models.types import UTCDateTime
 from helpdesk.services.portable_sql import (
     bucket_index,
     local_hour_of_week,
+    local_seconds,
     not_an_index_key,
     seconds_between,
 )
 
+EPOCH = date(1970, 1, 1)
 PERCENTILES = (50, 90)
 # The rollup's counters in the order rolled_rollup returns them: as the live rows have them.
 ROLLED_MEASURES = ("received", "resolved", "on_time", "late", "first_on_time", "first_late",
@@ -77,6 +80,10 @@ def response_measures(now: datetime, time_bands: Sequence[tuple[str, int | None]
 
 def decided(now: datetime):
     return on_time() | late(now)
+
+
+def _seconds_of_day(at: time) -> int:
+    return at.hour * 3600 + at.minute * 60 + at.second
 
 
 def consecutive_runs(days: Sequence[date]) -> list[tuple[date, date]]:
@@ -200,9 +207,11 @@ class StatsQueries:
     def resolved_by_bucket(self) -> Iterator[tuple]:
         if not self.live_ranges:
             return
-        columns, group = _grouped(bucket_index(Ticket.resolved_at, self.boundaries))
-        query = (sa.select(*columns, sa.func.count())
-                 .where(self._live(Ticket.resolved_at), *self._ticket_conditions(Ticket.category))
+        columns, group = _grouped(bucket_index(TicketEvent.at, self.boundaries))
+        query = (sa.select(*columns, sa.func.count()).select_from(TicketEvent)
+                 .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                 .where(TicketEvent.is_resolution, self._live(TicketEvent.at),
+                        *self._ticket_conditions(Ticket.category))
                  .group_by(*group))
         yield from db.session.execute(query)
 
@@ -238,6 +247,22 @@ class StatsQueries:
                 grid[weekday] = [cell + hour for cell, hour in zip(grid[weekday], hours,
                                                                   strict=True)]
         return grid
+
+    def arrivals_by_local_day(self, opens_at: time, closes_at: time) -> Iterator[tuple]:
+        """(local day, tickets received, of which within [opens_at, closes_at) local time).
+
+        Whether a day is a working day is the calendar's to say (stats.outside_office_hours);
+        each moment's local time uses the offset in force at it, so DST days are right.
+        """
+        seconds = local_seconds(Ticket.created_at, self.segments)
+        day = seconds // 86400
+        time_of_day = seconds % 86400
+        in_hours = ((time_of_day >= _seconds_of_day(opens_at))
+                    & (time_of_day < _seconds_of_day(closes_at)))
+        query = (sa.select(day, sa.func.count(), count(in_hours))
+                 .where(*self._received_in_period()).group_by(day))
+        for epoch_day, received, within in db.session.execute(query):
+            yield EPOCH + timedelta(days=int(epoch_day)), received, int(within)
 
     # --- the period's figures, from the rollup ----------------------------------------------
 

@@ -28,11 +28,13 @@ from helpdesk.models import (
     StatsRollupDay,
     StatsRollupMonth,
     Ticket,
+    TicketEvent,
 )
 from helpdesk.models.stats import ARRIVAL_HOUR_COLUMNS, FIRST_MET_BAND_COLUMNS, TIME_BANDS
 from helpdesk.services import stats_changes
 from helpdesk.services.portable_sql import local_seconds
 from helpdesk.services.stats_queries import (
+    EPOCH,
     ROLLED_MEASURES,
     consecutive_runs,
     decided,
@@ -41,7 +43,6 @@ from helpdesk.services.stats_queries import (
 
 log = logging.getLogger(__name__)
 
-EPOCH = date(1970, 1, 1)
 DAYS_PER_ROLL = 31  # days summed per transaction
 
 
@@ -256,10 +257,11 @@ def _sum_received(rows: dict, start: datetime, end: datetime, segments) -> None:
 
 
 def _sum_resolved(rows: dict, start: datetime, end: datetime, segments) -> None:
-    day = _local_day(Ticket.resolved_at, segments)
+    day = _local_day(TicketEvent.at, segments)
     dimensions = (Ticket.category, Ticket.organisation_id, Ticket.assignee_id, Ticket.channel)
-    query = (sa.select(day, *dimensions, sa.func.count())
-             .where(Ticket.resolved_at >= start, Ticket.resolved_at < end)
+    query = (sa.select(day, *dimensions, sa.func.count()).select_from(TicketEvent)
+             .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+             .where(TicketEvent.is_resolution, TicketEvent.at >= start, TicketEvent.at < end)
              .group_by(day, *dimensions))
     for epoch_day, *dimension_values, count in db.session.execute(query):
         rows[(_to_date(epoch_day), *dimension_values)]["resolved"] = count

@@ -13,6 +13,8 @@ from helpdesk.domain.sla import SlaPolicy
 from helpdesk.extensions import db
 from helpdesk.models import (
     AWAITING_DESK_STATUSES,
+    RESOLVED_STATUSES,
+    STATUS_CHANGED,
     Category,
     Channel,
     Contact,
@@ -213,10 +215,15 @@ def set_category(ticket: Ticket, category: Category, actor: Actor, now: datetime
 def _change_status(ticket: Ticket, status: TicketStatus, now: datetime, actor: Actor) -> None:
     before = ticket.status
     ticket.status = status
-    record_event(ticket, "status", now, actor, before=before.value, after=status.value)
+    # This event is the record the statistics count a resolution by (resolved or closed from
+    # an open status): a later reopen adds events and never rewrites an ended month.
+    record_event(ticket, STATUS_CHANGED, now, actor, before=before.value, after=status.value)
     if status not in AWAITING_DESK_STATUSES:
         deadlines.pause(ticket, now)
-    ticket.resolved_at = now if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) else None
+    if status not in RESOLVED_STATUSES:
+        ticket.resolved_at = None
+    elif before not in RESOLVED_STATUSES:
+        ticket.resolved_at = now  # closing a resolved ticket keeps when it was resolved
 
 
 def _add_message(ticket: Ticket, kind: MessageKind, created_at: datetime, body_text: str,

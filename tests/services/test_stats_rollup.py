@@ -90,23 +90,26 @@ def test_reassigning_an_old_ticket_is_seen_at_once_and_rolled_up_again(desk):
 
 def test_a_change_to_a_ticket_whose_moments_are_not_loaded_is_noted(desk):
     stats_rollup.refresh(NOW, ZONE)
-    ticket_id = desk.tickets["T1"].id  # resolved Wed 2 Dec 09:00
+    ticket_id = desk.tickets["T1"].id  # received Tue 1 Dec, resolved Wed 2 Dec 09:00
+    bob_id = desk.bob.id
     db.session.remove()
     t1 = db.session.get(Ticket, ticket_id, options=[load_only(Ticket.id)])
-    t1.resolved_at = None  # the stored moment was never loaded: the database has it
+    t1.assignee_id = bob_id  # the stored moments were never loaded: the database has them
     db.session.commit()
-    assert date(2026, 12, 2) not in stats_rollup.readable_days(DECEMBER, ZONE, NOW)
+    readable = stats_rollup.readable_days(DECEMBER, ZONE, NOW)
+    assert date(2026, 12, 1) not in readable
+    assert date(2026, 12, 2) not in readable  # the day of its resolution event
     assert board() == live_board()
 
 
-def test_reopening_a_resolved_ticket_takes_it_off_the_day_it_was_resolved(desk):
+def test_reopening_a_resolved_ticket_keeps_the_day_it_was_resolved(desk):
     stats_rollup.refresh(NOW, ZONE)
     t1 = desk.tickets["T1"]  # resolved Wed 2 Dec 09:00
     resolved_before = board().totals.resolved
     tickets.set_status(t1, TicketStatus.OPEN, desk.anna, NOW)
     db.session.commit()
-    assert date(2026, 12, 2) not in stats_rollup.readable_days(DECEMBER, ZONE, NOW)
-    assert board().totals.resolved == resolved_before - 1
+    assert date(2026, 12, 2) in stats_rollup.readable_days(DECEMBER, ZONE, NOW)
+    assert board().totals.resolved == resolved_before
     assert board() == live_board()
 
 
