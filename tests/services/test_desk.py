@@ -206,7 +206,11 @@ def test_a_call_to_follow_up_owes_a_response_due_from_the_call_and_is_confirmed_
     assert ticket.response_due_at == CALL_AT + timedelta(hours=24)
     [confirmation] = _outbox(ticket)
     assert confirmation.kind == "call_confirmation"
+    assert "Bedankt voor uw telefoontje" in confirmation.body_text
     assert "Reset the password together." in confirmation.body_text
+    # Not the acknowledgement: a bug by phone is not asked for its steps again.
+    assert "stappen" not in confirmation.body_text
+    assert confirmation.headers["Auto-Submitted"] == "auto-generated"
     assert ticket.events[0].actor_staff_id is not None
 
 
