@@ -1,11 +1,13 @@
 """The command line: each command, and one clear line on bad input."""
 import json
+from datetime import timedelta
 
 import pyotp
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import (
+    Category,
     Contact,
     HeldMessage,
     HeldReason,
@@ -14,7 +16,9 @@ from helpdesk.models import (
     StaffMember,
     Ticket,
 )
-from tests.fixtures.factories import make_contact, make_organisation, make_ticket
+from helpdesk.services import desk
+from helpdesk.services.desk import CallOutcome
+from tests.fixtures.factories import make_contact, make_organisation, make_staff, make_ticket
 
 
 def _fails_with_one_line(result, text):
@@ -126,6 +130,20 @@ def test_export_writes_the_documented_json(runner, tmp_path):
     assert set(message) >= {"kind", "sender", "created_at", "message_id", "body_text",
                             "attachments"}
     assert message["kind"] == "inbound"
+
+
+def test_export_keeps_a_logged_call_as_a_call_with_its_end(runner, now):
+    caller = make_contact(make_organisation(slug="acme"))
+    desk.log_call(make_staff(name="Anna"), caller.id, category=Category.QUESTION,
+                  subject="Export", summary="Explained the export.", call_at=now,
+                  call_ended_at=now + timedelta(minutes=5), outcome=CallOutcome.ANSWERED,
+                  now=now + timedelta(minutes=6))
+    data = json.loads(runner.invoke(args=["export", "--org", "acme"]).output)
+    [ticket] = data["tickets"]
+    [call] = ticket["messages"]
+    assert (call["kind"], call["sender"], call["body_text"]) == (
+        "call", "Anna", "Explained the export.")
+    assert call["call_ended_at"] == ticket["first_response_at"] == "2026-11-30T09:05:00Z"
 
 
 def test_export_includes_held_mail_from_the_organisations_contacts(runner, now):

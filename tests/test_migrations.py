@@ -82,3 +82,40 @@ def test_the_migrations_build_exactly_the_schema_the_models_describe(migration_a
     upgrade()
 
     check()  # `flask db check`: exits non-zero when autogenerate would write a migration
+
+
+def test_a_logged_call_is_a_message_kind_of_its_own_and_search_still_finds_messages(
+        migration_app):
+    upgrade(revision="f4b8d2e6a1c7")
+    insert = sa.text(
+        "INSERT INTO message (ticket_id, kind, sender, created_at, body_text) "
+        "VALUES (1, :kind, 'anna', :at, :body)")
+    received = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("PRAGMA foreign_keys=OFF")) if DATABASE != "postgresql" \
+            else connection.execute(sa.text("SET session_replication_role = replica"))
+        connection.execute(insert, {"kind": "inbound", "at": received, "body": "older words"})
+
+    upgrade()
+
+    with db.engine.begin() as connection:
+        if DATABASE != "postgresql":
+            connection.execute(sa.text("PRAGMA foreign_keys=OFF"))
+        else:
+            connection.execute(sa.text("SET session_replication_role = replica"))
+        connection.execute(insert, {"kind": "call", "at": received, "body": "printer fixed"})
+        with pytest.raises(sa.exc.IntegrityError), connection.begin_nested():
+            connection.execute(insert, {"kind": "gossip", "at": received, "body": "x"})
+        if DATABASE != "postgresql":  # the full-text triggers were made again on the copy
+            found = connection.execute(sa.text(
+                "SELECT rowid FROM message_search WHERE message_search MATCH :q"),
+                {"q": "printer OR older"}).scalars().all()
+            assert len(found) == 2
+
+    downgrade(revision="f4b8d2e6a1c7")
+
+    with db.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT kind FROM message ORDER BY id")
+                                  ).scalars().all() == ["inbound", "inbound"]
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("message")}
+        assert "call_ended_at" not in columns

@@ -17,6 +17,7 @@ EVENT_LABELS = {
     "customer_message": _l("Customer wrote"),
     "replied": _l("Replied"),
     "noted": _l("Note added"),
+    "call_answered": _l("Answered during the call"),
     "assigned": _l("Assigned"),
     "status": _l("Status changed"),
     "category": _l("Category changed"),

@@ -6,16 +6,17 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     MultipleFileField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from helpdesk.labels import category_label, status_label
-from helpdesk.models import Category, Ticket
-from helpdesk.services.desk import AGENT_STATUSES, REPLY_STATUSES
+from helpdesk.models import Category, Ticket, TicketStatus
+from helpdesk.services.desk import AGENT_STATUSES, REPLY_STATUSES, CallOutcome
 
 ORDINARY_CATEGORIES = [c for c in Category if c != Category.CALAMITY]
 
@@ -70,12 +71,34 @@ class ContactPickerMixin:
     contact_id = IntegerField(validators=[Optional()])
 
 
+# The outcomes a call can have, as the form offers them: (outcome, status after an answer).
+CALL_OUTCOMES = {
+    "answered-resolved": (CallOutcome.ANSWERED, TicketStatus.RESOLVED),
+    "answered-open": (CallOutcome.ANSWERED, TicketStatus.OPEN),
+    "follow-up": (CallOutcome.FOLLOW_UP, TicketStatus.NEW),
+}
+
+
 class PhoneForm(ContactPickerMixin, FlaskForm):
     category = SelectField(_l("Category"))
     subject = StringField(_l("Subject"), validators=[Length(max=300)])
-    notes = TextAreaField(_l("Notes of the call"), validators=[Length(max=100_000)])
+    summary = TextAreaField(_l("Summary of the call (the customer sees it)"),
+                            validators=[Length(max=100_000)])
+    internal_note = TextAreaField(_l("Internal note (agents only)"),
+                                  validators=[Length(max=100_000)])
     call_at = DateTimeLocalField(_l("Time of the call"), format="%Y-%m-%dT%H:%M",
                                  validators=[DataRequired()])
+    duration_minutes = IntegerField(_l("Length of the call (minutes)"),
+                                    validators=[Optional(), NumberRange(min=0, max=24 * 60)])
+    outcome = RadioField(_l("Outcome"), choices=[
+        SelectChoice("answered-resolved", _l("Answered during the call: resolve the ticket")),
+        SelectChoice("answered-open", _l("Answered during the call: keep the ticket open")),
+        SelectChoice("follow-up",
+                     _l("To follow up: we owe a response, due from the time of the call")),
+    ], validators=[DataRequired(message=_l("Choose the outcome of the call."))])
+
+    def outcome_and_status(self) -> tuple[CallOutcome, TicketStatus]:
+        return CALL_OUTCOMES[self.outcome.data]
 
 
 class HeldOpenForm(ContactPickerMixin, FlaskForm):

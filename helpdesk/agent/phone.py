@@ -1,5 +1,5 @@
 """Phone calls logged as tickets, and the super-user finder they (and held mail) use."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -47,11 +47,14 @@ def phone():
                                                               tzinfo=None)
     elif not request.form.get("search") and form.validate_on_submit():
         call_at = form.call_at.data.replace(tzinfo=desk_zone()).astimezone(UTC)
+        outcome, status_after = form.outcome_and_status()
         try:
-            ticket = desk.log_call(current_user, form.contact_id.data or 0,
-                                   category=Category(form.category.data),
-                                   subject=form.subject.data, notes=form.notes.data,
-                                   call_at=call_at, now=datetime.now(UTC))
+            ticket = desk.log_call(
+                current_user, form.contact_id.data or 0, category=Category(form.category.data),
+                subject=form.subject.data or "", summary=form.summary.data or "",
+                internal_note=form.internal_note.data or "", call_at=call_at,
+                call_ended_at=call_at + timedelta(minutes=form.duration_minutes.data or 0),
+                outcome=outcome, status_after=status_after, now=datetime.now(UTC))
         except ServiceError as refused:
             error = _(str(refused))
         else:

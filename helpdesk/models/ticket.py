@@ -58,6 +58,7 @@ class MessageKind(StrEnum):
     INBOUND = "inbound"  # from the customer
     OUTBOUND = "outbound"  # public reply by an agent
     NOTE = "note"  # internal, never shown to customers
+    CALL = "call"  # a phone call as the agent logged it: the summary the customer may see
 
 
 class Ticket(db.Model):
@@ -151,12 +152,15 @@ class Message(db.Model):
     raw_mail_id: Mapped[int | None] = mapped_column(sa.ForeignKey("raw_mail.id"))  # as received
     sender_auth: Mapped[str | None] = mapped_column(sa.String(200))
     parse_problem: Mapped[str | None] = mapped_column(sa.String(300))
+    # A logged call (kind CALL) runs from created_at to here; the caller is author_contact.
+    call_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="message", order_by="Attachment.id"
     )
     author_staff: Mapped[StaffMember | None] = relationship()
+    author_contact: Mapped[Contact | None] = relationship()
     raw_mail: Mapped[RawMail | None] = relationship()
 
 

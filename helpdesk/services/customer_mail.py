@@ -126,6 +126,19 @@ def queue_acknowledgement(ticket: Ticket, now: datetime, calendar: BusinessCalen
                   is_calamity=ticket.category == Category.CALAMITY)
 
 
+def queue_call_confirmation(ticket: Ticket, call: Message, now: datetime) -> OutboxMessage:
+    """Confirm a call the desk follows up: its number, the agent's summary, when we respond.
+
+    Not an acknowledgement: it asks nothing the agent could have asked on the phone, and a
+    reply to it threads onto the ticket.
+    """
+    with force_locale(ticket.raised_by.language):
+        due_words = due_in_words(ticket.response_due_at) if ticket.response_due_at else None
+    return _queue(ticket, "call_confirmation", "call_confirmation", now,
+                  auto_submitted="auto-generated", automatic=True, message=call, thread={},
+                  due_words=due_words)
+
+
 def queue_reply(ticket: Ticket, message: Message, now: datetime) -> OutboxMessage:
     """An agent's public reply, threaded under the conversation, with its attachments."""
     return _queue(ticket, "reply", "reply", now, auto_submitted=None, automatic=False,

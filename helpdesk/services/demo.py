@@ -102,10 +102,17 @@ def _seed_conversations(now: datetime, agent: StaffMember) -> None:
     for index, (contact, category, channel, hours_ago, final) in enumerate(plan):
         received = now - timedelta(hours=hours_ago)
         subject = SUBJECTS[category][index % len(SUBJECTS[category])]
-        ticket, _ = tickets.open_ticket(
-            raised_by=contact, subject=subject, category=category, channel=channel,
-            body_text=BODIES[index % len(BODIES)].format(subject=subject, name=contact.name),
-            received_at=received, now=received, clock=clock, message_id=None)
+        body = BODIES[index % len(BODIES)].format(subject=subject, name=contact.name)
+        if channel == Channel.PHONE:  # the agent's record of the call, to follow up
+            ticket, _ = tickets.open_call_ticket(
+                caller=contact, agent=agent, subject=subject, category=category, summary=body,
+                call_at=received, call_ended_at=received + timedelta(minutes=8),
+                now=received + timedelta(minutes=10), clock=clock)
+        else:
+            ticket, _ = tickets.open_ticket(
+                raised_by=contact, subject=subject, category=category, channel=channel,
+                body_text=body, received_at=received, now=received, clock=clock,
+                message_id=None)
         if final is not None:
             tickets.assign(ticket, agent, agent, received + timedelta(minutes=20))
             tickets.reply(ticket, agent, REPLIES[index % len(REPLIES)],
@@ -189,6 +196,11 @@ def _bulk_conversations(rng, clock: Clock, ids, ticket_rows, plans, agents, now)
                          "sender": contact.email, "author_contact_id": contact.id,
                          "body_text": rng.choice(BODIES).format(subject=row["subject"],
                                                                 name=contact.name)})
+        if row["channel"] == Channel.PHONE:  # the agent's record of the call, to follow up
+            logger = rng.choice(agents)
+            messages[-1].update(kind=MessageKind.CALL, sender=logger.name,
+                                author_staff_id=logger.id,
+                                call_ended_at=at + timedelta(minutes=rng.randint(2, 20)))
         events.append({"ticket_id": ticket_id, "at": at, "action": "created",
                        "actor_contact_id": contact.id, "after": row["channel"].value})
         first_response_at = None

@@ -1,5 +1,6 @@
 """What an agent does to a ticket: each use case changes it, queues mail and commits once."""
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 
@@ -7,7 +8,6 @@ from helpdesk.extensions import db
 from helpdesk.models import (
     AuditEntry,
     Category,
-    Channel,
     Contact,
     Message,
     OrganisationStatus,
@@ -125,23 +125,51 @@ def merge(source: Ticket, agent: StaffMember, target_number: int, now: datetime)
     return target
 
 
+class CallOutcome(StrEnum):
+    """What a logged call achieved, as the agent records it."""
+
+    ANSWERED = "answered"  # answered during the call: its end is the first response
+    FOLLOW_UP = "follow_up"  # the desk owes a response, due from the call's time
+
+
+# An answered call resolves the ticket or keeps it open for more work.
+ANSWERED_CALL_STATUSES = (TicketStatus.RESOLVED, TicketStatus.OPEN)
+
+
 def log_call(agent: StaffMember, contact_id: int, *, category: Category, subject: str,
-             notes: str, call_at: datetime, now: datetime) -> Ticket:
-    """A phone call as a ticket for a super-user; its response clock starts at the call."""
+             summary: str, call_at: datetime, outcome: CallOutcome, now: datetime,
+             call_ended_at: datetime | None = None,
+             status_after: TicketStatus = TicketStatus.OPEN,
+             internal_note: str = "") -> Ticket:
+    """A phone call as a ticket for the super-user who called, in the agent's words.
+
+    The summary is what the customer sees; the internal note is an agents-only note. An
+    answered call mails nothing (the customer has the answer); a call to follow up is
+    confirmed once, with the summary and the ticket number to reply to.
+    """
     contact = db.session.get(Contact, contact_id)
     if contact is None or not contact.is_super_user or not contact.active:
         raise ServiceError("choose a super-user to log the call for")
     if contact.organisation.status == OrganisationStatus.ENDED:
         raise ServiceError("the contract with this organisation has ended")
-    if call_at > now:
+    call_ended_at = call_ended_at or call_at
+    if call_at > now or call_ended_at > now:
         raise ServiceError("the call cannot have happened later than now")
+    if call_ended_at < call_at:
+        raise ServiceError("the call cannot have ended before it began")
     if not subject.strip():
         raise ServiceError("a call needs a subject")
-    ticket, _ = tickets.open_ticket(
-        raised_by=contact, subject=subject, category=category, channel=Channel.PHONE,
-        body_text=notes.strip() or subject.strip(), received_at=call_at, now=now,
-        logged_by=agent)
-    customer_mail.queue_acknowledgement(ticket, now)
+    answered = outcome == CallOutcome.ANSWERED
+    if answered and status_after not in ANSWERED_CALL_STATUSES:
+        raise ServiceError("an answered call resolves the ticket or keeps it open")
+    ticket, call = tickets.open_call_ticket(
+        caller=contact, agent=agent, subject=subject, category=category,
+        summary=summary.strip() or subject.strip(), call_at=call_at,
+        call_ended_at=call_ended_at, now=now, answered_status=status_after if answered else None)
+    if internal_note.strip():
+        tickets.add_note(ticket, agent, internal_note.strip(), now)
+    if not answered:
+        customer_mail.queue_call_confirmation(ticket, call, now)
     db.session.commit()
     return ticket
 

@@ -75,6 +75,7 @@ def _ticket(ticket: Ticket) -> dict:
         "messages": [
             {"kind": m.kind.value, "sender": m.sender, "created_at": _iso(m.created_at),
              "message_id": m.message_id, "body_text": m.body_text,
+             "call_ended_at": _iso(m.call_ended_at),
              "attachments": [{"filename": a.filename, "size": a.size, "sha256": a.sha256,
                               "content_type": a.content_type} for a in m.attachments]}
             for m in ticket.messages

@@ -27,11 +27,11 @@ def ticket_for_contact(contact: Contact, number: int) -> Ticket:
 
 
 def public_messages(ticket: Ticket) -> list[Message]:
-    """The conversation as the customer sees it: their messages and our replies, no notes."""
+    """The conversation as the customer sees it: messages, replies and logged calls, no notes."""
     return db.session.scalars(
         sa.select(Message)
         .where(Message.ticket_id == ticket.id, Message.kind != MessageKind.NOTE)
-        .options(selectinload(Message.attachments))
+        .options(selectinload(Message.attachments), selectinload(Message.author_contact))
         .order_by(Message.created_at, Message.id)
     ).all()
 

@@ -20,7 +20,7 @@ class TicketRecord:
 def ticket_record(ticket: Ticket) -> TicketRecord:
     messages = db.session.scalars(
         sa.select(Message).where(Message.ticket_id == ticket.id)
-        .options(joinedload(Message.attachments))
+        .options(joinedload(Message.attachments), joinedload(Message.author_contact))
         .order_by(Message.created_at, Message.id)
     ).unique().all()
     events = db.session.scalars(

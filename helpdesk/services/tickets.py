@@ -95,12 +95,14 @@ def open_ticket(*, raised_by: Contact, subject: str, category: Category, channel
                 body_text: str, received_at: datetime, now: datetime,
                 logged_by: StaffMember | None = None, details: dict | None = None,
                 clock: Clock | None = None, number: int | None = None,
+                kind: MessageKind = MessageKind.INBOUND,
                 **message_fields) -> tuple[Ticket, Message]:
     """A super-user's new question: the ticket, its first message and its response clock.
 
     Its rows are inserted by the next flush, so a batch of tickets goes in together; a caller
     that opens several reserves their numbers with TicketNumbers. A calamity alerts every agent
-    and manager in this same transaction.
+    and manager in this same transaction. The first message is the customer's own, unless a
+    logged call (kind CALL) says who wrote it.
     """
     if not raised_by.is_super_user:
         raise ServiceError("only a super-user can raise a ticket")
@@ -114,14 +116,36 @@ def open_ticket(*, raised_by: Contact, subject: str, category: Category, channel
         updated_at=now, details=details or {},
     )
     db.session.add(ticket)
-    message = _add_message(ticket, MessageKind.INBOUND, received_at, body_text,
-                           sender=raised_by.email, author_contact_id=raised_by.id,
-                           **message_fields)
+    fields = {"sender": raised_by.email, "author_contact_id": raised_by.id} | message_fields
+    message = _add_message(ticket, kind, received_at, body_text, **fields)
     record_event(ticket, "created", now, logged_by or raised_by, after=channel.value)
     deadlines.owe_first_response(ticket, received_at, clock.calendar, clock.policy)
     if ticket.is_calamity:
         escalation.alert_calamity(ticket, now)
     return ticket, message
+
+
+def open_call_ticket(*, caller: Contact, agent: StaffMember, subject: str, category: Category,
+                     summary: str, call_at: datetime, call_ended_at: datetime, now: datetime,
+                     answered_status: TicketStatus | None = None,
+                     clock: Clock | None = None) -> tuple[Ticket, Message]:
+    """A phone call as the agent logged it: the agent's summary with the caller, not her words.
+
+    The response clock runs from the call. A call that answered the question (answered_status
+    given) is the ticket's first response at the call's end; the ticket then takes that status.
+    """
+    clock = clock or Clock.configured()
+    ticket, call = open_ticket(
+        raised_by=caller, subject=subject, category=category, channel=Channel.PHONE,
+        body_text=summary, received_at=call_at, now=now, logged_by=agent, clock=clock,
+        kind=MessageKind.CALL, sender=agent.name, author_staff_id=agent.id,
+        call_ended_at=call_ended_at)
+    if answered_status is not None:
+        record_event(ticket, "call_answered", now, agent)
+        deadlines.meet_response(ticket, call_ended_at, clock.calendar)
+        if ticket.status != answered_status:
+            _change_status(ticket, answered_status, now, agent)
+    return ticket, call
 
 
 def add_inbound_message(ticket: Ticket, contact: Contact, body_text: str, *,

@@ -5,6 +5,7 @@ The app is served by a real WSGI server on a free loopback port, against the tes
 import re
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
@@ -172,3 +173,34 @@ def test_a_mail_that_did_not_go_out_is_sent_again_from_the_ticket_page(live_serv
     expect(page.locator("#history")).to_contain_text("Mail opnieuw verstuurd")
     db.session.expire_all()
     assert db.session.get(OutboxMessage, mail.id).state == OutboxState.PENDING
+
+
+def test_an_agent_logs_a_call_answered_on_the_phone_from_the_workspace(live_server, page, desk,
+                                                                       now):
+    sign_in(page, live_server, desk)
+    page.click("a[href='/desk/phone']")
+    page.fill("#contact-q", "Sanne")
+    page.locator("#contact-results label", has_text="sanne@devries.example").click()
+    page.select_option("#phone-category", "question")
+    page.fill("#phone-subject", "Bon printen na update")
+    page.fill("#phone-summary", "Samen de printer opnieuw gekoppeld; de bon komt er weer uit.")
+    page.fill("#phone-internal-note", "Oude kassa, vervangen adviseren.")
+    call_at = (now - timedelta(minutes=25)).astimezone(ZoneInfo("Europe/Amsterdam"))
+    page.fill("#phone-call-at", call_at.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#phone-duration", "9")
+    page.get_by_label("Beantwoord tijdens het gesprek: ticket oplossen").check()
+    keep_screenshot(page, "phone.png")
+    page.click("#phone-form button.primary")
+
+    expect(page).to_have_url(re.compile(r"/desk/tickets/\d+$"))
+    call = page.locator("#conversation .message-call")
+    expect(call).to_contain_text("Telefoongesprek met Sanne de Vries, vastgelegd door "
+                                 "Anna de Agent")
+    expect(call).to_contain_text("de bon komt er weer uit")
+    expect(page.locator("#conversation .message-note")).to_contain_text("Oude kassa")
+    expect(page.locator("#ticket-summary .status")).to_have_text("Opgelost")
+    db.session.expire_all()
+    ticket = db.session.scalar(sa.select(Ticket).filter_by(subject="Bon printen na update"))
+    assert ticket.first_response_at == call_at.replace(second=0, microsecond=0).astimezone(
+        UTC) + timedelta(minutes=9)
+    assert db.session.scalar(sa.select(OutboxMessage.id).filter_by(ticket_id=ticket.id)) is None

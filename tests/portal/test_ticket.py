@@ -8,12 +8,14 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import (
     Attachment,
+    Category,
     Channel,
     MessageKind,
     ResponseRecord,
     TicketStatus,
 )
-from helpdesk.services import tickets
+from helpdesk.services import desk, tickets
+from helpdesk.services.desk import CallOutcome
 from helpdesk.services.uploads import Upload, attach
 from helpdesk.storage import blob_store
 from tests.conftest import post_form, sign_in
@@ -238,3 +240,33 @@ def test_an_image_is_shown_inline_and_other_files_download(portal, super_user):
     opaque = portal.get(f"/portal/tickets/{ticket.number}/attachments/{page.id}")
     assert opaque.mimetype == "application/octet-stream"
     assert opaque.headers["Content-Disposition"].startswith("attachment")
+
+
+def _logged_call(super_user, outcome, **fields):
+    """A call the agent logged for the super-user, with an internal note."""
+    call_at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=40)
+    return desk.log_call(
+        make_staff(name="Anna de Agent"), super_user.id, category=Category.QUESTION,
+        subject="Export to Excel", summary="Explained the export button on the report page.",
+        internal_note="Internal: she sounded rushed.", call_at=call_at,
+        call_ended_at=call_at + timedelta(minutes=10), outcome=outcome,
+        now=datetime.now(UTC), **fields)
+
+
+def test_a_logged_call_shows_as_a_phone_call_logged_by_the_agent_not_as_her_message(
+        portal, super_user):
+    ticket = _logged_call(super_user, CallOutcome.ANSWERED, status_after=TicketStatus.OPEN)
+    page = portal.get(f"/portal/tickets/{ticket.number}").get_data(as_text=True)
+    assert "Telefoongesprek met Eva Jansen, vastgelegd door Anna de Agent" in page
+    assert "Explained the export button on the report page." in page
+    assert 'class="message message-call"' in page and "message-inbound" not in page
+    assert "sounded rushed" not in page and "Internal" not in page
+    # Answered on the phone: no promise of a response still to come.
+    assert "U krijgt onze reactie" not in page
+
+
+def test_a_call_to_follow_up_promises_the_response_due_from_the_call(portal, super_user):
+    ticket = _logged_call(super_user, CallOutcome.FOLLOW_UP)
+    live = portal.get(f"/portal/tickets/{ticket.number}", headers=LIVE).get_data(as_text=True)
+    assert "Telefoongesprek met Eva Jansen" in live and "sounded rushed" not in live
+    assert ticket.response_due_at is not None

@@ -13,6 +13,7 @@ from helpdesk.models import (
     Message,
     MessageKind,
     OutboxMessage,
+    ResponseRecord,
     TicketEvent,
     TicketStatus,
 )
@@ -163,25 +164,81 @@ def test_merge_only_within_one_organisation_and_never_twice(app):
         desk.merge(first, agent, 999999, NOW)
 
 
-def test_logged_call_starts_its_clock_at_the_call(app):
-    contact, agent = make_contact(), make_staff()
-    call_at = datetime(2026, 11, 30, 8, 15, tzinfo=UTC)  # 09:15 local, before "now"
-    ticket = desk.log_call(agent, contact.id, category=Category.BUG, subject="Cannot log in",
-                           notes="Called from the car.", call_at=call_at, now=NOW)
-    assert ticket.channel == Channel.PHONE and ticket.created_at == call_at
-    assert ticket.response_due_at == call_at + timedelta(hours=24)
-    assert ticket.events[0].actor_staff_id == agent.id
-    assert [m.kind for m in _outbox(ticket)] == ["acknowledgement"]
+CALL_AT = datetime(2026, 11, 30, 8, 15, tzinfo=UTC)  # 09:15 local, before NOW
+CALL_ENDED_AT = CALL_AT + timedelta(minutes=12)
+
+
+def _log_call(agent, contact, outcome, **overrides):
+    fields = {"category": Category.BUG, "subject": "Cannot log in",
+              "summary": "Reset the password together.", "call_at": CALL_AT,
+              "call_ended_at": CALL_ENDED_AT, "outcome": outcome, "now": NOW}
+    return desk.log_call(agent, contact.id, **{**fields, **overrides})
+
+
+def test_a_call_answered_on_the_phone_is_the_first_response_at_its_end_and_mails_nothing(app):
+    contact, agent = make_contact(name="Sanne"), make_staff(name="Anna")
+    ticket = _log_call(agent, contact, desk.CallOutcome.ANSWERED,
+                       status_after=TicketStatus.RESOLVED)
+    assert ticket.channel == Channel.PHONE and ticket.created_at == CALL_AT
+    assert ticket.first_response_at == CALL_ENDED_AT
+    assert ticket.status == TicketStatus.RESOLVED and ticket.response_due_at is None
+    [record] = db.session.scalars(sa.select(ResponseRecord)).all()
+    assert (record.is_first, record.met_at, record.breached) == (True, CALL_ENDED_AT, False)
+    assert record.promise_seconds_to_response == 12 * 60
+    [call] = ticket.messages
+    assert call.kind == MessageKind.CALL and call.body_text == "Reset the password together."
+    assert (call.author_contact, call.author_staff, call.call_ended_at) == (
+        contact, agent, CALL_ENDED_AT)
+    assert _outbox(ticket) == []
+    assert "call_answered" in _actions(ticket)
+
+
+def test_an_answered_call_can_keep_the_ticket_open_without_a_response_owed(app):
+    ticket = _log_call(make_staff(), make_contact(), desk.CallOutcome.ANSWERED,
+                       status_after=TicketStatus.OPEN)
+    assert ticket.status == TicketStatus.OPEN and ticket.response_due_at is None
+    assert ticket.first_response_at == CALL_ENDED_AT and _outbox(ticket) == []
+
+
+def test_a_call_to_follow_up_owes_a_response_due_from_the_call_and_is_confirmed_once(app):
+    ticket = _log_call(make_staff(), make_contact(), desk.CallOutcome.FOLLOW_UP)
+    assert ticket.status == TicketStatus.NEW and ticket.first_response_at is None
+    assert ticket.response_due_at == CALL_AT + timedelta(hours=24)
+    [confirmation] = _outbox(ticket)
+    assert confirmation.kind == "call_confirmation"
+    assert "Bedankt voor uw telefoontje" in confirmation.body_text
+    assert "Reset the password together." in confirmation.body_text
+    # Not the acknowledgement: a bug by phone is not asked for its steps again.
+    assert "stappen" not in confirmation.body_text
+    assert confirmation.headers["Auto-Submitted"] == "auto-generated"
+    assert ticket.events[0].actor_staff_id is not None
+
+
+def test_the_internal_note_of_a_call_is_a_note_not_part_of_the_summary(app):
+    ticket = _log_call(make_staff(), make_contact(), desk.CallOutcome.FOLLOW_UP,
+                       internal_note="Sounded annoyed; manager knows.")
+    call, note = ticket.messages
+    assert call.kind == MessageKind.CALL and "annoyed" not in call.body_text
+    assert note.kind == MessageKind.NOTE and note.body_text == "Sounded annoyed; manager knows."
+    assert "annoyed" not in _outbox(ticket)[0].body_text
 
 
 def test_a_call_cannot_be_logged_later_than_now_or_for_a_non_super_user(app):
     agent = make_staff()
     with pytest.raises(ServiceError, match="later than now"):
-        desk.log_call(agent, make_contact().id, category=Category.BUG, subject="x", notes="",
-                      call_at=NOW + timedelta(minutes=1), now=NOW)
+        _log_call(agent, make_contact(), desk.CallOutcome.FOLLOW_UP,
+                  call_at=NOW + timedelta(minutes=1), call_ended_at=None)
+    with pytest.raises(ServiceError, match="later than now"):
+        _log_call(agent, make_contact(), desk.CallOutcome.ANSWERED,
+                  call_at=NOW - timedelta(minutes=1), call_ended_at=NOW + timedelta(minutes=5))
+    with pytest.raises(ServiceError, match="before it began"):
+        _log_call(agent, make_contact(), desk.CallOutcome.ANSWERED,
+                  call_ended_at=CALL_AT - timedelta(minutes=1))
     with pytest.raises(ServiceError, match="super-user"):
-        desk.log_call(agent, make_contact(is_super_user=False).id, category=Category.BUG,
-                      subject="x", notes="", call_at=NOW, now=NOW)
+        _log_call(agent, make_contact(is_super_user=False), desk.CallOutcome.FOLLOW_UP)
+    with pytest.raises(ServiceError, match="super-user"):
+        _log_call(agent, make_contact(active=False), desk.CallOutcome.FOLLOW_UP)
+    assert db.session.scalar(sa.select(Message.id)) is None
 
 
 def test_opening_a_ticket_is_audited_with_who_and_when(app):

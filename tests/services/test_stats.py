@@ -3,7 +3,7 @@
 The desk is tests/fixtures/stats_dataset.py: ten tickets, December 2026, NOW = Thu 31 Dec 12:00.
 Every figure is checked twice: computed live, and with the settled days read from the rollup.
 """
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,10 @@ import pytest
 from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.periods import Period, month_period
 from helpdesk.models import Category, Channel
+from helpdesk.services import desk as agent_desk
 from helpdesk.services import stats, stats_rollup
+from helpdesk.services.desk import CallOutcome
+from tests.fixtures.factories import make_contact, make_staff
 from tests.fixtures.stats_dataset import NOW, at, build_desk
 
 HOUR = 3600
@@ -189,3 +192,19 @@ def test_organisation_tickets_for_the_monthly_report(desk):
     assert count == 4
     assert [(row.subject, row.promise_seconds) for row in rows] == [
         ("Ticket T1", 2 * HOUR), ("Ticket T2", 41 * HOUR), ("Ticket T5", HOUR + HOUR // 2)]
+
+
+def test_a_call_answered_on_the_phone_is_a_first_response_in_time_at_the_calls_end(app):
+    agent, caller = make_staff(name="Anna"), make_contact(name="Sanne")
+    weekday = datetime(2026, 12, 8, 13, 0, tzinfo=UTC)  # Tue 14:00 in Amsterdam
+    saturday = datetime(2026, 12, 12, 10, 0, tzinfo=UTC)  # the desk is closed
+    for call_at in (weekday, saturday):
+        agent_desk.log_call(agent, caller.id, category=Category.QUESTION, subject="A question",
+                            summary="Answered.", call_at=call_at,
+                            call_ended_at=call_at + timedelta(minutes=10),
+                            outcome=CallOutcome.ANSWERED, now=call_at + timedelta(hours=1))
+    totals = board().totals
+    assert totals.first_responses == stats.Outcomes(on_time=2, late=0)
+    # Ten minutes on the promise's clock on a Tuesday; none on a Saturday (it starts Monday).
+    assert (totals.times.count, totals.times.p90) == (2, 10 * 60)
+    assert totals.times.p90_wall == 10 * 60
