@@ -10,7 +10,7 @@ later DROP COLUMN refuses; instead the constraint's text in the schema is change
 as SQLite documents for loosening a CHECK constraint (every stored row satisfies both).
 
 Revision ID: c5e1a9d3f7b2
-Revises: f4b8d2e6a1c7
+Revises: a6d19c4e7b52
 Create Date: 2026-12-02 14:00:00.000000
 
 """
@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c5e1a9d3f7b2'
-down_revision = 'f4b8d2e6a1c7'
+down_revision = 'a6d19c4e7b52'
 branch_labels = None
 depends_on = None
 
