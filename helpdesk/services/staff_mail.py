@@ -38,7 +38,6 @@ def notify(recipients: list[StaffMember], compose: Compose, kind: str, ticket: T
         queue_mail(to_address=staff.email, kind=kind, subject=notification.subject,
                    body_text=notification.body_text, body_html=notification.body_html,
                    now=now, language=staff.language, ticket=ticket, automatic=False,
-                   headers={"Auto-Submitted": "auto-generated"},
                    once_key=f"{once_key}:{staff.id}")
 
 
