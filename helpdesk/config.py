@@ -72,8 +72,11 @@ class DefaultConfig:
     QUEUE_PAGE_SIZE = 50
     PRESENCE_POLL_SECONDS = 15
 
-    # The desk as customers see it. DESK_URL is where people open it: links in mail use it.
+    # The desk as customers see it. DESK_URL is where people open it: every link in mail comes
+    # from it, and requests naming another host are refused (helpdesk/desk_url.py).
     DESK_URL = "http://127.0.0.1:5000"
+    TRUSTED_HOSTS = None  # None: DESK_URL's host (and loopback names for a loopback desk)
+    PROXY_FIX = 0  # reverse proxies in front whose X-Forwarded-* headers are believed
     DESK_NAME = "Service desk"
     PHONE_NUMBER = "+31 20 123 4567"
     PHONE_HOURS = "10:00-17:00"

@@ -2,7 +2,6 @@
 from datetime import datetime
 from email.utils import make_msgid, parseaddr
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -47,14 +46,6 @@ def is_registered_recipient(address: str, ticket: Ticket | None) -> bool:
         return ticket is None or contact_organisation == ticket.organisation_id
     return db.session.scalar(
         sa.select(StaffMember.id).where(StaffMember.email == address)) is not None
-
-
-def desk_link(endpoint: str, **values) -> str:
-    """An absolute link for a mail, built from DESK_URL so the worker (no request) can too."""
-    base = urlsplit(current_app.config["DESK_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
-                                       url_scheme=base.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def queue_mail(*, to_address: str, kind: str, subject: str, body_text: str, now: datetime,

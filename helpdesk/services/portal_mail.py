@@ -1,9 +1,10 @@
 """Mail that lets a super-user into the portal: one-time sign-in and password-reset links."""
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 
+from helpdesk import desk_url
 from helpdesk.extensions import db
 from helpdesk.services import signin
 from helpdesk.services.outbox import queue_mail
@@ -29,7 +30,7 @@ def _queue_link(email: str, now: datetime, *, purpose: str, kind: str, endpoint:
     if contact is None:
         return
     token = signin.issue_token(contact, purpose, now, valid)
-    link = url_for(endpoint, token=token, _external=True)
+    link = desk_url.link(endpoint, token=token)
     with force_locale(contact.language):
         context = {"contact": contact, "link": link, "minutes": int(valid.total_seconds() // 60)}
         queue_mail(

@@ -21,7 +21,7 @@ def _outbox(kind: str) -> list[OutboxMessage]:
 
 
 def _token_from(mail: OutboxMessage, path: str) -> str:
-    return re.search(rf"http://desk\.example/portal/{path}/([\w-]+)", mail.body_text).group(1)
+    return re.search(rf"http://127\.0\.0\.1:5000/portal/{path}/([\w-]+)", mail.body_text).group(1)
 
 
 def _signed_in(client) -> bool:
