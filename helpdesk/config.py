@@ -16,7 +16,13 @@ class DefaultConfig:
     PORTAL_SESSION_IDLE = timedelta(minutes=30)  # super-users get the same rule as staff
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False  # set True behind HTTPS (HELPDESK_SESSION_COOKIE_SECURE=true)
+    # None: derived from DESK_URL. An https desk gets Secure `__Host-` cookies and HSTS
+    # (helpdesk/desk_url.py); an http one (development) plain cookies.
+    SESSION_COOKIE_SECURE = None
+    SESSION_COOKIE_NAME = None
+    REMEMBER_COOKIE_SECURE = None
+    REMEMBER_COOKIE_NAME = None
+    REMEMBER_COOKIE_HTTPONLY = True
     SIGN_IN_FAILURES_PER_ACCOUNT = 5
     SIGN_IN_FAILURES_PER_ADDRESS = 20
     SIGN_IN_FAILURE_WINDOW = timedelta(minutes=15)

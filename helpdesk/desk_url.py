@@ -48,10 +48,28 @@ def trusted_hosts(config) -> list[str]:
 
 
 def configure(app: Flask) -> None:
-    """Refuse foreign Host headers (400), and believe X-Forwarded-* only from trusted proxies."""
+    """Refuse foreign Host headers (400), believe X-Forwarded-* only from trusted proxies, and
+    give an https desk secure cookies."""
+    _cookies(app.config, https=is_https(app.config))
     if app.config.get("TRUSTED_HOSTS") is None:  # HELPDESK_TRUSTED_HOSTS (a JSON list) wins
         app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     proxies = int(app.config["PROXY_FIX"] or 0)
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
                                 x_port=proxies)
+
+
+def _cookies(config, *, https: bool) -> None:
+    """On https, Secure host-only cookies for the session (and so the CSRF token it holds) and
+    for Flask-Login's remember cookie: the `__Host-` prefix makes the browser refuse them over
+    http, from a sibling domain, or for a narrower path. An explicit HELPDESK_* setting wins."""
+    for prefix, name in (("SESSION_COOKIE_", "session"), ("REMEMBER_COOKIE_", "remember_token")):
+        if config.get(f"{prefix}SECURE") is None:
+            config[f"{prefix}SECURE"] = https
+        if config.get(f"{prefix}NAME"):
+            continue
+        if https and config[f"{prefix}SECURE"] and not config.get(f"{prefix}DOMAIN"):
+            config[f"{prefix}NAME"] = f"__Host-{name}"
+            config[f"{prefix}PATH"] = "/"
+        else:
+            config[f"{prefix}NAME"] = name
