@@ -23,8 +23,10 @@ class DefaultConfig:
     REMEMBER_COOKIE_SECURE = None
     REMEMBER_COOKIE_NAME = None
     REMEMBER_COOKIE_HTTPONLY = True
-    SIGN_IN_FAILURES_PER_ACCOUNT = 5
-    SIGN_IN_FAILURES_PER_ADDRESS = 20
+    # Throttling counts failures per account at one address and per address (behind a proxy:
+    # the client's, with PROXY_FIX), so nobody elsewhere can lock an owner out.
+    SIGN_IN_FAILURES_PER_ACCOUNT = 5  # for one account from one address
+    SIGN_IN_FAILURES_PER_ADDRESS = 20  # from one address, for any accounts
     SIGN_IN_FAILURE_WINDOW = timedelta(minutes=15)
     SIGN_IN_LINK_VALID = timedelta(minutes=15)
     PASSWORD_RESET_VALID = timedelta(hours=1)

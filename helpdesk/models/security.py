@@ -16,7 +16,8 @@ class SignInFailure(db.Model):
     __table_args__ = (sa.Index("ix_sign_in_failure_key_at", "key", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(sa.String(300))  # "account:<email>" or "address:<ip>"
+    # "address:<ip>" or "account-at-address:<digest of email and ip>", maybe "mail:" before
+    key: Mapped[str] = mapped_column(sa.String(300))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
