@@ -33,6 +33,19 @@ class SignInToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class LinkRequest(db.Model):
+    """Someone asked for a sign-in or reset link for this address; the worker answers it.
+
+    The request itself only writes this row, whoever the address belongs to, so its timing
+    cannot tell a registered address from an unknown one.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320))
+    purpose: Mapped[str] = mapped_column(sa.String(20))  # sign-in or reset
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class AuditEntry(db.Model):
     """Who read or exported customer data, and when (the least-privilege promise)."""
 

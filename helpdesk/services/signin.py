@@ -72,11 +72,15 @@ def ensure_not_throttled(email: str, address: str, now: datetime, *, window: tim
         raise SignInThrottled
 
 
-def record_failure(email: str, address: str, now: datetime,
-                   what: str = SIGN_IN_FAILURES) -> None:
+def record_failure(email: str, address: str, now: datetime) -> None:
+    """Count a wrong password or code."""
+    _add_failures(email, address, now, SIGN_IN_FAILURES)
+    db.session.commit()
+
+
+def _add_failures(email: str, address: str, now: datetime, what: str) -> None:
     for key in _failure_keys(email, address, what):
         db.session.add(SignInFailure(key=key, at=now))
-    db.session.commit()
 
 
 def throttle_mail_request(email: str, address: str, now: datetime, *, window: timedelta,
@@ -84,10 +88,11 @@ def throttle_mail_request(email: str, address: str, now: datetime, *, window: ti
     """A request for a link by email counts like a failed attempt, so nobody floods a mailbox.
 
     It counts whether or not the address has an account, so the limit reveals nothing either.
+    The caller commits.
     """
     ensure_not_throttled(email, address, now, window=window, per_account=per_account,
                          per_address=per_address, what=MAIL_REQUESTS)
-    record_failure(email, address, now, what=MAIL_REQUESTS)
+    _add_failures(email, address, now, MAIL_REQUESTS)
 
 
 def staff_with_password(email: str, password: str) -> StaffMember | None:
