@@ -131,3 +131,24 @@ def test_forwarded_for_names_the_client_behind_a_trusted_proxy(proxied):
     response = post_form(client, "/portal/sign-in", {"email": owner.email, "password": PASSWORD},
                          headers=_via_proxy("desk.example", "203.0.113.2"))
     assert response.status_code == 302
+
+
+PAGE = "/static/css/app.css"  # needs no database
+
+
+def test_an_explicit_trusted_hosts_setting_wins(tmp_path):
+    desk = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x",
+                       "BLOB_STORE": str(tmp_path), "DESK_URL": "https://desk.example",
+                       "TRUSTED_HOSTS": ["desk.example", "alias.example"]})
+    client = desk.test_client()
+    assert client.get(PAGE, base_url="https://alias.example").status_code == 200
+    assert client.get(PAGE, base_url="https://localhost").status_code == 400
+
+
+def test_a_desk_url_elsewhere_trusts_only_its_own_host(tmp_path):
+    desk = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x",
+                       "BLOB_STORE": str(tmp_path), "DESK_URL": "https://desk.example/"})
+    assert desk.config["TRUSTED_HOSTS"] == ["desk.example"]
+    client = desk.test_client()
+    assert client.get(PAGE, base_url="https://desk.example").status_code == 200
+    assert client.get(PAGE, base_url="http://127.0.0.1:5000").status_code == 400
