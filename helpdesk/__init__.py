@@ -110,10 +110,12 @@ def configure_blueprints(app: Flask) -> None:
 
 
 def configure_security(app: Flask) -> None:
+    from helpdesk import desk_url
     from helpdesk.access import enforce_access_policy, set_security_headers
     from helpdesk.auth.sessions import load_user, refresh_or_expire_session
     from helpdesk.extensions import login_manager
 
+    desk_url.configure(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.staff_sign_in"
     app.view_functions["static"].access_policy = "public"
@@ -125,7 +127,7 @@ def configure_security(app: Flask) -> None:
 def configure_templates(app: Flask) -> None:
     from flask import render_template
     from flask_babel import lazy_gettext as _l
-    from werkzeug.exceptions import HTTPException
+    from werkzeug.exceptions import HTTPException, SecurityError
 
     from helpdesk.labels import register_template_helpers
 
@@ -137,6 +139,9 @@ def configure_templates(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def render_error(error: HTTPException):
+        if isinstance(error, SecurityError):
+            # A foreign Host: no page of ours, whose links would have to name that host.
+            return error.get_response()
         title, text = texts.get(error.code, (error.name, error.description))
         return render_template("errors/error.html", code=error.code, title=title,
                                text=text), error.code

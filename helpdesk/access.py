@@ -4,6 +4,7 @@ from collections.abc import Callable
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from helpdesk import desk_url
 from helpdesk.models import Contact, OrganisationStatus, StaffMember, StaffRole
 
 PUBLIC = "public"
@@ -72,8 +73,14 @@ REMOTE_IMAGES_POLICY = CONTENT_SECURITY_POLICY.replace(
     "img-src 'self' data:", "img-src 'self' data: https: http:")
 
 
+# An https desk tells browsers to come back over https only, for a year.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
 def set_security_headers(response):
     """Our own origin only: mail HTML can never load scripts, styles or remote images."""
+    if desk_url.is_https(current_app.config):
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")

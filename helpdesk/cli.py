@@ -25,6 +25,7 @@ from helpdesk.services import (
     ingest,
     outbox_sender,
     people,
+    portal_mail,
     recompute,
     stats_rollup,
 )
@@ -298,3 +299,14 @@ def outbox_send(limit: int):
                f"held back {report.held_back}.")
     if report.connection_error:
         click.echo(f"The mail server could not be reached: {report.connection_error}", err=True)
+
+
+@bp.cli.group("links")
+def links_group():
+    """Sign-in and password-reset links for the portal."""
+
+
+@links_group.command("send")
+def links_send():
+    """Answer the queued requests for links (one pass of the job): mail registered super-users."""
+    click.echo(f"Mailed {portal_mail.answer_link_requests(_now())} links.")

@@ -16,9 +16,17 @@ class DefaultConfig:
     PORTAL_SESSION_IDLE = timedelta(minutes=30)  # super-users get the same rule as staff
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False  # set True behind HTTPS (HELPDESK_SESSION_COOKIE_SECURE=true)
-    SIGN_IN_FAILURES_PER_ACCOUNT = 5
-    SIGN_IN_FAILURES_PER_ADDRESS = 20
+    # None: derived from DESK_URL. An https desk gets Secure `__Host-` cookies and HSTS
+    # (helpdesk/desk_url.py); an http one (development) plain cookies.
+    SESSION_COOKIE_SECURE = None
+    SESSION_COOKIE_NAME = None
+    REMEMBER_COOKIE_SECURE = None
+    REMEMBER_COOKIE_NAME = None
+    REMEMBER_COOKIE_HTTPONLY = True
+    # Throttling counts failures per account at one address and per address (behind a proxy:
+    # the client's, with PROXY_FIX), so nobody elsewhere can lock an owner out.
+    SIGN_IN_FAILURES_PER_ACCOUNT = 5  # for one account from one address
+    SIGN_IN_FAILURES_PER_ADDRESS = 20  # from one address, for any accounts
     SIGN_IN_FAILURE_WINDOW = timedelta(minutes=15)
     SIGN_IN_LINK_VALID = timedelta(minutes=15)
     PASSWORD_RESET_VALID = timedelta(hours=1)
@@ -72,8 +80,11 @@ class DefaultConfig:
     QUEUE_PAGE_SIZE = 50
     PRESENCE_POLL_SECONDS = 15
 
-    # The desk as customers see it. DESK_URL is where people open it: links in mail use it.
+    # The desk as customers see it. DESK_URL is where people open it: every link in mail comes
+    # from it, and requests naming another host are refused (helpdesk/desk_url.py).
     DESK_URL = "http://127.0.0.1:5000"
+    TRUSTED_HOSTS = None  # None: DESK_URL's host (and loopback names for a loopback desk)
+    PROXY_FIX = 0  # reverse proxies in front whose X-Forwarded-* headers are believed
     DESK_NAME = "Service desk"
     PHONE_NUMBER = "+31 20 123 4567"
     PHONE_HOURS = "10:00-17:00"

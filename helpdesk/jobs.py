@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from helpdesk.extensions import db
-from helpdesk.services import escalation, ingest, outbox_sender, recompute, stats_rollup
+from helpdesk.services import (
+    escalation,
+    ingest,
+    outbox_sender,
+    portal_mail,
+    recompute,
+    stats_rollup,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +33,8 @@ JOBS: tuple[Job, ...] = (
     # Polling; `flask ingest` alongside uses IDLE for mail within seconds (one lock, no double).
     Job("mail-ingest", ingest.ingest_job, 30),
     Job("outbox-send", outbox_sender.send_job, 10),
+    # Sign-in and reset links: the request only queued them (no timing tells who exists).
+    Job("link-requests", portal_mail.answer_link_requests, 5),
     # Days settle one by one; a changed day is read live until this rolls it up again.
     Job("stats-rollup", stats_rollup.refresh_job, 300),
 )

@@ -29,13 +29,6 @@ PENDING_KEY = "pending_staff"
 PENDING_SECONDS = 300
 
 
-def _throttle_settings() -> dict:
-    config = current_app.config
-    return {"window": config["SIGN_IN_FAILURE_WINDOW"],
-            "per_account": config["SIGN_IN_FAILURES_PER_ACCOUNT"],
-            "per_address": config["SIGN_IN_FAILURES_PER_ADDRESS"]}
-
-
 @bp.get("/")
 @policy(PUBLIC)
 def home():
@@ -54,7 +47,7 @@ def staff_sign_in():
         now = datetime.now(UTC)
         try:
             signin.ensure_not_throttled(form.email.data, request.remote_addr or "", now,
-                                        **_throttle_settings())
+                                        **signin.configured_limits())
         except signin.SignInThrottled:
             flash(_("Too many failed attempts. Try again in a few minutes."), "error")
             return render_template("auth/sign_in.html", form=form), 429
@@ -102,7 +95,7 @@ def second_factor():
     if form.validate_on_submit():
         try:
             signin.ensure_not_throttled(staff.email, request.remote_addr or "", now,
-                                        **_throttle_settings())
+                                        **signin.configured_limits())
         except signin.SignInThrottled:
             flash(_("Too many failed attempts. Try again in a few minutes."), "error")
             return redirect(url_for("auth.staff_sign_in")), 303

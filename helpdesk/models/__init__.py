@@ -11,7 +11,13 @@ from helpdesk.models.mail import (
 )
 from helpdesk.models.organisation import Contact, Organisation, OrganisationStatus
 from helpdesk.models.presence import TicketPresence
-from helpdesk.models.security import AuditEntry, CannedReply, SignInFailure, SignInToken
+from helpdesk.models.security import (
+    AuditEntry,
+    CannedReply,
+    LinkRequest,
+    SignInFailure,
+    SignInToken,
+)
 from helpdesk.models.settings import CalendarSettings, ClosingDay, RecomputeJob, ResponseTarget
 from helpdesk.models.staff import ROLE_RANK, StaffMember, StaffRole
 from helpdesk.models.stats import (
@@ -42,7 +48,8 @@ __all__ = [
     "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "RESOLVED_STATUSES", "ROLE_RANK",
     "STATUS_CHANGED", "Attachment", "AuditEntry",
     "CalendarSettings", "CannedReply", "Category", "Channel", "ClosingDay", "Contact",
-    "HeldMessage", "HeldReason", "IngestFailure", "MailReceipt", "MailboxState", "Message",
+    "HeldMessage", "HeldReason", "IngestFailure", "LinkRequest", "MailReceipt", "MailboxState",
+    "Message",
     "MessageKind", "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState", "RawMail",
     "RecomputeJob", "ResponseRecord", "ResponseTarget", "RollupSpan", "SignInFailure",
     "SignInToken", "StaffMember", "StaffRole", "StatsChange", "StatsRollup", "StatsRollupDay",

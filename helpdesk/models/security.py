@@ -16,7 +16,8 @@ class SignInFailure(db.Model):
     __table_args__ = (sa.Index("ix_sign_in_failure_key_at", "key", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(sa.String(300))  # "account:<email>" or "address:<ip>"
+    # "address:<ip>" or "account-at-address:<digest of email and ip>", maybe "mail:" before
+    key: Mapped[str] = mapped_column(sa.String(300))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -30,6 +31,19 @@ class SignInToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LinkRequest(db.Model):
+    """Someone asked for a sign-in or reset link for this address; the worker answers it.
+
+    The request itself only writes this row, whoever the address belongs to, so its timing
+    cannot tell a registered address from an unknown one.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320))
+    purpose: Mapped[str] = mapped_column(sa.String(20))  # sign-in or reset
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(db.Model):

@@ -12,7 +12,7 @@ from helpdesk.models import Contact
 from helpdesk.portal import bp
 from helpdesk.portal.forms import EmailForm, NewPasswordForm
 from helpdesk.services import ServiceError, signin
-from helpdesk.services.portal_mail import queue_password_reset, queue_sign_in_link
+from helpdesk.services.portal_mail import request_link
 
 
 def _start_session(contact: Contact, now: datetime):
@@ -52,16 +52,13 @@ def sign_in():
     return render_template("portal/sign_in.html", form=form, link_form=EmailForm())
 
 
-def _mail_a_link(form: EmailForm, queue) -> bool:
-    """Queue the mail unless throttled; False when throttled (for any address alike)."""
-    now = datetime.now(UTC)
+def _mail_a_link(form: EmailForm, purpose: str) -> bool:
+    """Queue the request unless throttled; False when throttled (for any address alike)."""
     try:
-        signin.throttle_mail_request(form.email.data, _remote_address(), now,
-                                     **signin.configured_limits())
+        request_link(form.email.data, purpose, _remote_address(), datetime.now(UTC))
     except signin.SignInThrottled:
         flash(_("Too many requests. Try again in a few minutes."), "error")
         return False
-    queue(form.email.data, now)
     return True
 
 
@@ -70,7 +67,7 @@ def _mail_a_link(form: EmailForm, queue) -> bool:
 def request_sign_in_link():
     form = EmailForm()
     # The same answer whether the address exists or not.
-    if form.validate_on_submit() and _mail_a_link(form, queue_sign_in_link):
+    if form.validate_on_submit() and _mail_a_link(form, signin.SIGN_IN):
         flash(_("If this address belongs to a registered super-user, a sign-in link is on its "
                 "way. It works once, for 15 minutes."), "info")
     return redirect(url_for("portal.sign_in"))
@@ -99,7 +96,7 @@ def use_sign_in_link(token: str):
 def request_password_reset():
     form = EmailForm()
     if form.validate_on_submit():
-        if _mail_a_link(form, queue_password_reset):
+        if _mail_a_link(form, signin.RESET):
             # The same answer whether the address exists or not.
             flash(_("If this address belongs to a registered super-user, a link to set a new "
                     "password is on its way. It works once, for an hour."), "info")

@@ -13,7 +13,7 @@ from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.threading import clean_header_value, make_message_id, safe_message_id
 from helpdesk.extensions import db
 from helpdesk.models import Category, Contact, Message, MessageKind, OutboxMessage, Ticket
-from helpdesk.services.outbox import desk_domain, queue_mail
+from helpdesk.services.outbox import AUTO_GENERATED, AUTO_REPLIED, desk_domain, queue_mail
 from helpdesk.services.promise import desk_hours, due_in_words, opening_in_words
 
 NOT_SUPER_USER_KIND = "not_super_user"
@@ -90,8 +90,6 @@ def _queue(ticket: Ticket, kind: str, template: str, now: datetime, *, auto_subm
     contact = ticket.raised_by
     smtp_message_id = new_message_id(ticket)
     headers = dict(thread) if thread is not None else threading_headers(ticket)
-    if auto_submitted:
-        headers["Auto-Submitted"] = auto_submitted
     with force_locale(contact.language):
         context.update(ticket=ticket, contact=contact, message=message,
                        config=current_app.config, **_template_gettext())
@@ -102,7 +100,8 @@ def _queue(ticket: Ticket, kind: str, template: str, now: datetime, *, auto_subm
     return queue_mail(
         to_address=contact.email, kind=kind, subject=ticket_subject(ticket),
         body_text=body_text, body_html=body_html, now=now, language=contact.language,
-        ticket=ticket, automatic=automatic, headers=headers, smtp_message_id=smtp_message_id,
+        ticket=ticket, automatic=automatic, auto_submitted=auto_submitted, headers=headers,
+        smtp_message_id=smtp_message_id,
         message_id=message.id if message is not None else None,
     )
 
@@ -120,7 +119,7 @@ def queue_acknowledgement(ticket: Ticket, now: datetime, calendar: BusinessCalen
         opening_words = opening_in_words(hours, now)
     thread = first_message_headers(first_message) if first_message is not None else None
     return _queue(ticket, "acknowledgement", "acknowledgement", now,
-                  auto_submitted="auto-replied", automatic=True, thread=thread,
+                  auto_submitted=AUTO_REPLIED, automatic=True, thread=thread,
                   due_words=due_words,
                   opening_words=opening_words, ask_for_steps=missing_steps,
                   is_calamity=ticket.category == Category.CALAMITY)
@@ -147,7 +146,7 @@ def queue_reply(ticket: Ticket, message: Message, now: datetime) -> OutboxMessag
 
 def queue_resolved_notice(ticket: Ticket, now: datetime) -> OutboxMessage:
     """Tell the customer the ticket is resolved and how to reopen it."""
-    return _queue(ticket, "resolved", "resolved", now, auto_submitted="auto-generated",
+    return _queue(ticket, "resolved", "resolved", now, auto_submitted=AUTO_GENERATED,
                   automatic=True)
 
 
@@ -170,7 +169,7 @@ def queue_not_super_user_notice(contact: Contact, now: datetime, *, subject: str
                Contact.active)
         .order_by(Contact.name)
     ).all()
-    headers = {"Auto-Submitted": "auto-replied"}
+    headers = {}
     if safe_message_id(in_reply_to):
         headers["In-Reply-To"] = headers["References"] = f"<{safe_message_id(in_reply_to)}>"
     context = {"contact": contact, "super_users": super_users, "config": current_app.config,
@@ -181,4 +180,5 @@ def queue_not_super_user_notice(contact: Contact, now: datetime, *, subject: str
         body_html = render_template("email/not_super_user.html", **context)
     return queue_mail(to_address=contact.email, kind=NOT_SUPER_USER_KIND, subject=mail_subject,
                       body_text=body_text, body_html=body_html, now=now,
-                      language=contact.language, automatic=True, headers=headers)
+                      language=contact.language, automatic=True, auto_submitted=AUTO_REPLIED,
+                      headers=headers)

@@ -2,7 +2,6 @@
 from datetime import datetime
 from email.utils import make_msgid, parseaddr
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -12,6 +11,10 @@ from helpdesk.models import Contact, OutboxMessage, OutboxState, StaffMember, Ti
 from helpdesk.services import ServiceError
 from helpdesk.services.history import record_event, ticket_link
 from helpdesk.services.people import normalise_email
+
+# What every mail the desk writes by itself says about itself (RFC 3834).
+AUTO_GENERATED = "auto-generated"
+AUTO_REPLIED = "auto-replied"  # an automatic answer to a mail that came in
 
 # Mail that could not go out; agents see these on the ticket.
 PROBLEM_STATES = (OutboxState.FAILED, OutboxState.HELD_BACK)
@@ -45,30 +48,27 @@ def is_registered_recipient(address: str, ticket: Ticket | None) -> bool:
         sa.select(StaffMember.id).where(StaffMember.email == address)) is not None
 
 
-def desk_link(endpoint: str, **values) -> str:
-    """An absolute link for a mail, built from DESK_URL so the worker (no request) can too."""
-    base = urlsplit(current_app.config["DESK_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
-                                       url_scheme=base.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
-
-
 def queue_mail(*, to_address: str, kind: str, subject: str, body_text: str, now: datetime,
                body_html: str | None = None, language: str = "nl", ticket: Ticket | None = None,
-               automatic: bool = True, headers: dict | None = None,
+               automatic: bool = True, auto_submitted: str | None = AUTO_GENERATED,
+               headers: dict | None = None,
                once_key: str | None = None, smtp_message_id: str | None = None,
                message_id: int | None = None) -> OutboxMessage:
     """Add a mail to the outbox; it is sent only if the surrounding transaction commits.
 
     Mail goes only to people we registered, never to an address read from an inbound header.
+    Every mail says it was written by the desk itself (`Auto-Submitted`), unless the caller
+    says a person wrote it (`auto_submitted=None`: an agent's reply). `automatic` is another
+    matter: whether the loop brake counts it.
     """
     to_address = normalise_email(to_address)
     if not is_registered_recipient(to_address, ticket):
         raise ServiceError(f"{to_address} is not a registered contact of the ticket's "
                            "organisation or a staff member; no mail is sent there")
-    headers = dict(headers or {})
-    if automatic:
-        headers.setdefault("Auto-Submitted", "auto-generated")
+    headers = {name: value for name, value in (headers or {}).items()
+               if name != "Auto-Submitted"}
+    if auto_submitted:
+        headers["Auto-Submitted"] = auto_submitted
     outgoing = OutboxMessage(
         **(ticket_link(ticket) if ticket else {}), message_id=message_id, kind=kind,
         automatic=automatic, to_address=to_address, language=language, subject=subject,

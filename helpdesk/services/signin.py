@@ -30,11 +30,22 @@ def _unused_hash() -> str:
 
 
 class SignInThrottled(Exception):
-    """Too many recent failures for this account or address."""
+    """Too many recent failures for this account from this address, or from this address."""
 
 
-def _failure_keys(email: str, address: str) -> list[str]:
-    return [f"account:{email.strip().lower()}", f"address:{address}"]
+# Failed passwords and codes are one count; requests for a link by mail another, so a whole
+# office asking for links never locks its password sign-ins.
+SIGN_IN_FAILURES = "sign-in"
+MAIL_REQUESTS = "mail"
+
+
+def _failure_keys(email: str, address: str, what: str) -> list[str]:
+    """Per account at this address, and per address: never per account alone, which anyone
+    anywhere could fill up to lock the owner out."""
+    prefix = "" if what == SIGN_IN_FAILURES else f"{what}:"
+    # A digest: the longest address and email together would not fit the key's column.
+    pair = hashlib.sha256(f"{email.strip().lower()}\n{address}".encode()).hexdigest()
+    return [f"{prefix}account-at-address:{pair}", f"{prefix}address:{address}"]
 
 
 def configured_limits() -> dict:
@@ -46,8 +57,11 @@ def configured_limits() -> dict:
 
 
 def ensure_not_throttled(email: str, address: str, now: datetime, *, window: timedelta,
-                         per_account: int, per_address: int) -> None:
-    account_key, address_key = _failure_keys(email, address)
+                         per_account: int, per_address: int,
+                         what: str = SIGN_IN_FAILURES) -> None:
+    """Refuse when this address failed `per_account` times for this account, or `per_address`
+    times for any, within the window."""
+    account_key, address_key = _failure_keys(email, address, what)
     since = now - window
     counts = dict(db.session.execute(
         sa.select(SignInFailure.key, sa.func.count())
@@ -59,9 +73,14 @@ def ensure_not_throttled(email: str, address: str, now: datetime, *, window: tim
 
 
 def record_failure(email: str, address: str, now: datetime) -> None:
-    for key in _failure_keys(email, address):
-        db.session.add(SignInFailure(key=key, at=now))
+    """Count a wrong password or code."""
+    _add_failures(email, address, now, SIGN_IN_FAILURES)
     db.session.commit()
+
+
+def _add_failures(email: str, address: str, now: datetime, what: str) -> None:
+    for key in _failure_keys(email, address, what):
+        db.session.add(SignInFailure(key=key, at=now))
 
 
 def throttle_mail_request(email: str, address: str, now: datetime, *, window: timedelta,
@@ -69,10 +88,11 @@ def throttle_mail_request(email: str, address: str, now: datetime, *, window: ti
     """A request for a link by email counts like a failed attempt, so nobody floods a mailbox.
 
     It counts whether or not the address has an account, so the limit reveals nothing either.
+    The caller commits.
     """
     ensure_not_throttled(email, address, now, window=window, per_account=per_account,
-                         per_address=per_address)
-    record_failure(email, address, now)
+                         per_address=per_address, what=MAIL_REQUESTS)
+    _add_failures(email, address, now, MAIL_REQUESTS)
 
 
 def staff_with_password(email: str, password: str) -> StaffMember | None:

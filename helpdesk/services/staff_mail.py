@@ -10,9 +10,10 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from helpdesk import desk_url
 from helpdesk.domain.threading import clean_header_value
 from helpdesk.models import ResponseRecord, StaffMember, Ticket
-from helpdesk.services.outbox import desk_link, queue_mail
+from helpdesk.services.outbox import queue_mail
 from helpdesk.services.promise import due_in_words, moment_in_words
 
 
@@ -38,7 +39,6 @@ def notify(recipients: list[StaffMember], compose: Compose, kind: str, ticket: T
         queue_mail(to_address=staff.email, kind=kind, subject=notification.subject,
                    body_text=notification.body_text, body_html=notification.body_html,
                    now=now, language=staff.language, ticket=ticket, automatic=False,
-                   headers={"Auto-Submitted": "auto-generated"},
                    once_key=f"{once_key}:{staff.id}")
 
 
@@ -46,7 +46,7 @@ def _render(template: str, subject: str, ticket: Ticket, record: ResponseRecord,
             staff: StaffMember, now: datetime) -> Notification:
     context = {
         "ticket": ticket, "staff": staff,
-        "link": desk_link("agent.ticket", number=ticket.number),
+        "link": desk_url.link("agent.ticket", number=ticket.number),
         "received": moment_in_words(record.received_at), "due": due_in_words(record.due_at),
         "due_moment": moment_in_words(record.due_at),
         "minutes_waiting": max(int((now - record.received_at).total_seconds() // 60), 0),
