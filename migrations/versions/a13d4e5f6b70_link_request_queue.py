@@ -1,7 +1,7 @@
 """link requests answered by the worker
 
 Revision ID: a13d4e5f6b70
-Revises: f4b8d2e6a1c7
+Revises: c5e1a9d3f7b2
 Create Date: 2026-12-02 14:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a13d4e5f6b70'
-down_revision = 'f4b8d2e6a1c7'
+down_revision = 'c5e1a9d3f7b2'
 branch_labels = None
 depends_on = None
 
