@@ -309,4 +309,4 @@ def links_group():
 @links_group.command("send")
 def links_send():
     """Answer the queued requests for links (one pass of the job): mail registered super-users."""
-    click.echo(f"Mailed {portal_mail.answer_link_requests(_now())} links.")
+    click.echo(f"Links mailed: {portal_mail.answer_link_requests(_now())}.")
