@@ -84,7 +84,7 @@ def test_the_ticket_page_shows_the_call_with_caller_and_agent_and_the_internal_n
     ticket = db.session.scalar(sa.select(Ticket))
     page = agent_client.get(f"/desk/tickets/{ticket.number}").get_data(as_text=True)
     assert "Phone call with Eva Jansen, logged by Anna Agent" in page
-    ended = db.session.scalar(sa.select(Message.call_ended_at))
+    ended = db.session.scalar(sa.select(Message.call_ended_at).filter_by(kind=MessageKind.CALL))
     assert f'<time datetime="{ended.isoformat()}">' in page
     assert "Printer driver reinstalled together." in page
     assert "Internal note" in page and "Knows the old driver." in page
