@@ -84,6 +84,13 @@ def test_the_migrations_build_exactly_the_schema_the_models_describe(migration_a
     check()  # `flask db check`: exits non-zero when autogenerate would write a migration
 
 
+def _without_foreign_keys(connection) -> None:
+    if DATABASE == "postgresql":
+        connection.execute(sa.text("SET session_replication_role = replica"))
+    else:
+        connection.execute(sa.text("PRAGMA foreign_keys=OFF"))
+
+
 def test_a_logged_call_is_a_message_kind_of_its_own_and_search_still_finds_messages(
         migration_app):
     upgrade(revision="f4b8d2e6a1c7")
@@ -92,17 +99,13 @@ def test_a_logged_call_is_a_message_kind_of_its_own_and_search_still_finds_messa
         "VALUES (1, :kind, 'anna', :at, :body)")
     received = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     with db.engine.begin() as connection:
-        connection.execute(sa.text("PRAGMA foreign_keys=OFF")) if DATABASE != "postgresql" \
-            else connection.execute(sa.text("SET session_replication_role = replica"))
+        _without_foreign_keys(connection)  # a message of no ticket is enough here
         connection.execute(insert, {"kind": "inbound", "at": received, "body": "older words"})
 
     upgrade()
 
     with db.engine.begin() as connection:
-        if DATABASE != "postgresql":
-            connection.execute(sa.text("PRAGMA foreign_keys=OFF"))
-        else:
-            connection.execute(sa.text("SET session_replication_role = replica"))
+        _without_foreign_keys(connection)
         connection.execute(insert, {"kind": "call", "at": received, "body": "printer fixed"})
         with pytest.raises(sa.exc.IntegrityError), connection.begin_nested():
             connection.execute(insert, {"kind": "gossip", "at": received, "body": "x"})

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Channel, MessageKind, OutboxMessage, Ticket, TicketStatus
+from helpdesk.models import Channel, Message, MessageKind, OutboxMessage, Ticket, TicketStatus
 from tests.agent.conftest import htmx
 from tests.conftest import post_form
 from tests.fixtures.factories import make_contact, make_organisation
@@ -84,6 +84,8 @@ def test_the_ticket_page_shows_the_call_with_caller_and_agent_and_the_internal_n
     ticket = db.session.scalar(sa.select(Ticket))
     page = agent_client.get(f"/desk/tickets/{ticket.number}").get_data(as_text=True)
     assert "Phone call with Eva Jansen, logged by Anna Agent" in page
+    ended = db.session.scalar(sa.select(Message.call_ended_at).filter_by(kind=MessageKind.CALL))
+    assert f'<time datetime="{ended.isoformat()}">' in page
     assert "Printer driver reinstalled together." in page
     assert "Internal note" in page and "Knows the old driver." in page
 

@@ -269,4 +269,4 @@ def test_a_call_to_follow_up_promises_the_response_due_from_the_call(portal, sup
     ticket = _logged_call(super_user, CallOutcome.FOLLOW_UP)
     live = portal.get(f"/portal/tickets/{ticket.number}", headers=LIVE).get_data(as_text=True)
     assert "Telefoongesprek met Eva Jansen" in live and "sounded rushed" not in live
-    assert ticket.response_due_at is not None
+    assert ticket.response_due_at is not None and "U krijgt onze reactie" in live

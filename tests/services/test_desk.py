@@ -17,7 +17,7 @@ from helpdesk.models import (
     TicketEvent,
     TicketStatus,
 )
-from helpdesk.services import ServiceError, desk
+from helpdesk.services import ServiceError, desk, queue
 from helpdesk.services.uploads import Upload
 from helpdesk.storage import blob_store
 from tests.fixtures.factories import make_contact, make_organisation, make_staff, make_ticket
@@ -198,6 +198,15 @@ def test_an_answered_call_can_keep_the_ticket_open_without_a_response_owed(app):
                        status_after=TicketStatus.OPEN)
     assert ticket.status == TicketStatus.OPEN and ticket.response_due_at is None
     assert ticket.first_response_at == CALL_ENDED_AT and _outbox(ticket) == []
+
+
+def test_a_calamity_answered_on_the_phone_is_no_banner_and_reminds_no_manager(app):
+    ticket = _log_call(make_staff(), make_contact(), desk.CallOutcome.ANSWERED,
+                       category=Category.CALAMITY, status_after=TicketStatus.OPEN)
+    assert ticket.first_response_at == CALL_ENDED_AT and ticket.next_escalation_at is None
+    assert queue.open_calamities(NOW) == []
+    # Staff are told of every calamity; the customer, who has the answer, gets no mail.
+    assert {m.kind for m in _outbox(ticket)} == {"calamity"}
 
 
 def test_a_call_to_follow_up_owes_a_response_due_from_the_call_and_is_confirmed_once(app):
