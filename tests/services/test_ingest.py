@@ -364,6 +364,34 @@ def test_enforce_mode_holds_mail_whose_trusted_dmarc_result_is_not_pass(app, mai
     assert "dmarc=fail" in held.detail
 
 
+def test_enforce_mode_holds_a_dmarc_pass_for_another_domain_than_the_from(app, mailbox):
+    make_contact(email="ann@customer.example")
+    app.config.update(AUTH_CONFIG)
+    mailbox.append(make_mail("ann@customer.example", "Unaligned", headers={
+        "Authentication-Results": "mx.desk.example; dmarc=pass header.from=attacker.example"}),
+        RECEIVED_AT)
+    mailbox.append(make_mail("ann@customer.example", "No header.from", headers={
+        "Authentication-Results": "mx.desk.example; dmarc=pass"}), RECEIVED_AT)
+    ingest_once(NOW)
+    assert all_of(Ticket) == []
+    held = sorted(all_of(HeldMessage), key=lambda h: h.subject)
+    assert [(h.reason, h.subject) for h in held] == [
+        (HeldReason.SENDER_AUTH_FAILED, "No header.from"),
+        (HeldReason.SENDER_AUTH_FAILED, "Unaligned")]
+    assert "pass for attacker.example, not customer.example" in held[1].detail
+
+
+def test_log_mode_shows_agents_an_unaligned_dmarc_pass_as_a_fail(app, mailbox):
+    make_contact(email="ann@customer.example")
+    app.config.update(SENDER_AUTH="log", AUTHSERV_ID="mx.desk.example")
+    mailbox.append(make_mail("ann@customer.example", headers={
+        "Authentication-Results": "mx.desk.example; dmarc=pass header.from=attacker.example"}),
+        RECEIVED_AT)
+    ingest_once(NOW)
+    [ticket] = all_of(Ticket)
+    assert ticket.messages[0].sender_auth.startswith("dmarc=fail")
+
+
 def test_forged_authentication_results_from_an_untrusted_server_are_ignored(app, mailbox):
     make_contact(email="ann@customer.example")
     app.config.update(AUTH_CONFIG)
