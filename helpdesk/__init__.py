@@ -1,4 +1,5 @@
 """helpdesk: a support desk that keeps its response promise and never loses a message."""
+import os
 import secrets
 from pathlib import Path
 
@@ -6,6 +7,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from helpdesk.config import DefaultConfig
+from helpdesk.settings import from_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 def configure_settings(app: Flask, config: dict | None) -> None:
     app.config.from_object(DefaultConfig)
-    app.config.from_prefixed_env("HELPDESK")
+    app.config.from_prefixed_env("HELPDESK")  # keys helpdesk/settings.py does not declare
+    app.config.update(from_environment(os.environ))  # typed; a bad value stops here
     if config:
         app.config.update(config)
     instance = Path(app.instance_path)
