@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from helpdesk.config import DefaultConfig
+from helpdesk.private_files import make_private, private_folder, write_private
 from helpdesk.settings import from_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,7 @@ def configure_settings(app: Flask, config: dict | None) -> None:
         app.config.update(config)
     instance = Path(app.instance_path)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
-        instance.mkdir(parents=True, exist_ok=True)
+        private_folder(instance)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'helpdesk.sqlite'}"
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
@@ -50,9 +51,8 @@ def _instance_secret_key(instance: Path) -> str:
     """A random key kept in the instance folder, so no secret lives in the repository."""
     key_file = instance / "secret_key"
     if not key_file.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        private_folder(instance)
+        write_private(key_file, secrets.token_hex(32))
     return key_file.read_text().strip()
 
 
@@ -88,6 +88,10 @@ def _tune_sqlite(engine) -> None:
     """
     if engine.dialect.name != "sqlite":
         return
+    database = engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        # SQLite gives its log files the database file's mode: 0600 keeps all three private.
+        make_private(database)
 
     def set_pragmas(connection, _record):
         cursor = connection.cursor()
