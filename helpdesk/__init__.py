@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     configure_settings(app, config)
+    configure_urls(app)
     configure_extensions(app)
     configure_blueprints(app)
     configure_security(app)
@@ -100,6 +101,13 @@ def _tune_sqlite(engine) -> None:
         cursor.close()
 
     sa.event.listen(engine, "connect", set_pragmas)
+
+
+def configure_urls(app: Flask) -> None:
+    """`<int:...>` in any route is a bounded id: a number too large for the database is 404."""
+    from helpdesk.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def configure_blueprints(app: Flask) -> None:

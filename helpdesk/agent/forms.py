@@ -4,7 +4,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    IntegerField,
     MultipleFileField,
     SelectChoice,
     SelectField,
@@ -13,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from helpdesk.ids import IdField
 from helpdesk.labels import category_label, status_label
 from helpdesk.models import Category, Ticket
 from helpdesk.services.desk import AGENT_STATUSES, REPLY_STATUSES
@@ -67,7 +67,7 @@ class ContactPickerMixin:
 
     contact_q = StringField(_l("Find a super-user by name, email or organisation"),
                             validators=[Length(max=100)])
-    contact_id = IntegerField(validators=[Optional()])
+    contact_id = IdField(validators=[Optional()])
 
 
 class PhoneForm(ContactPickerMixin, FlaskForm):
