@@ -502,3 +502,25 @@ def test_a_long_pass_parsed_ahead_by_a_worker_process_stores_what_the_ingester_w
     assert held_reasons() == [HeldReason.UNKNOWN_SENDER, HeldReason.AUTOMATIC_REPLY]
     assert [raw_bytes(m.raw_mail) for m in ticket.messages] == [mails[0], mails[2], mails[4]]
     assert mailbox.flagged_uids() == [1, 2, 3, 4, 5]
+
+
+def test_a_mailed_subject_and_sender_name_are_stored_on_one_line(app, mailbox):
+    make_contact(email="ann@customer.example")
+
+    def raw(sender: str, subject: str) -> bytes:
+        return (f"From: {sender}\r\nTo: support@desk.example\r\nSubject: {subject}\r\n"
+                "Date: Mon, 30 Nov 2026 09:00:00 +0100\r\n"
+                f"Message-ID: <{hashlib.sha256(subject.encode()).hexdigest()[:20]}@c.example>\r\n"
+                "\r\nIt breaks.\r\n").encode()
+
+    mailbox.append(raw("=?utf-8?q?Ann=0D=0ASmith?= <ann@customer.example>",
+                       "=?utf-8?q?Export=0D=0ABcc=3A_x=00?="), RECEIVED_AT)
+    mailbox.append(raw("=?utf-8?q?Str=0Anger?= <who@elsewhere.example>",
+                       "=?utf-8?q?Held=0D=0Asubject?="), RECEIVED_AT)
+    ingest_once(NOW)
+    db.session.expire_all()
+    [ticket] = all_of(Ticket)
+    assert ticket.subject == "Export Bcc: x"
+    assert "\n" not in ticket.messages[0].sender and "\r" not in ticket.messages[0].sender
+    [held] = all_of(HeldMessage)
+    assert held.subject == "Held subject"
