@@ -1,4 +1,5 @@
 """helpdesk: a support desk that keeps its response promise and never loses a message."""
+import os
 import secrets
 from pathlib import Path
 
@@ -6,6 +7,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from helpdesk.config import DefaultConfig
+from helpdesk.private_files import make_private, private_folder, write_private
+from helpdesk.settings import from_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     configure_settings(app, config)
+    configure_urls(app)
     configure_extensions(app)
     configure_blueprints(app)
     configure_security(app)
@@ -28,12 +32,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 def configure_settings(app: Flask, config: dict | None) -> None:
     app.config.from_object(DefaultConfig)
-    app.config.from_prefixed_env("HELPDESK")
+    app.config.from_prefixed_env("HELPDESK")  # keys helpdesk/settings.py does not declare
+    app.config.update(from_environment(os.environ))  # typed; a bad value stops here
     if config:
         app.config.update(config)
     instance = Path(app.instance_path)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
-        instance.mkdir(parents=True, exist_ok=True)
+        private_folder(instance)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'helpdesk.sqlite'}"
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
@@ -47,9 +52,8 @@ def _instance_secret_key(instance: Path) -> str:
     """A random key kept in the instance folder, so no secret lives in the repository."""
     key_file = instance / "secret_key"
     if not key_file.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        private_folder(instance)
+        write_private(key_file, secrets.token_hex(32))
     return key_file.read_text().strip()
 
 
@@ -85,6 +89,10 @@ def _tune_sqlite(engine) -> None:
     """
     if engine.dialect.name != "sqlite":
         return
+    database = engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        # SQLite gives its log files the database file's mode: 0600 keeps all three private.
+        make_private(database)
 
     def set_pragmas(connection, _record):
         cursor = connection.cursor()
@@ -93,6 +101,13 @@ def _tune_sqlite(engine) -> None:
         cursor.close()
 
     sa.event.listen(engine, "connect", set_pragmas)
+
+
+def configure_urls(app: Flask) -> None:
+    """`<int:...>` in any route is a bounded id: a number too large for the database is 404."""
+    from helpdesk.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def configure_blueprints(app: Flask) -> None:

@@ -18,6 +18,7 @@ from helpdesk.domain.sla import response_due_at
 from helpdesk.extensions import db
 from helpdesk.mail.imap import MailboxError
 from helpdesk.models import Category, HeldMessage, StaffMember
+from helpdesk.private_files import write_private
 from helpdesk.services import (
     ServiceError,
     demo,
@@ -159,8 +160,7 @@ def export_command(organisation_slug: str, output: str | None):
     data = export_organisation(organisation_slug, _now())
     text = json.dumps(data, indent=2, ensure_ascii=False)
     if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+        write_private(output, text + "\n")  # everything held about the customer
         click.echo(f"Wrote {output}.", err=True)
     else:
         click.echo(text)

@@ -1,91 +1,23 @@
-"""Default settings; every key can be overridden with a HELPDESK_* environment variable."""
-from datetime import timedelta
+"""Defaults: the operator's settings from helpdesk/settings.py, and fixed Flask settings."""
+from helpdesk.settings import defaults
 
 
 class DefaultConfig:
     """Defaults that make `make run` work on a fresh machine (SQLite in the instance folder)."""
 
-    # Filled in by create_app with a SQLite file in the instance folder when left empty.
-    SQLALCHEMY_DATABASE_URI = ""
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    # Replaced at start-up by a per-instance random key kept in the instance folder.
-    SECRET_KEY = ""
+    vars().update(defaults())  # every HELPDESK_* setting, declared once with its type
 
-    # Sessions and sign-in.
-    STAFF_SESSION_IDLE = timedelta(minutes=30)
-    PORTAL_SESSION_IDLE = timedelta(minutes=30)  # super-users get the same rule as staff
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    # None: derived from DESK_URL. An https desk gets Secure `__Host-` cookies and HSTS
-    # (helpdesk/desk_url.py); an http one (development) plain cookies.
-    SESSION_COOKIE_SECURE = None
-    SESSION_COOKIE_NAME = None
+    # None: derived from DESK_URL (helpdesk/desk_url.py): an https desk gets Secure `__Host-`
+    # cookies and HSTS, an http one (development) plain cookies.
     REMEMBER_COOKIE_SECURE = None
     REMEMBER_COOKIE_NAME = None
     REMEMBER_COOKIE_HTTPONLY = True
-    # Throttling counts failures per account at one address and per address (behind a proxy:
-    # the client's, with PROXY_FIX), so nobody elsewhere can lock an owner out.
-    SIGN_IN_FAILURES_PER_ACCOUNT = 5  # for one account from one address
-    SIGN_IN_FAILURES_PER_ADDRESS = 20  # from one address, for any accounts
-    SIGN_IN_FAILURE_WINDOW = timedelta(minutes=15)
-    SIGN_IN_LINK_VALID = timedelta(minutes=15)
-    PASSWORD_RESET_VALID = timedelta(hours=1)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (revocable) session
 
     # Languages.
     LANGUAGES = ("nl", "en")
     BABEL_DEFAULT_LOCALE = "nl"
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
-
-    # Storage of raw mail and attachments (relative paths are inside the instance folder).
-    BLOB_STORE = "blobs"
-    MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
-    MAX_ATTACHMENTS_PER_MESSAGE = 10
-    MAX_CONTENT_LENGTH = 60 * 1024 * 1024
-
-    # Incoming mail (IMAP).
-    IMAP_HOST = "127.0.0.1"
-    IMAP_PORT = 993
-    IMAP_USER = ""
-    IMAP_PASSWORD = ""
-    IMAP_FOLDER = "INBOX"
-    IMAP_PROCESSED_FOLDER = ""  # empty: flag processed mail instead of moving it
-    IMAP_SECURITY = "ssl"  # ssl, starttls, or none (loopback only)
-    IMAP_CA_FILE = ""  # empty: the system's trusted certificates
-    IMAP_TIMEOUT_SECONDS = 30
-    IMAP_POLL_SECONDS = 30  # when the server offers no IDLE
-    MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # larger mail is held without being downloaded
-    INGEST_MAX_ATTEMPTS = 3  # then a message that keeps failing is held as unparsable
-    INGEST_PARSE_WORKERS = 1  # processes that parse a long pass ahead of storing it; 0: none
-    NOT_SUPER_USER_NOTICE_INTERVAL = timedelta(days=1)  # at most one such reply per contact
-    SENDER_AUTH = "log"  # off, log or enforce
-    AUTHSERV_ID = ""
-    CALAMITY_ADDRESSES = ()
-
-    # Outgoing mail (SMTP; helpdesk/mail/smtp.py says why not through Flask-Mail's transport).
-    MAIL_SERVER = ""  # empty: no SMTP configured, mail waits in the outbox
-    MAIL_PORT = 465
-    MAIL_SECURITY = "ssl"  # ssl, starttls, or none (loopback only); TLS never falls back
-    MAIL_CA_FILE = None  # a PEM file of trusted CAs for a private mail server; None: system's
-    MAIL_USERNAME = None
-    MAIL_PASSWORD = None
-    MAIL_DEFAULT_SENDER = "support@helpdesk.invalid"
-    MAIL_TIMEOUT_SECONDS = 30
-    OUTBOX_MAX_ATTEMPTS = 8
-    OUTBOX_RETRY_SECONDS = 60  # the first retry's delay; each next one waits twice as long
-    AUTOMATIC_MAILS_PER_RECIPIENT_PER_HOUR = 5
-
-    # The agents' workspace: how often open pages refresh themselves (htmx polling).
-    QUEUE_POLL_SECONDS = 20
-    QUEUE_PAGE_SIZE = 50
-    PRESENCE_POLL_SECONDS = 15
-
-    # The desk as customers see it. DESK_URL is where people open it: every link in mail comes
-    # from it, and requests naming another host are refused (helpdesk/desk_url.py).
-    DESK_URL = "http://127.0.0.1:5000"
-    TRUSTED_HOSTS = None  # None: DESK_URL's host (and loopback names for a loopback desk)
-    PROXY_FIX = 0  # reverse proxies in front whose X-Forwarded-* headers are believed
-    DESK_NAME = "Service desk"
-    PHONE_NUMBER = "+31 20 123 4567"
-    PHONE_HOURS = "10:00-17:00"
-    PORTAL_POLL_SECONDS = 20  # how often an open ticket page looks for new answers

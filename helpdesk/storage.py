@@ -6,6 +6,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from helpdesk.private_files import open_private, private_folder
+
 # A batch's fsyncs run side by side: the file system commits them together, in about half the
 # time they take one after the other.
 SYNC_THREADS = 8
@@ -30,9 +32,9 @@ class BlobStore:
         path = self.root / relative
         # A file cut short by a machine crash before its sync is written again.
         if not path.exists() or path.stat().st_size != len(content):
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(path.parent)
             partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-            with open(partial, "wb") as handle:
+            with open_private(partial) as handle:
                 handle.write(content)
                 handle.flush()
                 if not self.deferred:

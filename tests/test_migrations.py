@@ -75,6 +75,28 @@ def test_raw_mail_paths_become_raw_mail_rows_and_come_back_on_downgrade(migratio
         assert "raw_mail" not in sa.inspect(connection).get_table_names()
 
 
+def test_subjects_and_names_stored_before_are_put_on_one_line(migration_app):
+    upgrade(revision="f4b8d2e6a1c7")
+    at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO organisation (id, slug, name, status, created_at) "
+            "VALUES (1, 'acme', :name, 'active', :at)"), {"name": "Acme\r\nB.V.", "at": at})
+        connection.execute(sa.text(
+            "INSERT INTO held_message (id, sender, subject, reason, received_at) VALUES "
+            "(1, 'x@elsewhere.example', :subject, 'unknown sender', :at), "
+            "(2, 'y@elsewhere.example', 'Fine', 'unknown sender', :at)"),
+            {"subject": "Invoice\n\x1b[31mBcc: all", "at": at})
+
+    upgrade()
+
+    with db.engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT name FROM organisation")) == "Acme B.V."
+        assert connection.execute(sa.text(
+            "SELECT subject FROM held_message ORDER BY id")).scalars().all() == [
+            "Invoice [31mBcc: all", "Fine"]
+
+
 # SQLite cannot reflect the queue's expression index; Alembic says so and compares the rest.
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 @pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")

@@ -9,6 +9,7 @@ from flask_login import current_user
 from helpdesk.access import AGENT, policy
 from helpdesk.agent import bp, forms
 from helpdesk.agent.ticket_page import ticket_context
+from helpdesk.domain.ids import parse_id
 from helpdesk.htmx import fragment_or_redirect, render_page_or_fragment, wants_fragment
 from helpdesk.models import Category, Ticket, TicketStatus
 from helpdesk.services import ServiceError, canned_replies, desk, uploads
@@ -62,7 +63,8 @@ def reply(number: int):
         return _again(ticket, "reply-form", _form_error(form), reply_form=form)
     if request.form.get("insert"):
         chosen = form.canned.data or ""
-        canned = canned_replies.reply_by_id(int(chosen)) if chosen.isdigit() else None
+        canned_id = parse_id(chosen)
+        canned = canned_replies.reply_by_id(canned_id) if canned_id is not None else None
         if canned is not None:
             form.body.data = "\n\n".join(p for p in (form.body.data.strip(), canned.body) if p)
         return _again(ticket, "reply-form", reply_form=form)

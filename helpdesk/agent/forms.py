@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from helpdesk.ids import IdField
 from helpdesk.labels import category_label, status_label
 from helpdesk.models import Category, Ticket, TicketStatus
 from helpdesk.services.desk import AGENT_STATUSES, REPLY_STATUSES, CallOutcome
@@ -68,7 +69,7 @@ class ContactPickerMixin:
 
     contact_q = StringField(_l("Find a super-user by name, email or organisation"),
                             validators=[Length(max=100)])
-    contact_id = IntegerField(validators=[Optional()])
+    contact_id = IdField(validators=[Optional()])
 
 
 # The outcomes a call can have, as the form offers them: (outcome, status after an answer).

@@ -14,6 +14,7 @@ from helpdesk.domain.categorise import category_for
 from helpdesk.downloads import send_source
 from helpdesk.extensions import db
 from helpdesk.htmx import fragment_or_redirect, render_page_or_fragment, wants_fragment
+from helpdesk.ids import id_arg
 from helpdesk.models import Category, HeldMessage
 from helpdesk.services import ServiceError, held_mail
 from helpdesk.services.queue import organisation_choices
@@ -25,7 +26,7 @@ TARGET = "held-message"
 @policy(AGENT)
 def held_list():
     include_handled = request.args.get("all") == "1"
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = id_arg(request.args, "page") or 1
     return render_template("agent/held.html", include_handled=include_handled,
                            held=held_mail.held_page(page, include_handled=include_handled))
 

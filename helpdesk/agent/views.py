@@ -9,7 +9,9 @@ from helpdesk.agent import bp
 from helpdesk.agent.formatting import row_labels
 from helpdesk.agent.ticket_page import presence_context, ticket_context
 from helpdesk.auth.sessions import BACKGROUND_HEADER
+from helpdesk.domain.ids import parse_id
 from helpdesk.htmx import fragment_or_redirect, render_page_or_fragment, wants_fragment
+from helpdesk.ids import id_arg
 from helpdesk.labels import category_label, status_label
 from helpdesk.models import Category, TicketStatus
 from helpdesk.services import desk
@@ -40,7 +42,7 @@ def _known_calamities() -> set[int] | None:
     raw = request.args.get("known_calamities")
     if raw is None:
         return None
-    return {int(n) for n in raw.split(",") if n.strip().isdigit()}
+    return {n for n in map(parse_id, raw.split(",")) if n is not None}
 
 
 @bp.get("/")
@@ -78,7 +80,7 @@ def queue():
 def ticket(number: int):
     ticket = ticket_by_number(number)
     now = datetime.now(UTC)
-    remote_images_for = request.args.get("images", type=int)
+    remote_images_for = id_arg(request.args, "images")
     page = render_template(
         "agent/ticket.html",
         **ticket_context(ticket, current_user, now, remote_images_for=remote_images_for))

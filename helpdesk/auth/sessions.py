@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from flask import current_app, request, session
 from flask_login import current_user, logout_user
 
+from helpdesk.domain.ids import parse_id
 from helpdesk.extensions import db
 from helpdesk.models import Contact, StaffMember
 
@@ -16,7 +17,8 @@ def load_user(user_id: str) -> StaffMember | Contact | None:
     try:
         kind, raw_id, token = user_id.split(":", 2)
         model = {"staff": StaffMember, "contact": Contact}[kind]
-        person = db.session.get(model, int(raw_id))
+        person_id = parse_id(raw_id)
+        person = db.session.get(model, person_id) if person_id is not None else None
     except (ValueError, KeyError):
         return None
     if person is None or not person.active or person.session_token != token:

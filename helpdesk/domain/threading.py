@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import unicodedata
 from collections.abc import Iterable
+
+from helpdesk.domain.text import single_line
 
 SIGNATURE_HEX_CHARS = 16
 _SUBJECT_TAG = re.compile(r"\[#(\d{1,9})\]")
@@ -63,10 +64,5 @@ def safe_message_id(raw: str | None) -> str | None:
 
 
 def clean_header_value(text: str) -> str:
-    """One safe header line: no CR/LF or other control characters, white space collapsed."""
-    kept = (
-        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
-        for ch in (text or "")
-        if not ("\ud800" <= ch <= "\udfff")
-    )
-    return " ".join("".join(kept).split())
+    """One safe header line: the same rule as every stored subject and name."""
+    return single_line(text)

@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError
 
+from helpdesk.settings import SECURITY_MODES
+
 log = logging.getLogger(__name__)
 
-SECURITY_MODES = ("ssl", "starttls", "none")
 # Headers of a message too large to download: enough to name the sender and subject.
 HEADER_PEEK_BYTES = 64 * 1024
 FLAGGED = b"\\Flagged"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
 
-SECURITY_MODES = ("ssl", "starttls", "none")
+from helpdesk.settings import SECURITY_MODES
 
 
 class SendFailure(Exception):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from helpdesk.extensions import db
 from helpdesk.models.staff import StaffMember
-from helpdesk.models.types import UTCDateTime, enum_column
+from helpdesk.models.types import OneLineString, UTCDateTime, enum_column
 
 if TYPE_CHECKING:
     from helpdesk.models.ticket import Message, Ticket
@@ -78,8 +78,8 @@ class HeldMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     raw_mail_id: Mapped[int | None] = mapped_column(sa.ForeignKey("raw_mail.id"))
-    sender: Mapped[str] = mapped_column(sa.String(254), default="")
-    subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    sender: Mapped[str] = mapped_column(OneLineString(254), default="")
+    subject: Mapped[str] = mapped_column(OneLineString(300), default="")
     reason: Mapped[HeldReason] = mapped_column(enum_column(HeldReason, name="held_reason",
                                                            length=40))
     detail: Mapped[str | None] = mapped_column(sa.String(500))
@@ -140,7 +140,7 @@ class OutboxMessage(db.Model):
     automatic: Mapped[bool] = mapped_column(default=True)  # counts for the loop brake
     to_address: Mapped[str] = mapped_column(sa.String(254))
     language: Mapped[str] = mapped_column(sa.String(5), default="nl")
-    subject: Mapped[str] = mapped_column(sa.String(300))
+    subject: Mapped[str] = mapped_column(OneLineString(300))
     headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     body_text: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str | None] = mapped_column(sa.Text)

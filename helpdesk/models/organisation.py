@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.extensions import db
 from helpdesk.models.identity import SignInIdentity
-from helpdesk.models.types import UTCDateTime, enum_column
+from helpdesk.models.types import OneLineString, UTCDateTime, enum_column
 
 
 class OrganisationStatus(StrEnum):
@@ -21,7 +21,7 @@ class OrganisationStatus(StrEnum):
 class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(OneLineString(200))
     status: Mapped[OrganisationStatus] = mapped_column(
         enum_column(OrganisationStatus, name="organisation_status"),
         default=OrganisationStatus.ACTIVE,
@@ -46,9 +46,9 @@ class Contact(SignInIdentity, db.Model):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     # Stored lower-cased: addresses compare case-insensitively everywhere.
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
-    job_title: Mapped[str | None] = mapped_column(sa.String(200))
-    phone: Mapped[str | None] = mapped_column(sa.String(50))
+    name: Mapped[str] = mapped_column(OneLineString(200))
+    job_title: Mapped[str | None] = mapped_column(OneLineString(200))
+    phone: Mapped[str | None] = mapped_column(OneLineString(50))
     # Optional personal data from the processor statement; shown only where needed.
     birth_date: Mapped[date | None] = mapped_column(sa.Date)
     gender: Mapped[str | None] = mapped_column(sa.String(50))

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpdesk.extensions import db
-from helpdesk.models.types import UTCDateTime
+from helpdesk.models.types import OneLineString, UTCDateTime
 
 
 class SignInFailure(db.Model):
@@ -65,6 +65,6 @@ class CannedReply(db.Model):
     """A reply text managers prepare for agents."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    title: Mapped[str] = mapped_column(OneLineString(200), unique=True)
     body: Mapped[str] = mapped_column(sa.Text)
     language: Mapped[str] = mapped_column(sa.String(5), default="nl")

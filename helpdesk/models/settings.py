@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpdesk.extensions import db
-from helpdesk.models.types import UTCDateTime
+from helpdesk.models.types import OneLineString, UTCDateTime
 
 
 class CalendarSettings(db.Model):
@@ -28,7 +28,7 @@ class ClosingDay(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(sa.Date, unique=True)
     closed: Mapped[bool] = mapped_column()  # True: extra closing day; False: reopened holiday
-    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    note: Mapped[str] = mapped_column(OneLineString(200), default="")
 
 
 class ResponseTarget(db.Model):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from helpdesk.extensions import db
 from helpdesk.models.identity import SignInIdentity
-from helpdesk.models.types import UTCDateTime, enum_column
+from helpdesk.models.types import OneLineString, UTCDateTime, enum_column
 
 
 class StaffRole(StrEnum):
@@ -27,7 +27,7 @@ class StaffMember(SignInIdentity, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(OneLineString(200))
     role: Mapped[StaffRole] = mapped_column(enum_column(StaffRole, name="staff_role"))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     totp_secret: Mapped[str] = mapped_column(sa.String(64))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from helpdesk.extensions import db
 from helpdesk.models.organisation import Contact, Organisation
 from helpdesk.models.staff import StaffMember
-from helpdesk.models.types import UTCDateTime, enum_column
+from helpdesk.models.types import OneLineString, UTCDateTime, enum_column
 
 if TYPE_CHECKING:
     from helpdesk.models.mail import RawMail
@@ -89,7 +89,7 @@ class Ticket(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(unique=True)
-    subject: Mapped[str] = mapped_column(sa.String(300))
+    subject: Mapped[str] = mapped_column(OneLineString(300))
     category: Mapped[Category] = mapped_column(enum_column(Category, name="category"))
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, name="channel"))
     status: Mapped[TicketStatus] = mapped_column(
@@ -140,7 +140,7 @@ class Message(db.Model):
     kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind, name="message_kind"))
     author_contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact.id"))
     author_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
-    sender: Mapped[str] = mapped_column(sa.String(254))  # the address or staff name shown
+    sender: Mapped[str] = mapped_column(OneLineString(254))  # the address or staff name shown
     # When the desk had it: IMAP INTERNALDATE, form submission, call time or reply time.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Threading: our own Message-IDs and customers' are both looked up here.

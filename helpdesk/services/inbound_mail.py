@@ -208,7 +208,8 @@ def stage_kept(kept: Kept, *, received_at: datetime, now: datetime, source: Mail
     received_at = min(received_at, now)
     mode = sender_auth_mode()
     auth = None if mode == "off" else evaluate_sender_auth(
-        list(parsed.authentication_results), current_app.config["AUTHSERV_ID"])
+        list(parsed.authentication_results), current_app.config["AUTHSERV_ID"],
+        parsed.from_address)
     routed = route(parsed, auth if mode == "enforce" else None, sender=staging.sender,
                    threads=staging.threads)
     if isinstance(routed, Held):

@@ -16,8 +16,8 @@ from helpdesk.extensions import db
 from helpdesk.models import Contact, HeldReason, Message, OrganisationStatus, Ticket
 from helpdesk.services import ServiceError
 from helpdesk.services.customer_mail import message_id_secret
+from helpdesk.settings import SENDER_AUTH_MODES
 
-SENDER_AUTH_MODES = ("off", "log", "enforce")
 # Enough of a References header to thread any real conversation; no more lookups than that.
 MAX_THREAD_IDS = 50
 MAX_MERGE_HOPS = 10

@@ -9,6 +9,7 @@ from flask import abort
 from sqlalchemy.orm import joinedload
 
 from helpdesk.domain.calendar import BusinessCalendar
+from helpdesk.domain.ids import parse_id
 from helpdesk.domain.sla import working_time_left
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -93,7 +94,7 @@ class QueueFilters:
     def from_args(cls, args: Mapping) -> "QueueFilters":
         """Read filters from query arguments; values that make no sense are ignored."""
         assignee = args.get("assignee", "")
-        if assignee not in ("me", "none") and not assignee.isdigit():
+        if assignee not in ("me", "none") and parse_id(assignee) is None:
             assignee = ""
         category = args.get("category", "")
         status = args.get("status", "")

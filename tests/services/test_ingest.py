@@ -364,6 +364,34 @@ def test_enforce_mode_holds_mail_whose_trusted_dmarc_result_is_not_pass(app, mai
     assert "dmarc=fail" in held.detail
 
 
+def test_enforce_mode_holds_a_dmarc_pass_for_another_domain_than_the_from(app, mailbox):
+    make_contact(email="ann@customer.example")
+    app.config.update(AUTH_CONFIG)
+    mailbox.append(make_mail("ann@customer.example", "Unaligned", headers={
+        "Authentication-Results": "mx.desk.example; dmarc=pass header.from=attacker.example"}),
+        RECEIVED_AT)
+    mailbox.append(make_mail("ann@customer.example", "No header.from", headers={
+        "Authentication-Results": "mx.desk.example; dmarc=pass"}), RECEIVED_AT)
+    ingest_once(NOW)
+    assert all_of(Ticket) == []
+    held = sorted(all_of(HeldMessage), key=lambda h: h.subject)
+    assert [(h.reason, h.subject) for h in held] == [
+        (HeldReason.SENDER_AUTH_FAILED, "No header.from"),
+        (HeldReason.SENDER_AUTH_FAILED, "Unaligned")]
+    assert "pass for attacker.example, not customer.example" in held[1].detail
+
+
+def test_log_mode_shows_agents_an_unaligned_dmarc_pass_as_a_fail(app, mailbox):
+    make_contact(email="ann@customer.example")
+    app.config.update(SENDER_AUTH="log", AUTHSERV_ID="mx.desk.example")
+    mailbox.append(make_mail("ann@customer.example", headers={
+        "Authentication-Results": "mx.desk.example; dmarc=pass header.from=attacker.example"}),
+        RECEIVED_AT)
+    ingest_once(NOW)
+    [ticket] = all_of(Ticket)
+    assert ticket.messages[0].sender_auth.startswith("dmarc=fail")
+
+
 def test_forged_authentication_results_from_an_untrusted_server_are_ignored(app, mailbox):
     make_contact(email="ann@customer.example")
     app.config.update(AUTH_CONFIG)
@@ -474,3 +502,25 @@ def test_a_long_pass_parsed_ahead_by_a_worker_process_stores_what_the_ingester_w
     assert held_reasons() == [HeldReason.UNKNOWN_SENDER, HeldReason.AUTOMATIC_REPLY]
     assert [raw_bytes(m.raw_mail) for m in ticket.messages] == [mails[0], mails[2], mails[4]]
     assert mailbox.flagged_uids() == [1, 2, 3, 4, 5]
+
+
+def test_a_mailed_subject_and_sender_name_are_stored_on_one_line(app, mailbox):
+    make_contact(email="ann@customer.example")
+
+    def raw(sender: str, subject: str) -> bytes:
+        return (f"From: {sender}\r\nTo: support@desk.example\r\nSubject: {subject}\r\n"
+                "Date: Mon, 30 Nov 2026 09:00:00 +0100\r\n"
+                f"Message-ID: <{hashlib.sha256(subject.encode()).hexdigest()[:20]}@c.example>\r\n"
+                "\r\nIt breaks.\r\n").encode()
+
+    mailbox.append(raw("=?utf-8?q?Ann=0D=0ASmith?= <ann@customer.example>",
+                       "=?utf-8?q?Export=0D=0ABcc=3A_x=00?="), RECEIVED_AT)
+    mailbox.append(raw("=?utf-8?q?Str=0Anger?= <who@elsewhere.example>",
+                       "=?utf-8?q?Held=0D=0Asubject?="), RECEIVED_AT)
+    ingest_once(NOW)
+    db.session.expire_all()
+    [ticket] = all_of(Ticket)
+    assert ticket.subject == "Export Bcc: x"
+    assert "\n" not in ticket.messages[0].sender and "\r" not in ticket.messages[0].sender
+    [held] = all_of(HeldMessage)
+    assert held.subject == "Held subject"

@@ -1,0 +1,23 @@
+"""Ids and ticket numbers as they arrive in text: digits that fit the database's integer."""
+from __future__ import annotations
+
+import re
+
+# PostgreSQL's integer, the narrowest of our id and number columns (SQLite's is 64-bit).
+MAX_ID = 2**31 - 1
+MAX_ID_DIGITS = len(str(MAX_ID))
+_ID = re.compile(rf"^\s*#?([0-9]{{1,{MAX_ID_DIGITS}}})\s*$")
+
+
+def parse_id(text: str | None) -> int | None:
+    """A positive id or ticket number ("1042", " #1042 "), or None when it cannot be one."""
+    match = _ID.match(text or "")
+    if not match:
+        return None
+    value = int(match.group(1))
+    return value if 0 < value <= MAX_ID else None
+
+
+def valid_id(value: int | None) -> bool:
+    """Whether an int could name a row: positive and within the column's range."""
+    return value is not None and 0 < value <= MAX_ID

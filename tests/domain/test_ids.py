@@ -1,0 +1,18 @@
+"""Ids from text: digits that fit the database's integer, or nothing."""
+import pytest
+
+from helpdesk.domain.ids import MAX_ID, parse_id, valid_id
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1042", 1042), (" #1042 ", 1042), (str(MAX_ID), MAX_ID),
+    (str(MAX_ID + 1), None), ("9" * 23, None), ("9" * 5000, None), ("0", None),
+    ("-1", None), ("12a", None), ("", None), (None, None), ("١٢", None),
+])
+def test_parse_id(text, expected):
+    assert parse_id(text) == expected
+
+
+def test_valid_id():
+    assert valid_id(1) and valid_id(MAX_ID)
+    assert not valid_id(0) and not valid_id(MAX_ID + 1) and not valid_id(None)
