@@ -40,7 +40,8 @@ def sample(name: str, tmp_path: Path, database_uri: str) -> str:
     special = {"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "from-the-environment",
                "BLOB_STORE": str(tmp_path / "env-blobs"), "DESK_URL": "https://localhost",
                "IMAP_CA_FILE": "/etc/ssl/certs/ca-certificates.crt",
-               "MAIL_CA_FILE": "/etc/ssl/certs/ca-certificates.crt"}
+               "MAIL_CA_FILE": "/etc/ssl/certs/ca-certificates.crt",
+               "TRUSTED_HOSTS": '["localhost"]', "SESSION_COOKIE_NAME": "desk_session"}
     setting = BY_NAME[name]
     if name in special:
         return special[name]

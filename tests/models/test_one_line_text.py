@@ -58,7 +58,8 @@ def test_a_phone_ticket_subject_is_stored_clean(client):
     eva = make_contact()
     call_at = (datetime.now(AMSTERDAM) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
     response = post_form(client, "/desk/phone", {
-        "contact_id": str(eva.id), "category": "bug", "subject": DIRTY, "notes": "Called.",
+        "contact_id": str(eva.id), "category": "bug", "subject": DIRTY, "summary": "Called.",
+        "outcome": "follow-up",
         "call_at": call_at})
     assert response.status_code == 303
     assert stored(Ticket.subject, sa.true()) == CLEAN
