@@ -98,3 +98,16 @@ def test_a_due_moment_moved_before_it_passed_is_the_one_that_counts(agent):
     board = _board()
     assert board.totals.responses == stats.Outcomes(on_time=1, late=0)
     assert board.late_responses == []
+
+
+def test_a_missed_response_still_unanswered_is_overdue_now(agent):
+    ticket = _calamity()
+    escalation.sweep(MONDAY + timedelta(minutes=65))
+    tickets.set_category(ticket, Category.BUG, agent, MONDAY + timedelta(minutes=90))
+    db.session.commit()
+    board = _board(now=MONDAY + timedelta(hours=2))
+    assert board.totals.responses == stats.Outcomes(on_time=0, late=1)
+    assert [band.overdue for band in board.backlog] == [1, 0, 0, 0, 0]
+    [late] = board.late_responses
+    assert (late.due_at, late.met_at, late.late_seconds) == (MONDAY + timedelta(hours=1), None,
+                                                             3600)
