@@ -9,7 +9,10 @@ from flask_migrate import check, downgrade, upgrade
 
 from helpdesk import create_app
 from helpdesk.extensions import db
+from helpdesk.models import Category, Channel, StaffRole
+from helpdesk.services import escalation, stats_rollup, tickets
 from tests.conftest import DATABASE, POSTGRES_SERVER, SECRET_KEY
+from tests.fixtures.factories import make_contact, make_staff
 
 DIGEST = "ab" + "0" * 62
 RAW_PATH = f"ab/{DIGEST}.eml"
@@ -144,3 +147,30 @@ def test_a_logged_call_is_a_message_kind_of_its_own_and_search_still_finds_messa
                                   ).scalars().all() == ["inbound", "inbound"]
         columns = {c["name"] for c in sa.inspect(connection).get_columns("message")}
         assert "call_ended_at" not in columns
+
+
+def test_a_kept_breach_is_restored_from_its_notice_and_the_rollup_summed_anew(migration_app):
+    upgrade()
+    received = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    agent = make_staff(StaffRole.AGENT)
+    calamity, _ = tickets.open_ticket(
+        raised_by=make_contact(), subject="Down", category=Category.CALAMITY,
+        channel=Channel.PORTAL, body_text="Down", received_at=received, now=received)
+    db.session.commit()
+    escalation.sweep(datetime(2026, 12, 7, 10, 5, tzinfo=UTC))  # the breach notice
+    tickets.set_category(calamity, Category.BUG, agent, datetime(2026, 12, 7, 10, 30, tzinfo=UTC))
+    tickets.reply(calamity, agent, "Fixed", datetime(2026, 12, 7, 11, 0, tzinfo=UTC))
+    db.session.commit()
+    stats_rollup.refresh(datetime(2026, 12, 20, tzinfo=UTC), "Europe/Amsterdam")
+    db.session.remove()
+
+    downgrade(revision="f4b8d2e6a1c7")  # as stored before: the missed 10:00 is lost
+    upgrade()
+
+    with db.engine.connect() as connection:
+        kept = connection.scalar(sa.text("SELECT breached_due_at FROM response_record"))
+        assert connection.scalar(sa.text("SELECT count(*) FROM stats_rollup_day")) == 0
+    # The moment of the breach notice: the sweep that found 10:00 passed without a response.
+    kept = kept if isinstance(kept, datetime) else datetime.fromisoformat(kept)
+    kept = kept.replace(tzinfo=UTC) if kept.tzinfo is None else kept.astimezone(UTC)
+    assert kept == datetime(2026, 12, 7, 10, 5, tzinfo=UTC)

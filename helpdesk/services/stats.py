@@ -290,8 +290,6 @@ def dashboard(stats_filter: StatsFilter, now: datetime, calendar: BusinessCalend
 # The figures a manager can open as a list: each lists exactly the set the figure counts.
 DRILLDOWN_FIGURES = ("received", "late", "awaiting", "waiting", "overdue")
 BACKLOG_FIGURES = ("awaiting", "waiting", "overdue")  # now, per age band; not per period
-
-
 ROW_COLUMNS = (Ticket.number, Ticket.subject, Organisation.name, Ticket.category, Ticket.status)
 
 
@@ -329,7 +327,7 @@ def drilldown(stats_filter: StatsFilter, figure: str, now: datetime, timezone: s
     if figure == "late":
         ids = queries.late_ids().subquery()
         columns = (ResponseRecord.received_at, counted_due_at(), ResponseRecord.met_at)
-        query = (sa.select(*ROW_COLUMNS, *columns)
+        query = (sa.select(*ROW_COLUMNS, *columns).select_from(ResponseRecord)
                  .join(ids, ids.c.id == ResponseRecord.id)
                  .join(Ticket, Ticket.id == ResponseRecord.ticket_id)
                  .order_by(counted_due_at().desc(), ResponseRecord.id.desc()))
@@ -342,7 +340,8 @@ def drilldown(stats_filter: StatsFilter, figure: str, now: datetime, timezone: s
             columns = (Ticket.created_at, Ticket.response_due_at, Ticket.first_response_at)
         else:
             raise ValueError(f"no drill-down for {figure!r}")
-        query = (sa.select(*ROW_COLUMNS, *columns).join(ids, ids.c.id == Ticket.id)
+        query = (sa.select(*ROW_COLUMNS, *columns).select_from(Ticket)
+                 .join(ids, ids.c.id == Ticket.id)
                  .order_by(Ticket.created_at.desc(), Ticket.id.desc()))
     query = query.join(Organisation, Organisation.id == Ticket.organisation_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(ids))

@@ -317,8 +317,14 @@ class StatsQueries:
     def _backlog_kinds(self) -> dict:
         """The backlog's columns as conditions on an open ticket, in backlog()'s order."""
         awaiting = Ticket.status.in_(AWAITING_DESK_STATUSES)
+        # A breach stays a breach: an owed response whose due moment passed unmet is overdue
+        # even when a recompute has since moved the ticket's due moment later.
+        missed = sa.exists().where(ResponseRecord.ticket_id == Ticket.id,
+                                   ResponseRecord.met_at.is_(None),
+                                   ResponseRecord.cancelled_at.is_(None),
+                                   ResponseRecord.breached_due_at.is_not(None))
         return {"awaiting": awaiting, "waiting": ~awaiting,
-                "overdue": awaiting & (Ticket.response_due_at < self.now)}
+                "overdue": awaiting & ((Ticket.response_due_at < self.now) | missed)}
 
     def _backlog_tickets(self) -> list:
         return [Ticket.status.in_(OPEN_STATUSES), *self._ticket_conditions(Ticket.category)]

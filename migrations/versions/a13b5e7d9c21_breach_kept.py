@@ -4,7 +4,8 @@ A recompute (category or calendar change) may move a response's due moment later
 moment that passed without a response is kept in breached_due_at, which nothing moves, and the
 statistics count the response as late by it. Existing late responses get it from due_at; a
 response flagged breached whose due moment has since moved gets the moment of its breach notice
-(the sweep sent it at or just after the missed moment), the only trace left of it.
+(the sweep sent it at or just after the missed moment), the only trace left of it. The
+statistics rollup is emptied, as it was summed by the old definitions; the worker sums it anew.
 
 Revision ID: a13b5e7d9c21
 Revises: f4b8d2e6a1c7
@@ -43,6 +44,10 @@ def upgrade():
     op.drop_index('ix_response_record_received_at', 'response_record')
     op.create_index('ix_response_record_received_at', 'response_record',
                     NEW_RECEIVED_AT_INDEX, unique=False)
+    # The rollup was summed by the old definitions (late by the moved due moment, responses
+    # under the category they were owed under, not the ticket's): the worker sums it anew.
+    for table in ('stats_rollup', 'stats_rollup_day', 'stats_rollup_month'):
+        op.execute(f'DELETE FROM {table}')
 
 
 def downgrade():

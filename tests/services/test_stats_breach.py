@@ -12,7 +12,8 @@ from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.periods import Period
 from helpdesk.extensions import db
 from helpdesk.models import Category, Channel, ClosingDay, StaffRole
-from helpdesk.services import escalation, recompute, stats, stats_rollup, tickets
+from helpdesk.services import escalation, recompute, sla_settings, stats, stats_rollup, tickets
+from helpdesk.services.sla_settings import STANDARD_CATEGORIES
 from tests.fixtures.factories import make_contact, make_staff
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -98,3 +99,31 @@ def test_a_due_moment_moved_before_it_passed_is_the_one_that_counts(agent):
     board = _board()
     assert board.totals.responses == stats.Outcomes(on_time=1, late=0)
     assert board.late_responses == []
+
+
+def test_a_missed_response_still_unanswered_is_overdue_now(agent):
+    ticket = _calamity()
+    escalation.sweep(MONDAY + timedelta(minutes=65))
+    tickets.set_category(ticket, Category.BUG, agent, MONDAY + timedelta(minutes=90))
+    db.session.commit()
+    board = _board(now=MONDAY + timedelta(hours=2))
+    assert board.totals.responses == stats.Outcomes(on_time=0, late=1)
+    assert [band.overdue for band in board.backlog] == [1, 0, 0, 0, 0]
+    [late] = board.late_responses
+    assert (late.due_at, late.met_at, late.late_seconds) == (MONDAY + timedelta(hours=1), None,
+                                                             3600)
+
+
+def test_a_missed_calamity_stays_late_when_its_target_is_raised(agent):
+    ticket = _calamity()  # due 11:00, an hour after receipt
+    manager = make_staff(StaffRole.MANAGER, name="Mia")
+    later = MONDAY + timedelta(minutes=70)
+    sla_settings.set_response_targets(dict.fromkeys(STANDARD_CATEGORIES, 24), 180, manager,
+                                      later)  # three hours: the due moment moves to 13:00
+    recompute.run_pending(later)
+    tickets.reply(ticket, agent, "On it", MONDAY + timedelta(minutes=90))
+    db.session.commit()
+    board = _board()
+    assert board.totals.responses == stats.Outcomes(on_time=0, late=1)
+    [calamity] = board.calamities
+    assert calamity.on_time is False and calamity.due_at == MONDAY + timedelta(hours=1)
