@@ -12,7 +12,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.domain.periods import Period
-from helpdesk.labels import category_label, channel_label, status_label
+from helpdesk.labels import (
+    category_label,
+    channel_label,
+    duration_label,
+    lateness_label,
+    status_label,
+)
 from helpdesk.manager.charts import Chart, bar_chart, column_chart, heatmap_chart
 from helpdesk.services.stats import (
     Dashboard,
@@ -23,6 +29,7 @@ from helpdesk.services.stats import (
 )
 from helpdesk.spreadsheet import csv_text
 
+DURATION_KINDS = ("duration", "lateness")
 WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
             _l("Saturday"), _l("Sunday"))
 AGE_BAND_LABELS = {"under_1_day": _l("Under 1 day"), "1_to_3_days": _l("1 to 3 days"),
@@ -36,7 +43,8 @@ TIME_BAND_LABELS = {"within_1_hour": _l("Within 1 hour"), "1_to_4_hours": _l("1 
 @dataclass(frozen=True)
 class Column:
     label: str
-    # text, count, percent, duration (seconds), moment (aware datetime) or flag (bool)
+    # text, count, percent, duration or lateness (seconds), moment (aware datetime) or flag
+    # (bool); durations are worded on the page and whole minutes in the CSV
     kind: str = "text"
 
 
@@ -64,10 +72,9 @@ def page_text(value, kind: str) -> str:
     if kind == "percent":
         return f"{format_decimal(value, '0.0')}\u00a0%"
     if kind == "duration":
-        hours, minutes = divmod(value // 60, 60)
-        if hours:
-            return _("%(hours)d h %(minutes)02d min", hours=hours, minutes=minutes)
-        return _("%(minutes)d min", minutes=minutes)
+        return duration_label(value)
+    if kind == "lateness":
+        return lateness_label(value)
     if kind == "moment":
         return format_datetime(value, "short")
     if kind == "flag":
@@ -81,7 +88,7 @@ def csv_cell(value, kind: str, timezone: str) -> str:
         return ""
     if kind == "percent":
         return f"{Decimal(value):.1f}"
-    if kind == "duration":
+    if kind in DURATION_KINDS:
         return str(value // 60)
     if kind == "moment":
         return value.astimezone(ZoneInfo(timezone)).isoformat(timespec="seconds")
@@ -91,7 +98,7 @@ def csv_cell(value, kind: str, timezone: str) -> str:
 
 
 def csv_rows(table: Table, timezone: str) -> list[list[str]]:
-    header = [str(column.label) + (" " + _("(minutes)") if column.kind == "duration" else "")
+    header = [str(column.label) + (" " + _("(minutes)") if column.kind in DURATION_KINDS else "")
               for column in table.columns]
     return [header, *[[csv_cell(cell.value, column.kind, timezone)
                        for cell, column in zip(row, table.columns, strict=True)]
@@ -255,7 +262,7 @@ def late_responses_table(board: Dashboard, with_links: bool) -> Table:
     columns = (Column(_l("Ticket")), Column(_l("Subject")), Column(_l("Organisation")),
                Column(_l("Category")), Column(_l("Received"), "moment"),
                Column(_l("Due"), "moment"), Column(_l("Answered"), "moment"),
-               Column(_l("Late by"), "duration"))
+               Column(_l("Late"), "lateness"))
     return Table("late_responses", _l("Late responses"), columns, rows)
 
 

@@ -86,6 +86,9 @@ def canonical(text: str) -> str:
     text = text.replace("\u202f", " ").replace("\u00a0", " ")
     if text == "—":
         return ""
+    text = text.removesuffix(" late")
+    if text == "less than a minute":
+        return "0"
     if match := re.fullmatch(r"(\d+) h (\d\d) min", text):
         return str(int(match[1]) * 60 + int(match[2]))
     if match := re.fullmatch(r"(\d+) min", text):
