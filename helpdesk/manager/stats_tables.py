@@ -1,13 +1,14 @@
 """The statistics as tables: one definition feeds the page, its charts and the CSV export."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Response, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_number
+from flask_babel import force_locale, format_date, format_datetime, format_decimal, format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -46,6 +47,7 @@ class Column:
     # text, count, percent, duration or lateness (seconds), moment (aware datetime) or flag
     # (bool); durations are worded on the page and whole minutes in the CSV
     kind: str = "text"
+    name: str | None = None  # the CSV's machine name, when not derived from the label
 
 
 @dataclass(frozen=True)
@@ -97,12 +99,30 @@ def csv_cell(value, kind: str, timezone: str) -> str:
     return str(value)
 
 
+def csv_name(column: Column) -> str:
+    """A column's stable machine name: its English label in snake_case, with its unit.
+
+    "First response p50, wall clock" (a duration) is first_response_p50_wall_clock_minutes
+    in every interface language, so scripts and spreadsheet formulas can rely on it.
+    """
+    if column.name is not None:
+        return column.name
+    with force_locale("en"):
+        label = str(column.label)
+    name = re.sub(r"[^a-z0-9]+", "_", label.lower().replace("%", " percent").replace("'", ""))
+    name = name.strip("_")
+    unit = {"duration": "minutes", "lateness": "minutes", "percent": "percent"}.get(column.kind)
+    return name if unit is None or name.endswith(unit) else f"{name}_{unit}"
+
+
 def csv_rows(table: Table, timezone: str) -> list[list[str]]:
-    header = [str(column.label) + (" " + _("(minutes)") if column.kind in DURATION_KINDS else "")
+    """Two header rows: stable machine names, then the labels in the viewer's language."""
+    names = [csv_name(column) for column in table.columns]
+    labels = [str(column.label) + (" " + _("(minutes)") if column.kind in DURATION_KINDS else "")
               for column in table.columns]
-    return [header, *[[csv_cell(cell.value, column.kind, timezone)
-                       for cell, column in zip(row, table.columns, strict=True)]
-                      for row in table.rows]]
+    return [names, labels, *[[csv_cell(cell.value, column.kind, timezone)
+                              for cell, column in zip(row, table.columns, strict=True)]
+                             for row in table.rows]]
 
 
 def csv_response(table: Table, timezone: str, filename: str) -> Response:
@@ -185,7 +205,8 @@ def trend_table(board: Dashboard, links: QueueLinks) -> Table:
 
 
 def heatmap_table(board: Dashboard) -> Table:
-    columns = (Column(_l("Weekday")), *[Column(f"{hour:02d}", "count") for hour in range(24)],
+    columns = (Column(_l("Weekday")), *[Column(f"{hour:02d}", "count", f"hour_{hour:02d}")
+                                       for hour in range(24)],
                Column(_l("Total"), "count"))
     rows = [(Cell(WEEKDAYS[day]), *[Cell(count) for count in counts], Cell(sum(counts)))
             for day, counts in enumerate(board.heatmap)]

@@ -78,7 +78,9 @@ def page_tables(response):
 def csv_table(response) -> list[list[str]]:
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
-    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", name) for name in rows[0])  # machine names
+    return rows[1:]  # the labels the page shows, then the figures
 
 
 def canonical(text: str) -> str:
