@@ -53,6 +53,8 @@ def organisation_status_label(status) -> str:
 
 def age_label(age: timedelta) -> str:
     """How long something has waited, short and rounded: "12 min", "2 uur"."""
+    if abs(age) < timedelta(minutes=1):
+        return duration_label(age)  # "less than a minute", where babel says "0 min"
     return format_timedelta(age, granularity="minute", threshold=1, format="short",
                             locale=get_locale())
 

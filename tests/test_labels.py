@@ -5,7 +5,7 @@ import pytest
 from flask_babel import force_locale
 
 from helpdesk.agent.formatting import time_left_words
-from helpdesk.labels import duration_label, lateness_label
+from helpdesk.labels import age_label, duration_label, lateness_label
 from helpdesk.services.queue import TimeLeft
 
 
@@ -38,3 +38,9 @@ def test_the_queue_clock_of_a_response_just_overdue_is_less_than_a_minute_late(a
         assert time_left_words(just) == "less than a minute late"
         assert time_left_words(TimeLeft("ok", timedelta(seconds=20), due)) == (
             "less than a minute")
+
+
+def test_a_calamity_that_just_arrived_has_waited_less_than_a_minute(app):
+    with app.test_request_context(), force_locale("en"):
+        assert age_label(timedelta(seconds=0)) == "less than a minute"
+        assert age_label(timedelta(minutes=12, seconds=10)) == "12 min"
