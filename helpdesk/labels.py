@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from babel.dates import format_timedelta
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.models import Category, Channel, OrganisationStatus, TicketStatus
@@ -52,14 +53,39 @@ def organisation_status_label(status) -> str:
 
 def age_label(age: timedelta) -> str:
     """How long something has waited, short and rounded: "12 min", "2 uur"."""
+    if abs(age) < timedelta(minutes=1):
+        return duration_label(age)  # "less than a minute", where babel says "0 min"
     return format_timedelta(age, granularity="minute", threshold=1, format="short",
                             locale=get_locale())
+
+
+def duration_label(duration: timedelta | int) -> str:
+    """A duration (or seconds) floored to the minute: "less than a minute", "12 min", "3 h 05 min".
+
+    Every worded duration of a response goes through here, so none reads "0 min".
+    """
+    seconds = duration.total_seconds() if isinstance(duration, timedelta) else duration
+    hours, minutes = divmod(int(abs(seconds)) // 60, 60)
+    if hours:
+        return _("%(hours)d h %(minutes)02d min", hours=hours, minutes=minutes)
+    if minutes:
+        return _("%(minutes)d min", minutes=minutes)
+    return _("less than a minute")
+
+
+def lateness_label(duration: timedelta | int) -> str:
+    """How late a response is: "less than a minute late", "17 h 05 min late"."""
+    seconds = duration.total_seconds() if isinstance(duration, timedelta) else duration
+    if abs(seconds) < 60:
+        return _("less than a minute late")
+    return _("%(duration)s late", duration=duration_label(duration))
 
 
 def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(category_label=category_label, status_label=status_label,
                                  channel_label=channel_label,
                                  organisation_status_label=organisation_status_label,
-                                 age_label=age_label, get_locale=get_locale)
+                                 age_label=age_label, duration_label=duration_label,
+                                 lateness_label=lateness_label, get_locale=get_locale)
     app.jinja_env.filters["datetimeformat"] = format_datetime
     app.jinja_env.filters["dateformat"] = format_date

@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from helpdesk.labels import category_label, status_label
+from helpdesk.labels import category_label, duration_label, lateness_label, status_label
 from helpdesk.models import Category, HeldReason, TicketEvent, TicketStatus
 from helpdesk.services.queue import TimeLeft
 
@@ -77,6 +77,9 @@ def time_left_words(time_left: TimeLeft) -> str:
         formats = _clock_formats()
         due = time_left.due_at.astimezone(formats["zone"])
         return formats["since"] % {"day": f"{due.day} {formats['months'][due.month]}"}
+    if abs(time_left.left) < timedelta(minutes=1):  # never "0 h 0 m (overdue)"
+        return (lateness_label(-time_left.left) if time_left.left < timedelta(0)
+                else duration_label(time_left.left))
     if time_left.left < timedelta(0):
         return _clock_formats()["overdue"] % {"duration": duration_words(time_left.left)}
     return duration_words(time_left.left)

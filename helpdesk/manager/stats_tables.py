@@ -1,18 +1,25 @@
 """The statistics as tables: one definition feeds the page, its charts and the CSV export."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Response, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_number
+from flask_babel import force_locale, format_date, format_datetime, format_decimal, format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.domain.periods import Period
-from helpdesk.labels import category_label, channel_label, status_label
+from helpdesk.labels import (
+    category_label,
+    channel_label,
+    duration_label,
+    lateness_label,
+    status_label,
+)
 from helpdesk.manager.charts import Chart, bar_chart, column_chart, heatmap_chart
 from helpdesk.models import Category
 from helpdesk.services.stats import (
@@ -25,6 +32,7 @@ from helpdesk.services.stats import (
 )
 from helpdesk.spreadsheet import csv_text
 
+DURATION_KINDS = ("duration", "lateness")
 WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
             _l("Saturday"), _l("Sunday"))
 AGE_BAND_LABELS = {"under_1_day": _l("Under 1 day"), "1_to_3_days": _l("1 to 3 days"),
@@ -38,8 +46,10 @@ TIME_BAND_LABELS = {"within_1_hour": _l("Within 1 hour"), "1_to_4_hours": _l("1 
 @dataclass(frozen=True)
 class Column:
     label: str
-    # text, count, percent, duration (seconds), moment (aware datetime) or flag (bool)
+    # text, count, percent, duration or lateness (seconds), moment (aware datetime) or flag
+    # (bool); durations are worded on the page and whole minutes in the CSV
     kind: str = "text"
+    name: str | None = None  # the CSV's machine name, when not derived from the label
 
 
 @dataclass(frozen=True)
@@ -66,10 +76,9 @@ def page_text(value, kind: str) -> str:
     if kind == "percent":
         return f"{format_decimal(value, '0.0')}\u00a0%"
     if kind == "duration":
-        hours, minutes = divmod(value // 60, 60)
-        if hours:
-            return _("%(hours)d h %(minutes)02d min", hours=hours, minutes=minutes)
-        return _("%(minutes)d min", minutes=minutes)
+        return duration_label(value)
+    if kind == "lateness":
+        return lateness_label(value)
     if kind == "moment":
         return format_datetime(value, "short")
     if kind == "flag":
@@ -83,7 +92,7 @@ def csv_cell(value, kind: str, timezone: str) -> str:
         return ""
     if kind == "percent":
         return f"{Decimal(value):.1f}"
-    if kind == "duration":
+    if kind in DURATION_KINDS:
         return str(value // 60)
     if kind == "moment":
         return value.astimezone(ZoneInfo(timezone)).isoformat(timespec="seconds")
@@ -92,12 +101,30 @@ def csv_cell(value, kind: str, timezone: str) -> str:
     return str(value)
 
 
+def csv_name(column: Column) -> str:
+    """A column's stable machine name: its English label in snake_case, with its unit.
+
+    "First response p50, wall clock" (a duration) is first_response_p50_wall_clock_minutes
+    in every interface language, so scripts and spreadsheet formulas can rely on it.
+    """
+    if column.name is not None:
+        return column.name
+    with force_locale("en"):
+        label = str(column.label)
+    name = re.sub(r"[^a-z0-9]+", "_", label.lower().replace("%", " percent").replace("'", ""))
+    name = name.strip("_")
+    unit = {"duration": "minutes", "lateness": "minutes", "percent": "percent"}.get(column.kind)
+    return name if unit is None or name.endswith(unit) else f"{name}_{unit}"
+
+
 def csv_rows(table: Table, timezone: str) -> list[list[str]]:
-    header = [str(column.label) + (" " + _("(minutes)") if column.kind == "duration" else "")
+    """Two header rows: stable machine names, then the labels in the viewer's language."""
+    names = [csv_name(column) for column in table.columns]
+    labels = [str(column.label) + (" " + _("(minutes)") if column.kind in DURATION_KINDS else "")
               for column in table.columns]
-    return [header, *[[csv_cell(cell.value, column.kind, timezone)
-                       for cell, column in zip(row, table.columns, strict=True)]
-                      for row in table.rows]]
+    return [names, labels, *[[csv_cell(cell.value, column.kind, timezone)
+                              for cell, column in zip(row, table.columns, strict=True)]
+                             for row in table.rows]]
 
 
 def csv_response(table: Table, timezone: str, filename: str) -> Response:
@@ -183,7 +210,8 @@ def trend_table(board: Dashboard, links: DrilldownLinks) -> Table:
 
 
 def heatmap_table(board: Dashboard) -> Table:
-    columns = (Column(_l("Weekday")), *[Column(f"{hour:02d}", "count") for hour in range(24)],
+    columns = (Column(_l("Weekday")), *[Column(f"{hour:02d}", "count", f"hour_{hour:02d}")
+                                       for hour in range(24)],
                Column(_l("Total"), "count"))
     rows = [(Cell(WEEKDAYS[day]), *[Cell(count) for count in counts], Cell(sum(counts)))
             for day, counts in enumerate(board.heatmap)]
@@ -259,7 +287,7 @@ def late_responses_table(board: Dashboard, with_links: bool) -> Table:
     columns = (Column(_l("Ticket")), Column(_l("Subject")), Column(_l("Organisation")),
                Column(_l("Category")), Column(_l("Received"), "moment"),
                Column(_l("Due"), "moment"), Column(_l("Answered"), "moment"),
-               Column(_l("Late by"), "duration"))
+               Column(_l("Late"), "lateness"))
     return Table("late_responses", _l("Late responses"), columns, rows)
 
 

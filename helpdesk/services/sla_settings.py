@@ -86,7 +86,7 @@ def add_closing_day(day: date, note: str, by: StaffMember, now: datetime) -> Non
     _check_in_range(day, now, calendar)
     if day in calendar.holidays_in(day.year):
         raise ServiceError(_("That is a public holiday; it is closed unless you reopen it."))
-    if day.weekday() >= 5:
+    if calendar.closed_reason(day) == "weekend":  # the calendar's rule, not a second copy
         raise ServiceError(_("The desk is closed at weekends anyway."))
     if db.session.scalar(sa.select(ClosingDay.id).filter_by(day=day)) is not None:
         raise ServiceError(_("That day is a closing day already."))

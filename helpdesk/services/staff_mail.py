@@ -4,7 +4,7 @@ Mails are queued in the caller's transaction; the outbox worker sends them.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import render_template
 from flask_babel import force_locale
@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from helpdesk import desk_url
 from helpdesk.domain.threading import clean_header_value
+from helpdesk.labels import duration_label
 from helpdesk.models import ResponseRecord, StaffMember, Ticket
 from helpdesk.services.outbox import queue_mail
 from helpdesk.services.promise import due_in_words, moment_in_words
@@ -49,7 +50,7 @@ def _render(template: str, subject: str, ticket: Ticket, record: ResponseRecord,
         "link": desk_url.link("agent.ticket", number=ticket.number),
         "received": moment_in_words(record.received_at), "due": due_in_words(record.due_at),
         "due_moment": moment_in_words(record.due_at),
-        "minutes_waiting": max(int((now - record.received_at).total_seconds() // 60), 0),
+        "waited": duration_label(max(now - record.received_at, timedelta(0))),
     }
     return Notification(subject=clean_header_value(f"[#{ticket.number}] {subject}"),
                         body_text=render_template(f"email/{template}.txt", **context),

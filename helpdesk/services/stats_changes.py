@@ -1,10 +1,11 @@
 """Changes to the data the statistics count, noted in the transaction that makes them.
 
-Every flush that changes a ticket's counted fields or a response record appends a StatsChange
-row per UTC date of the moments it touches. Rows are only ever added (writers never wait for
-each other) and the rollup folds old ones together; services/stats_rollup.py compares their
-weight with what it was when a day was rolled up. Code that changes tickets or response records
-with bulk SQL instead of the session must call `note_changes` itself.
+Every flush that changes a ticket's counted fields or a response record, or adds a resolution
+event to a ticket's history, appends a StatsChange row per UTC date of the moments it touches.
+Rows are only ever added (writers never wait for each other) and the rollup folds old ones
+together; services/stats_rollup.py compares their weight with what it was when a day was
+rolled up. Code that changes tickets or response records with bulk SQL instead of the session
+must call `note_changes` itself.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from helpdesk.models import ResponseRecord, StatsChange, Ticket, TicketEvent
 TICKET_DIMENSIONS = ("category", "organisation_id", "organisation", "assignee_id", "assignee",
                      "channel")
 # All the ticket fields the figures count by; other changes (status, due moments) do not:
-# resolutions count by their history events (stats_queries.resolution_event), noted as added.
+# resolutions count by their history events (TicketEvent.is_resolution), noted when added.
 COUNTED_TICKET_FIELDS = ("created_at", *TICKET_DIMENSIONS)
 
 

@@ -78,7 +78,9 @@ def page_tables(response):
 def csv_table(response) -> list[list[str]]:
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
-    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", name) for name in rows[0])  # machine names
+    return rows[1:]  # the labels the page shows, then the figures
 
 
 def canonical(text: str) -> str:
@@ -86,6 +88,9 @@ def canonical(text: str) -> str:
     text = text.replace("\u202f", " ").replace("\u00a0", " ")
     if text == "—":
         return ""
+    text = text.removesuffix(" late")
+    if text == "less than a minute":
+        return "0"
     if match := re.fullmatch(r"(\d+) h (\d\d) min", text):
         return str(int(match[1]) * 60 + int(match[2]))
     if match := re.fullmatch(r"(\d+) min", text):

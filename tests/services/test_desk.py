@@ -128,7 +128,8 @@ def test_marking_a_calamity_runs_its_clock_at_all_hours_and_keeps_the_reason(app
     assert ticket.response_due_at == datetime(2026, 12, 7, 15, 30, tzinfo=UTC)
     reasons = [(e.action, e.after) for e in db.session.scalars(
         sa.select(TicketEvent).where(TicketEvent.action.in_(["calamity_marked",
-                                                             "calamity_cleared"])))]
+                                                             "calamity_cleared"]))
+        .order_by(TicketEvent.id))]
     assert reasons == [("calamity_marked", "Production database gone"),
                        ("calamity_cleared", "Only one user affected")]
 

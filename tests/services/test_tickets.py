@@ -129,7 +129,8 @@ def test_assign_records_before_and_after(app):
     tickets.assign(ticket, second, manager, MONDAY_TEN)
     tickets.assign(ticket, second, manager, MONDAY_TEN)  # no change, no event
     db.session.commit()
-    events = db.session.scalars(sa.select(TicketEvent).filter_by(action="assigned")).all()
+    events = db.session.scalars(sa.select(TicketEvent).filter_by(action="assigned")
+                                .order_by(TicketEvent.id)).all()
     assert [(e.before, e.after) for e in events] == [(None, "Anna"), ("Anna", "Bram")]
 
 
