@@ -11,8 +11,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from helpdesk.domain.reference import ticket_number
 from helpdesk.labels import category_label, status_label
 from helpdesk.models import Category, Ticket
 from helpdesk.services.desk import AGENT_STATUSES, REPLY_STATUSES
@@ -22,6 +23,22 @@ ORDINARY_CATEGORIES = [c for c in Category if c != Category.CALAMITY]
 
 def _category_choices() -> list[SelectChoice]:
     return [SelectChoice(c.value, category_label(c)) for c in ORDINARY_CATEGORIES]
+
+
+def _names_a_ticket(form, field):
+    if ticket_number(field.data) is None:
+        raise ValidationError(_l("A ticket number."))
+
+
+class TicketReferenceField(StringField):
+    """A ticket as an agent names it: "123", "#123", or "[#123]" pasted from a mail subject."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label, validators=[DataRequired(), _names_a_ticket], **kwargs)
+
+    @property
+    def number(self) -> int:
+        return ticket_number(self.data)
 
 
 class ReplyForm(FlaskForm):
@@ -54,12 +71,10 @@ class CalamityForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    target = StringField(_l("Merge into ticket number"),
-                         validators=[DataRequired(), Regexp(r"^\s*#?\d{1,9}\s*$",
-                                                            message=_l("A ticket number."))])
+    target = TicketReferenceField(_l("Merge into ticket number"))
 
     def target_number(self) -> int:
-        return int(self.target.data.strip().lstrip("#"))
+        return self.target.number
 
 
 class ContactPickerMixin:
@@ -83,12 +98,10 @@ class HeldOpenForm(ContactPickerMixin, FlaskForm):
 
 
 class HeldAddForm(FlaskForm):
-    number = StringField(_l("Add to ticket number"),
-                         validators=[DataRequired(), Regexp(r"^\s*#?\d{1,9}\s*$",
-                                                            message=_l("A ticket number."))])
+    number = TicketReferenceField(_l("Add to ticket number"))
 
     def ticket_number(self) -> int:
-        return int(self.number.data.strip().lstrip("#"))
+        return self.number.number
 
 
 class HeldRegisterForm(FlaskForm):

@@ -9,6 +9,7 @@ from flask import abort
 from sqlalchemy.orm import joinedload
 
 from helpdesk.domain.calendar import BusinessCalendar
+from helpdesk.domain.reference import ticket_number
 from helpdesk.domain.sla import working_time_left
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -179,7 +180,11 @@ def queue_query(filters: QueueFilters, viewer: StaffMember, now: datetime, *,
              .join(Contact, Contact.id == Ticket.raised_by_id)
              .outerjoin(StaffMember, StaffMember.id == Ticket.assignee_id))
     if filters.status == "":
-        query = query.where(_open_work())
+        # A ticket number is a look-up: the agent wants that ticket, resolved or closed too.
+        # Only the default view gives way; a status the agent chose still applies.
+        number = ticket_number(filters.q)
+        query = query.where(_open_work() if number is None
+                            else sa.or_(_open_work(), Ticket.number == number))
     elif filters.status != STATUS_ALL:
         query = query.where(Ticket.status == TicketStatus(filters.status))
         if filters.in_urgency_order:

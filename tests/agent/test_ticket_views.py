@@ -237,6 +237,16 @@ def test_merge_as_page_and_as_fragment(agent_client, with_htmx):
     assert f"#{target.number}" in agent_client.get(_url(source)).get_data(as_text=True)
 
 
+def test_merge_accepts_the_reference_as_a_mail_subject_tags_it(agent_client):
+    organisation = make_organisation()
+    target = make_ticket(raised_by=make_contact(organisation), subject="Original")
+    source = make_ticket(raised_by=make_contact(organisation), subject="Duplicate")
+    post_form(agent_client, _url(source, "merge"), {"target": f"[#{target.number}]"},
+              headers=htmx("merge-form"))
+    db.session.expire_all()
+    assert source.merged_into_id == target.id
+
+
 def test_merge_across_organisations_is_refused_in_the_form(agent_client):
     source, target = make_ticket(), make_ticket()
     response = post_form(agent_client, _url(source, "merge"), {"target": str(target.number)},
