@@ -172,3 +172,20 @@ def test_a_mail_that_did_not_go_out_is_sent_again_from_the_ticket_page(live_serv
     expect(page.locator("#history")).to_contain_text("Mail opnieuw verstuurd")
     db.session.expire_all()
     assert db.session.get(OutboxMessage, mail.id).state == OutboxState.PENDING
+
+
+def test_the_ticket_page_controls_show_what_the_ticket_has(live_server, page, desk, now):
+    ticket = _open("k.smit@noord.example", "Export faalt", Category.QUESTION,
+                   now - timedelta(hours=1), now)
+    sign_in(page, live_server, desk)
+    page.goto(f"{live_server}/desk/tickets/{ticket.number}")
+    status = page.locator("#status-select")
+    expect(status).to_have_value("new")
+    assert status.evaluate("s => s.selectedOptions[0].textContent") == "Nieuw"
+    expect(page.locator("#category-select")).to_have_value("question")
+    expect(page.locator("#assign-select")).to_have_value("")
+
+    status.select_option("waiting")
+    page.locator("#ticket-controls").get_by_role("button", name="Status zetten").click()
+    expect(page.locator("#ticket-summary .status")).to_have_text("Wacht op klant")
+    expect(page.locator("#status-select")).to_have_value("waiting")
