@@ -66,6 +66,9 @@ class DefaultConfig:
     OUTBOX_MAX_ATTEMPTS = 8
     OUTBOX_RETRY_SECONDS = 60  # the first retry's delay; each next one waits twice as long
     AUTOMATIC_MAILS_PER_RECIPIENT_PER_HOUR = 5
+    # A breach the sweep finds later than this after its moment (the worker was not running)
+    # is recorded as ever but reported in one summary to the managers, not a mail per ticket.
+    ESCALATION_LATE_MINUTES = 60
 
     # The agents' workspace: how often open pages refresh themselves (htmx polling).
     QUEUE_POLL_SECONDS = 20

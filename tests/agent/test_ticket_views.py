@@ -318,3 +318,14 @@ def test_closed_ticket_offers_no_reply_form(agent_client, agent, ticket):
 def test_presence_check_in_without_htmx_goes_back_to_the_ticket(agent_client, ticket):
     response = post_form(agent_client, _url(ticket, "presence"), {"body": ""})
     assert response.status_code == 303 and response.headers["Location"].endswith(_url(ticket))
+
+
+def test_the_history_says_why_an_escalation_went_without_its_own_mail(agent_client):
+    from helpdesk.services import escalation
+    received = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    ticket = make_ticket(now=received, received_at=received)
+    escalation.sweep(received + timedelta(days=5))
+    page = agent_client.get(_url(ticket)).get_data(as_text=True)
+    assert "Due soon</strong>: no notice, the response was overdue by then" in page
+    assert "Response overdue</strong>: found late, reported to the managers in one summary" \
+        in page
