@@ -9,6 +9,10 @@ def test_the_references_the_desk_shows_and_mails_name_a_number():
 
 
 def test_anything_more_than_a_reference_is_not_one():
-    for text in ("123 printer", "#12a", "", "#", "1234567890", "[#123] Export fails", "-123",
-                 "12 34"):
+    for text in ("123 printer", "#12a", "", "#", "1234567890", "-123", "12 34"):
         assert ticket_number(text) is None, text
+
+
+def test_a_pasted_mail_subject_names_the_ticket_of_its_tag():
+    assert ticket_number("[#123] Export fails") == 123
+    assert ticket_number("Re: AW: [#123] Export fails") == 123

@@ -156,7 +156,8 @@ def test_nonsense_drill_down_values_are_ignored(app):
     assert filters.channel == "" and filters.received_from == ""
 
 
-@pytest.mark.parametrize("reference", ["{n}", "#{n}", " # {n} ", "[#{n}]", "ticket #{n}"])
+@pytest.mark.parametrize("reference", ["{n}", "#{n}", " # {n} ", "[#{n}]", "ticket #{n}",
+                                       "Re: [#{n}] Something else"])
 def test_a_ticket_number_finds_the_ticket_whatever_its_status(desk, reference):
     resolved = desk["due_soon"]
     tickets.set_status(resolved, TicketStatus.RESOLVED, desk["agent"], NOW)
