@@ -232,8 +232,12 @@ def queue_page(filters: QueueFilters, viewer: StaffMember, now: datetime,
     return QueuePage(rows=rows, page=filters.page, has_next=len(tickets) > per_page)
 
 
-def staff_choices() -> list[StaffMember]:
-    return db.session.scalars(sa.select(StaffMember).where(StaffMember.active.is_(True))
+def staff_choices(shown_id: int | None = None) -> list[StaffMember]:
+    """Active colleagues, and the one a filter names even if they have left (so it shows)."""
+    chosen = StaffMember.active.is_(True)
+    if shown_id is not None:
+        chosen = sa.or_(chosen, StaffMember.id == shown_id)
+    return db.session.scalars(sa.select(StaffMember).where(chosen)
                               .order_by(StaffMember.name)).all()
 
 
