@@ -238,3 +238,14 @@ def test_an_image_is_shown_inline_and_other_files_download(portal, super_user):
     opaque = portal.get(f"/portal/tickets/{ticket.number}/attachments/{page.id}")
     assert opaque.mimetype == "application/octet-stream"
     assert opaque.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_an_overdue_response_is_not_promised_for_a_moment_already_past(portal, super_user):
+    now = datetime.now(UTC)
+    fresh = make_ticket(raised_by=super_user, now=now)
+    overdue = make_ticket(raised_by=super_user, now=now, received_at=now - timedelta(days=10))
+    assert 'class="promise-due"' in portal.get(
+        f"/portal/tickets/{fresh.number}").get_data(as_text=True)
+    page = portal.get(f"/portal/tickets/{overdue.number}").get_data(as_text=True)
+    assert 'class="promise-due"' not in page
+    assert "U krijgt zo snel mogelijk onze reactie." in page
