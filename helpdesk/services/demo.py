@@ -235,7 +235,8 @@ def _bulk_conversations(rng, clock: Clock, ids, ticket_rows, plans, agents, now)
                           due_soon=DUE_SOON in passed, breached=BREACH in passed,
                           next_escalation_at=escalation.next_escalation_at(steps, now))
         else:
-            update.update(response_due_at=None, due_soon_at=None, next_escalation_at=None)
+            update.update(response_due_at=None, due_soon_at=None, due_soon=False,
+                          next_escalation_at=None)
         updates.append(update)
     db.session.execute(sa.insert(Message), messages)
     # One record per bulk ticket: its id names the record in the escalations' once keys.
