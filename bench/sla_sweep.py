@@ -165,8 +165,10 @@ def seed(count: int, now: datetime) -> None:
                 "due_at": deadline.response_due_at,
                 "breached": any(step.name == BREACH for step in done),
             })
-            events.extend({"ticket_id": ticket_id, "at": step.at, "action": step.name,
-                           "once_key": f"{step.name}:{ticket_id}:{ticket_id}"} for step in done)
+            events.extend({"ticket_id": ticket_id, "at": step.at,
+                           "action": escalation.STEP_ACTIONS[step.name],
+                           "once_key": escalation.once_key(step.name, ticket_id, ticket_id)}
+                          for step in done)
         # Core inserts: one executemany per table, without the ORM's per-row bookkeeping.
         db.session.execute(Ticket.__table__.insert(), tickets)
         db.session.execute(ResponseRecord.__table__.insert(), records)

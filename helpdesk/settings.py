@@ -167,6 +167,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOX_MAX_ATTEMPTS", POSITIVE, 8),
     Setting("OUTBOX_RETRY_SECONDS", POSITIVE, 60),  # doubled for each next retry
     Setting("AUTOMATIC_MAILS_PER_RECIPIENT_PER_HOUR", POSITIVE, 5),
+    # A breach the sweep finds later than this after its moment (the worker was not running)
+    # is recorded as ever but reported in one summary to the managers, not a mail per ticket.
+    Setting("ESCALATION_LATE_MINUTES", POSITIVE, 60),
     # The agents' workspace: how often open pages refresh themselves (htmx polling).
     Setting("QUEUE_POLL_SECONDS", POSITIVE, 20),
     Setting("QUEUE_PAGE_SIZE", POSITIVE, 50),

@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from helpdesk.domain.sla import LATE, SUPERSEDED
 from helpdesk.labels import category_label, duration_label, lateness_label, status_label
 from helpdesk.models import Category, HeldReason, TicketEvent, TicketStatus
 from helpdesk.services.queue import TimeLeft
@@ -43,6 +44,11 @@ HELD_REASON_LABELS = {
     HeldReason.UNPARSABLE: _l("Unparsable"),
     HeldReason.TOO_LARGE: _l("Too large"),
     HeldReason.OTHER_ORGANISATION: _l("Reply from another organisation"),
+}
+# Why an escalation went without its own mail (domain.sla.notice_for).
+NOTICE_LABELS = {
+    SUPERSEDED: _l("no notice, the response was overdue by then"),
+    LATE: _l("found late, reported to the managers in one summary"),
 }
 CHANNEL_LABELS = {"email": _l("Email"), "portal": _l("Portal"), "phone": _l("Phone")}
 
@@ -101,6 +107,8 @@ def _value_label(action: str, value: str | None) -> str | None:
         return category_label(value)
     if action == "created" and value in CHANNEL_LABELS:
         return str(CHANNEL_LABELS[value])
+    if action in ("due_soon", "breached", "calamity_renotify") and value in NOTICE_LABELS:
+        return str(NOTICE_LABELS[value])
     return value
 
 

@@ -12,8 +12,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from helpdesk.domain.reference import ticket_number
 from helpdesk.ids import IdField
 from helpdesk.labels import category_label, status_label
 from helpdesk.models import Category, Ticket, TicketStatus
@@ -24,6 +25,22 @@ ORDINARY_CATEGORIES = [c for c in Category if c != Category.CALAMITY]
 
 def _category_choices() -> list[SelectChoice]:
     return [SelectChoice(c.value, category_label(c)) for c in ORDINARY_CATEGORIES]
+
+
+def _names_a_ticket(form, field):
+    if ticket_number(field.data) is None:
+        raise ValidationError(_l("A ticket number."))
+
+
+class TicketReferenceField(StringField):
+    """A ticket as an agent names it: "123", "#123", or "[#123]" pasted from a mail subject."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label, validators=[DataRequired(), _names_a_ticket], **kwargs)
+
+    @property
+    def number(self) -> int:
+        return ticket_number(self.data)
 
 
 class ReplyForm(FlaskForm):
@@ -56,12 +73,10 @@ class CalamityForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    target = StringField(_l("Merge into ticket number"),
-                         validators=[DataRequired(), Regexp(r"^\s*#?\d{1,9}\s*$",
-                                                            message=_l("A ticket number."))])
+    target = TicketReferenceField(_l("Merge into ticket number"))
 
     def target_number(self) -> int:
-        return int(self.target.data.strip().lstrip("#"))
+        return self.target.number
 
 
 class ContactPickerMixin:
@@ -107,12 +122,10 @@ class HeldOpenForm(ContactPickerMixin, FlaskForm):
 
 
 class HeldAddForm(FlaskForm):
-    number = StringField(_l("Add to ticket number"),
-                         validators=[DataRequired(), Regexp(r"^\s*#?\d{1,9}\s*$",
-                                                            message=_l("A ticket number."))])
+    number = TicketReferenceField(_l("Add to ticket number"))
 
     def ticket_number(self) -> int:
-        return int(self.number.data.strip().lstrip("#"))
+        return self.number.number
 
 
 class HeldRegisterForm(FlaskForm):
@@ -142,34 +155,55 @@ def merge_form(submitted: bool = False) -> MergeForm:
     return _form(MergeForm, submitted)
 
 
+def _show_current(field: SelectField, current: SelectChoice, submitted: bool) -> None:
+    """The select shows the ticket's value now, even one the agent cannot choose.
+
+    A New ticket's status or a colleague who has left is no choice, but without it among the
+    options the browser shows the first one, and the page says what is not so. Sending it back
+    unchanged changes nothing (the services accept the value the ticket has).
+    """
+    if all(choice.value != current.value for choice in field.choices):
+        field.choices.insert(0, current)
+    if not submitted:
+        field.data = current.value
+
+
 def assign_form(ticket: Ticket, staff, submitted: bool = False) -> AssignForm:
     form = _form(AssignForm, submitted)
     form.assignee.choices = [SelectChoice("", _l("Nobody"))] + [
         SelectChoice(str(s.id), s.name) for s in staff]
-    if not submitted:
-        form.assignee.data = str(ticket.assignee_id or "")
+    current = (SelectChoice("", _l("Nobody")) if ticket.assignee is None else
+               SelectChoice(str(ticket.assignee.id),
+                            _l("%(name)s (no longer active)", name=ticket.assignee.name)))
+    _show_current(form.assignee, current, submitted)
     return form
 
 
 def status_form(ticket: Ticket, submitted: bool = False) -> StatusForm:
     form = _form(StatusForm, submitted)
     form.status.choices = [SelectChoice(s.value, status_label(s)) for s in AGENT_STATUSES]
-    if not submitted:
-        form.status.data = ticket.status.value
+    _show_current(form.status, SelectChoice(ticket.status.value, status_label(ticket.status)),
+                  submitted)
     return form
 
 
 def category_form(ticket: Ticket, submitted: bool = False) -> CategoryForm:
     form = _form(CategoryForm, submitted)
     form.category.choices = _category_choices()
-    if not submitted:
-        form.category.data = ticket.category.value
+    _show_current(form.category,
+                  SelectChoice(ticket.category.value, category_label(ticket.category)), submitted)
     return form
 
 
-def calamity_form(submitted: bool = False) -> CalamityForm:
+def calamity_form(category_before: Category | None = None,
+                  submitted: bool = False) -> CalamityForm:
+    """Clearing a calamity offers the category it had before; without one, the agent chooses."""
     form = _form(CalamityForm, submitted)
     form.category.choices = _category_choices()
+    if category_before is None:
+        form.category.choices.insert(0, SelectChoice("", "—"))
+    elif not submitted:
+        form.category.data = category_before.value
     return form
 
 

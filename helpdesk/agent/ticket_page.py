@@ -66,7 +66,7 @@ def ticket_context(ticket: Ticket, viewer: StaffMember, now: datetime, *,
         "assign_form": forms.assign_form(ticket, staff),
         "status_form": forms.status_form(ticket),
         "category_form": forms.category_form(ticket),
-        "calamity_form": forms.calamity_form(),
+        "calamity_form": forms.calamity_form(record.category_before_calamity),
         "merge_form": forms.merge_form(),
         "error": None,
     }

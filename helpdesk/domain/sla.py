@@ -143,3 +143,26 @@ def escalation_steps(
     # The breach mails the managers anyway; a re-notification at the same moment adds nothing.
     return (breach,)
 
+
+
+# What the sweep does with a step whose moment has passed.
+NOTIFY = "notify"  # mail its notice now
+SUPERSEDED = "superseded"  # a later step passed too: "due soon" is no longer true, say nothing
+LATE = "late"  # a breach long past (the sweep was not running): report it in one summary
+
+
+def notice_for(step: EscalationStep, steps: tuple[EscalationStep, ...], now: datetime,
+               late_after: timedelta) -> str:
+    """Whether a passed step's notice still tells its reader something true and new.
+
+    A warning (due soon, calamity still unanswered) is true until the breach; a breach notice
+    is news shortly after the due moment. One found later than `late_after` means the sweep
+    did not run meanwhile (a worker outage, seeded history): it is recorded all the same (the
+    breach counts in every figure), but joins one summary instead of a mail per ticket.
+    """
+    now = as_utc(now, "now")
+    if any(later.at <= now for later in steps[steps.index(step) + 1:]):
+        return SUPERSEDED
+    if step.name == BREACH and now - step.at > late_after:
+        return LATE
+    return NOTIFY

@@ -82,13 +82,15 @@ FORM_PART = ("portal/_message_form.html", "message-form")
 def _ticket_page(ticket: Ticket, message_form: MessageForm | None = None,
                  part: tuple[str, str] = LIVE_PART):
     """The ticket page, or one of its parts for htmx."""
+    # A due moment already past is no promise: the page says sorry instead.
+    late = ticket.response_due_at is not None and ticket.response_due_at <= datetime.now(UTC)
     due_words = (promise.due_in_words(ticket.response_due_at)
-                 if ticket.response_due_at else None)
+                 if ticket.response_due_at and not late else None)
     fragment, target_id = part
     return render_page_or_fragment(
         "portal/ticket.html", fragment, target_id, ticket=ticket,
         messages=portal_access.public_messages(ticket),
-        due_words=due_words, message_form=message_form or MessageForm(),
+        due_words=due_words, late=late, message_form=message_form or MessageForm(),
         resolve_form=EmptyForm(), limits=uploads.limits_in_words(),
         poll_seconds=current_app.config["PORTAL_POLL_SECONDS"])
 

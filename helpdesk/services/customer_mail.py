@@ -115,12 +115,15 @@ def queue_acknowledgement(ticket: Ticket, now: datetime, calendar: BusinessCalen
     hours = desk_hours(now, calendar)
     missing_steps = ticket.category == Category.BUG and not ticket.details.get("steps")
     with force_locale(ticket.raised_by.language):
-        due_words = due_in_words(ticket.response_due_at) if ticket.response_due_at else None
+        # Read after its due moment (mail that waited out an outage): promise no past moment.
+        late = ticket.response_due_at is not None and ticket.response_due_at <= now
+        due_words = (due_in_words(ticket.response_due_at)
+                     if ticket.response_due_at and not late else None)
         opening_words = opening_in_words(hours, now)
     thread = first_message_headers(first_message) if first_message is not None else None
     return _queue(ticket, "acknowledgement", "acknowledgement", now,
                   auto_submitted=AUTO_REPLIED, automatic=True, thread=thread,
-                  due_words=due_words,
+                  due_words=due_words, late=late,
                   opening_words=opening_words, ask_for_steps=missing_steps,
                   is_calamity=ticket.category == Category.CALAMITY)
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from helpdesk.domain.sla import deadline_for
+from helpdesk.domain.sla import BREACH, DUE_SOON, deadline_for, escalation_steps
 from helpdesk.extensions import db
 from helpdesk.models import (
     RESOLVED_STATUSES,
@@ -23,7 +23,7 @@ from helpdesk.models import (
     TicketNumberCounter,
     TicketStatus,
 )
-from helpdesk.services import people, stats_changes, tickets
+from helpdesk.services import escalation, people, stats_changes, tickets
 from helpdesk.services.deadlines import whole_seconds_between
 from helpdesk.services.tickets import Clock
 
@@ -187,7 +187,7 @@ def _bulk_status(rng: random.Random, received: datetime, now: datetime,
 
 
 def _bulk_conversations(rng, clock: Clock, ids, ticket_rows, plans, agents, now) -> None:
-    messages, records, events, updates = [], [], [], []
+    messages, records, events, updates, unanswered = [], [], [], [], []
     for ticket_id, row, (contact, received, replies, category) in zip(
             ids, ticket_rows, plans, strict=True):
         deadline = deadline_for(received, category, clock.calendar, clock.policy)
@@ -241,22 +241,43 @@ def _bulk_conversations(rng, clock: Clock, ids, ticket_rows, plans, agents, now)
                            "actor_staff_id": agent.id, "before": TicketStatus.OPEN.value,
                            "after": row["status"].value})
         if replies == 0:
+            steps = escalation_steps(category, received, deadline.due_soon_at,
+                                     deadline.response_due_at, clock.policy)
+            passed = {step.name for step in steps if step.at <= now}
             records.append({"ticket_id": ticket_id, "is_first": True, "category": category,
                             "received_at": received, "clock_started_at": deadline.clock_started_at,
-                            "due_at": deadline.response_due_at, "breached": False})
+                            "due_at": deadline.response_due_at, "breached": BREACH in passed})
+            unanswered.append((ticket_id, steps))
             update.update(response_due_at=deadline.response_due_at,
                           due_soon_at=deadline.due_soon_at,
-                          next_escalation_at=deadline.due_soon_at)
+                          due_soon=DUE_SOON in passed, breached=BREACH in passed,
+                          next_escalation_at=escalation.next_escalation_at(steps, now))
         else:
-            update.update(response_due_at=None, due_soon_at=None, next_escalation_at=None)
+            update.update(response_due_at=None, due_soon_at=None, due_soon=False,
+                          next_escalation_at=None)
         updates.append(update)
     db.session.execute(sa.insert(Message), messages)
-    db.session.execute(sa.insert(ResponseRecord), records)
+    # One record per bulk ticket: its id names the record in the escalations' once keys.
+    record_ids = dict(db.session.execute(
+        sa.insert(ResponseRecord).returning(ResponseRecord.ticket_id, ResponseRecord.id),
+        records).all())
+    events.extend(_settled_escalations(unanswered, record_ids, now))
     db.session.execute(sa.insert(TicketEvent), events)
     db.session.execute(sa.update(Ticket), updates)
     # Bulk SQL bypasses the session's change tracking: tell the statistics rollup.
     stats_changes.note_changes(db.session, [*(row["created_at"] for row in ticket_rows),
                                            *(update["resolved_at"] for update in updates)])
+
+
+def _settled_escalations(unanswered, record_ids: dict[int, int], now: datetime) -> list[dict]:
+    """The history a running worker would have left: each past escalation done at its moment.
+
+    Seeded tickets are months old; without this the first sweep would mail a due-soon warning
+    and a breach notice for every one. Steps still ahead stay for the sweep.
+    """
+    return [{"ticket_id": ticket_id, "at": step.at, "action": escalation.STEP_ACTIONS[step.name],
+             "once_key": escalation.once_key(step.name, ticket_id, record_ids[ticket_id])}
+            for ticket_id, steps in unanswered for step in steps if step.at <= now]
 
 
 def staff_demo_logins() -> list[tuple[str, str]]:

@@ -72,6 +72,8 @@ def add_note(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime) 
 def assign(ticket: Ticket, agent: StaffMember, assignee_id: int | None,
            now: datetime) -> None:
     """Give the ticket to a colleague (or to nobody)."""
+    if assignee_id == ticket.assignee_id:
+        return  # unchanged, even when the colleague has left since (the page shows them)
     assignee = None
     if assignee_id is not None:
         assignee = db.session.get(StaffMember, assignee_id)
@@ -84,13 +86,14 @@ def assign(ticket: Ticket, agent: StaffMember, assignee_id: int | None,
 def set_status(ticket: Ticket, agent: StaffMember, status: TicketStatus,
                now: datetime) -> None:
     """Change the status; resolving tells the customer."""
+    if status == ticket.status:
+        return  # unchanged: a New ticket's status is shown, and may come back as it is
     if status not in AGENT_STATUSES:
         raise ServiceError("choose open, waiting on customer, resolved or closed")
     if ticket.merged_into_id is not None:
         raise ServiceError("a merged ticket stays closed")
-    changed = ticket.status != status
     tickets.set_status(ticket, status, agent, now)
-    if changed and status == TicketStatus.RESOLVED:
+    if status == TicketStatus.RESOLVED:
         customer_mail.queue_resolved_notice(ticket, now)
     db.session.commit()
 

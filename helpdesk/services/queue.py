@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from helpdesk.domain.calendar import BusinessCalendar
 from helpdesk.domain.ids import parse_id
+from helpdesk.domain.reference import ticket_number
 from helpdesk.domain.sla import working_time_left
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -180,7 +181,11 @@ def queue_query(filters: QueueFilters, viewer: StaffMember, now: datetime, *,
              .join(Contact, Contact.id == Ticket.raised_by_id)
              .outerjoin(StaffMember, StaffMember.id == Ticket.assignee_id))
     if filters.status == "":
-        query = query.where(_open_work())
+        # A ticket number is a look-up: the agent wants that ticket, resolved or closed too.
+        # Only the default view gives way; a status the agent chose still applies.
+        number = ticket_number(filters.q)
+        query = query.where(_open_work() if number is None
+                            else sa.or_(_open_work(), Ticket.number == number))
     elif filters.status != STATUS_ALL:
         query = query.where(Ticket.status == TicketStatus(filters.status))
         if filters.in_urgency_order:
@@ -228,8 +233,12 @@ def queue_page(filters: QueueFilters, viewer: StaffMember, now: datetime,
     return QueuePage(rows=rows, page=filters.page, has_next=len(tickets) > per_page)
 
 
-def staff_choices() -> list[StaffMember]:
-    return db.session.scalars(sa.select(StaffMember).where(StaffMember.active.is_(True))
+def staff_choices(shown_id: int | None = None) -> list[StaffMember]:
+    """Active colleagues, and the one a filter names even if they have left (so it shows)."""
+    chosen = StaffMember.active.is_(True)
+    if shown_id is not None:
+        chosen = sa.or_(chosen, StaffMember.id == shown_id)
+    return db.session.scalars(sa.select(StaffMember).where(chosen)
                               .order_by(StaffMember.name)).all()
 
 

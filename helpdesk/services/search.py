@@ -13,6 +13,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from helpdesk.domain.reference import ticket_number
 from helpdesk.extensions import db
 from helpdesk.models import Message, Ticket
 
@@ -23,7 +24,6 @@ MAX_TERMS = 8
 # More matching messages or subjects than this and a search counts as broad.
 BROAD_MATCHES = 5000
 _TERM = re.compile(r"[^\W_]+")
-_NUMBER = re.compile(r"^\s*#?(\d{1,9})\s*$")
 
 
 def search_terms(text: str) -> list[str]:
@@ -34,10 +34,10 @@ def search_terms(text: str) -> list[str]:
 def ticket_condition(text: str) -> sa.ColumnElement | None:
     """A WHERE condition on Ticket for the query, or None when it has no words at all."""
     terms = search_terms(text)
-    number = _NUMBER.match(text)
-    if not terms and not number:
+    number = ticket_number(text)
+    if not terms and number is None:
         return None
-    by_number = Ticket.number == int(number.group(1)) if number else sa.false()
+    by_number = Ticket.number == number if number is not None else sa.false()
     if not terms:
         return by_number
     matcher = _PostgresqlMatcher(terms) if _dialect() == "postgresql" else _SqliteMatcher(terms)

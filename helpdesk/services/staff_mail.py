@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, format_datetime, ngettext
 from flask_babel import gettext as _
 
 from helpdesk import desk_url
@@ -41,6 +41,40 @@ def notify(recipients: list[StaffMember], compose: Compose, kind: str, ticket: T
                    body_text=notification.body_text, body_html=notification.body_html,
                    now=now, language=staff.language, ticket=ticket, automatic=False,
                    once_key=f"{once_key}:{staff.id}")
+
+
+def notify_staff(recipients: list[StaffMember], compose: Callable[..., Notification], kind: str,
+                 subject_matter: object, now: datetime, once_key: str) -> None:
+    """Queue a notification that is about no single ticket, one per recipient."""
+    for staff in recipients:
+        with force_locale(staff.language):
+            notification = compose(subject_matter, staff, now)
+        queue_mail(to_address=staff.email, kind=kind, subject=notification.subject,
+                   body_text=notification.body_text, body_html=notification.body_html,
+                   now=now, language=staff.language, automatic=False,
+                   headers={"Auto-Submitted": "auto-generated"},
+                   once_key=f"{once_key}:{staff.id}")
+
+
+# A summary names this many tickets; the queue's breached filter lists them all.
+SUMMARY_TICKETS = 50
+
+
+def compose_late_breaches(late: list, staff: StaffMember, now: datetime) -> Notification:
+    """Breaches the sweep found long after their moment, in one mail (after a worker outage)."""
+    context = {
+        "staff": staff, "count": len(late),
+        # Oldest first, with the year: after a long outage they may span more than one.
+        "tickets": [(b.number, b.subject, format_datetime(b.due_at, "d MMMM yyyy HH:mm"))
+                    for b in sorted(late, key=lambda b: b.due_at)[:SUMMARY_TICKETS]],
+        "more": max(len(late) - SUMMARY_TICKETS, 0),
+        "link": desk_url.link("agent.queue", breached="1"),
+    }
+    subject = ngettext("%(num)s response overdue, found late",
+                       "%(num)s responses overdue, found late", len(late))
+    return Notification(subject=clean_header_value(subject),
+                        body_text=render_template("email/late_breaches.txt", **context),
+                        body_html=render_template("email/late_breaches.html", **context))
 
 
 def _render(template: str, subject: str, ticket: Ticket, record: ResponseRecord,

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from helpdesk.extensions import db
-from helpdesk.models import Message, ResponseRecord, Ticket, TicketEvent
+from helpdesk.models import Category, Message, ResponseRecord, Ticket, TicketEvent
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,8 @@ class TicketRecord:
     responses: list[ResponseRecord]
     merged_into: Ticket | None
     calamity_reason: str | None  # why it was last marked a calamity, while it is one
+    # What it was before it became one, while it is one (None if it arrived as a calamity).
+    category_before_calamity: Category | None = None
 
 
 def ticket_record(ticket: Ticket) -> TicketRecord:
@@ -34,5 +36,9 @@ def ticket_record(ticket: Ticket) -> TicketRecord:
     ).all()
     merged_into = db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
     reason = next((e.after for e in reversed(events) if e.action == "calamity_marked"), None)
-    return TicketRecord(messages, events, responses, merged_into,
-                        reason if ticket.is_calamity else None)
+    before = next((e.before for e in reversed(events) if e.action == "category"
+                   and e.after == Category.CALAMITY.value), None)
+    if not ticket.is_calamity:
+        reason = before = None
+    return TicketRecord(messages, events, responses, merged_into, reason,
+                        Category(before) if before in Category._value2member_map_ else None)

@@ -204,3 +204,20 @@ def test_an_agent_logs_a_call_answered_on_the_phone_from_the_workspace(live_serv
     assert ticket.first_response_at == call_at.replace(second=0, microsecond=0).astimezone(
         UTC) + timedelta(minutes=9)
     assert db.session.scalar(sa.select(OutboxMessage.id).filter_by(ticket_id=ticket.id)) is None
+
+
+def test_the_ticket_page_controls_show_what_the_ticket_has(live_server, page, desk, now):
+    ticket = _open("k.smit@noord.example", "Export faalt", Category.QUESTION,
+                   now - timedelta(hours=1), now)
+    sign_in(page, live_server, desk)
+    page.goto(f"{live_server}/desk/tickets/{ticket.number}")
+    status = page.locator("#status-select")
+    expect(status).to_have_value("new")
+    assert status.evaluate("s => s.selectedOptions[0].textContent") == "Nieuw"
+    expect(page.locator("#category-select")).to_have_value("question")
+    expect(page.locator("#assign-select")).to_have_value("")
+
+    status.select_option("waiting")
+    page.locator("#ticket-controls").get_by_role("button", name="Status zetten").click()
+    expect(page.locator("#ticket-summary .status")).to_have_text("Wacht op klant")
+    expect(page.locator("#status-select")).to_have_value("waiting")

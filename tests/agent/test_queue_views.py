@@ -102,3 +102,29 @@ def test_drill_down_filters_without_a_field_survive_a_filter_change(agent_client
     form = form[:form.index("</form>")]
     assert '<input type="hidden" name="channel" value="phone">' in form
     assert '<input type="hidden" name="received_from" value="2026-11-01">' in form
+
+
+def test_searching_a_closed_tickets_number_shows_it_with_its_status(agent_client, agent):
+    from helpdesk.extensions import db
+    from helpdesk.models import TicketStatus
+    from helpdesk.services import tickets
+    ticket = make_ticket(subject="Solved long ago")
+    tickets.set_status(ticket, TicketStatus.CLOSED, agent, datetime.now(UTC))
+    db.session.commit()
+    assert "Solved long ago" not in agent_client.get("/desk/").get_data(as_text=True)
+    body = agent_client.get(f"/desk/?q=%23{ticket.number}",
+                            headers=htmx("queue-results")).get_data(as_text=True)
+    row = body[body.index(f'id="row-{ticket.number}"'):]
+    assert "Solved long ago" in row and "Closed" in row[:row.index("</tr>")]
+
+
+def test_the_assignee_filter_shows_a_colleague_who_has_left(agent_client):
+    """Statistics link to the queue per agent, also for one who has left since."""
+    from helpdesk.extensions import db
+    from helpdesk.models import StaffRole
+    from tests.fixtures.factories import make_staff
+    gone = make_staff(StaffRole.AGENT, name="Gerrit Gone", active=False)
+    db.session.commit()
+    page = agent_client.get(f"/desk/?assignee={gone.id}").get_data(as_text=True)
+    assert re.search(rf'<option value="{gone.id}" selected>Gerrit Gone', page)
+    assert "Gerrit Gone" not in agent_client.get("/desk/").get_data(as_text=True)

@@ -237,6 +237,16 @@ def test_merge_as_page_and_as_fragment(agent_client, with_htmx):
     assert f"#{target.number}" in agent_client.get(_url(source)).get_data(as_text=True)
 
 
+def test_merge_accepts_the_reference_as_a_mail_subject_tags_it(agent_client):
+    organisation = make_organisation()
+    target = make_ticket(raised_by=make_contact(organisation), subject="Original")
+    source = make_ticket(raised_by=make_contact(organisation), subject="Duplicate")
+    post_form(agent_client, _url(source, "merge"), {"target": f"[#{target.number}]"},
+              headers=htmx("merge-form"))
+    db.session.expire_all()
+    assert source.merged_into_id == target.id
+
+
 def test_merge_across_organisations_is_refused_in_the_form(agent_client):
     source, target = make_ticket(), make_ticket()
     response = post_form(agent_client, _url(source, "merge"), {"target": str(target.number)},
@@ -308,3 +318,14 @@ def test_closed_ticket_offers_no_reply_form(agent_client, agent, ticket):
 def test_presence_check_in_without_htmx_goes_back_to_the_ticket(agent_client, ticket):
     response = post_form(agent_client, _url(ticket, "presence"), {"body": ""})
     assert response.status_code == 303 and response.headers["Location"].endswith(_url(ticket))
+
+
+def test_the_history_says_why_an_escalation_went_without_its_own_mail(agent_client):
+    from helpdesk.services import escalation
+    received = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    ticket = make_ticket(now=received, received_at=received)
+    escalation.sweep(received + timedelta(days=5))
+    page = agent_client.get(_url(ticket)).get_data(as_text=True)
+    assert "Due soon</strong>: no notice, the response was overdue by then" in page
+    assert "Response overdue</strong>: found late, reported to the managers in one summary" \
+        in page

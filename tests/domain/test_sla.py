@@ -262,3 +262,28 @@ def test_escalation_steps_run_in_time_order_and_end_with_the_breach(received, ca
     assert [s.at for s in steps] == sorted(s.at for s in steps)
     assert steps[-1] == EscalationStep(BREACH, deadline.response_due_at)
     assert all(s.at >= received for s in steps)
+
+
+def _steps(policy=None):
+    from helpdesk.domain.sla import escalation_steps
+    received = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    return escalation_steps("bug", received, received + timedelta(hours=18),
+                            received + timedelta(hours=24), policy or SlaPolicy())
+
+
+def test_a_due_soon_warning_is_sent_late_but_never_after_the_breach():
+    from helpdesk.domain.sla import NOTIFY, SUPERSEDED, notice_for
+    due_soon, breach = _steps()
+    hour = timedelta(hours=1)
+    # Over a weekend the warning may be days old and still true: the response is not yet due.
+    assert notice_for(due_soon, (due_soon, breach), breach.at - hour, hour) == NOTIFY
+    assert notice_for(due_soon, (due_soon, breach), breach.at, hour) == SUPERSEDED
+
+
+def test_a_breach_found_long_after_its_moment_is_late_news():
+    from helpdesk.domain.sla import LATE, NOTIFY, notice_for
+    due_soon, breach = _steps()
+    hour = timedelta(hours=1)
+    assert notice_for(breach, (due_soon, breach), breach.at + hour, hour) == NOTIFY
+    assert notice_for(breach, (due_soon, breach), breach.at + hour + timedelta(seconds=1),
+                      hour) == LATE

@@ -270,3 +270,14 @@ def test_a_call_to_follow_up_promises_the_response_due_from_the_call(portal, sup
     live = portal.get(f"/portal/tickets/{ticket.number}", headers=LIVE).get_data(as_text=True)
     assert "Telefoongesprek met Eva Jansen" in live and "sounded rushed" not in live
     assert ticket.response_due_at is not None and "U krijgt onze reactie" in live
+
+
+def test_an_overdue_response_is_not_promised_for_a_moment_already_past(portal, super_user):
+    now = datetime.now(UTC)
+    fresh = make_ticket(raised_by=super_user, now=now)
+    overdue = make_ticket(raised_by=super_user, now=now, received_at=now - timedelta(days=10))
+    assert 'class="promise-due"' in portal.get(
+        f"/portal/tickets/{fresh.number}").get_data(as_text=True)
+    page = portal.get(f"/portal/tickets/{overdue.number}").get_data(as_text=True)
+    assert 'class="promise-due"' not in page
+    assert "U krijgt zo snel mogelijk onze reactie." in page

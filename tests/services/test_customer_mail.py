@@ -38,6 +38,15 @@ def test_acknowledgement_in_english_without_steps_request_when_steps_were_given(
     assert "steps that led to the bug" not in mail.body_text
 
 
+def test_an_acknowledgement_sent_late_promises_no_moment_already_past(app):
+    """Mail that waited out a mailbox outage: its due moment passed before it was read."""
+    ticket = _ticket(make_contact(language="en"))
+    mail = customer_mail.queue_acknowledgement(ticket, MONDAY_TEN + timedelta(days=3))
+    assert f"ticket #{ticket.number} (Bug)" in mail.body_text
+    assert "You will have our response by" not in mail.body_text
+    assert "as soon as we can" in mail.body_text
+
+
 def test_calamity_acknowledgement_says_it_was_escalated(app):
     ticket = _ticket(make_contact(language="en"), category=Category.CALAMITY)
     mail = customer_mail.queue_acknowledgement(ticket, MONDAY_TEN)

@@ -136,12 +136,56 @@ def test_breach_notifies_active_managers_and_admins_once_and_flags_the_ticket(st
     assert len(_mails(ticket)) == 3  # a due-soon mail to Anna, breach mails to Mark and Ada
 
 
-def test_a_late_sweep_takes_both_steps_in_one_pass(staff):
+def test_a_late_sweep_takes_both_steps_but_warns_of_nothing_already_overdue(staff):
     ticket = _open(assignee=staff["anna"])
-    result = _sweep(DUE + timedelta(hours=2))
-    assert (result.tickets, result.escalations) == (1, 2)
-    assert [e.action for e in _events(ticket, "due_soon", "breached")] == ["due_soon", "breached"]
+    result = _sweep(DUE + timedelta(minutes=30))
+    assert (result.tickets, result.escalations) == (1, 1)
+    events = _events(ticket, "due_soon", "breached")
+    assert [(e.action, e.after) for e in events] == [("due_soon", "superseded"),
+                                                     ("breached", None)]
+    assert _mails(ticket, "due_soon") == [] and len(_mails(ticket, "breach")) == 2
     assert ticket.due_soon and ticket.breached and ticket.next_escalation_at is None
+
+
+def test_a_due_soon_warning_found_late_still_goes_out_while_it_is_true(staff):
+    """The worker was down since Friday: at 09:00 on Monday the warning (04:00) is late but
+    true, the response (10:00) is not due yet."""
+    friday = local(2026, 12, 4, 10)
+    ticket = _open(received_at=friday, assignee=staff["anna"])
+    result = _sweep(local(2026, 12, 7, 9))
+    assert result.escalations == 1 and len(_mails(ticket, "due_soon")) == 1
+
+
+def test_after_an_outage_long_past_breaches_come_in_one_summary(staff):
+    opened = [_open(received_at=RECEIVED + timedelta(minutes=n), subject=f"Export {n}")
+              for n in range(3)]
+    fresh = _open(received_at=RECEIVED + timedelta(hours=6), subject="Recent")
+    # Fresh is due at 16:00; the others breached at 10:00-10:02 and are found at 16:30.
+    result = _sweep(local(2026, 12, 1, 16, 30))
+    assert result.escalations == 1 and len(result.late) == 3
+    assert len(_mails(fresh, "breach")) == 2
+    assert all(_mails(ticket) == [] for ticket in opened)
+    summaries = _mails(kind="late_breaches")
+    assert _recipients(summaries) == sorted([staff["mark"].email, staff["ada"].email])
+    english = next(m for m in summaries if m.language == "en")
+    assert english.subject == "3 responses overdue, found late"
+    for ticket in opened:
+        assert f"#{ticket.number} {ticket.subject}" in english.body_text
+    assert "Recent" not in english.body_text
+    assert "/desk/?breached=1" in english.body_text
+    # The breaches count as ever, and say why no mail of their own went out.
+    assert all(t.breached and _record(t).breached for t in opened)
+    assert [e.after for e in _events(opened[0], "breached")] == ["late"]
+    # A rerun neither mails again nor summarises again.
+    assert _sweep(local(2026, 12, 1, 17)).late == []
+    assert len(_mails(kind="late_breaches")) == 2
+
+
+def test_the_late_limit_is_a_setting(app, staff):
+    app.config["ESCALATION_LATE_MINUTES"] = "600"  # from the environment: text
+    ticket = _open()
+    _sweep(DUE + timedelta(hours=6))
+    assert len(_mails(ticket, "breach")) == 2 and _mails(kind="late_breaches") == []
 
 
 def test_an_answered_ticket_is_not_swept(staff):
@@ -227,13 +271,14 @@ def test_two_sweeps_at_once_notify_each_escalation_once(app, staff):
     for thread in threads:
         thread.join(timeout=60)
     assert errors == [] and len(results) == 2
-    assert sum(r.escalations for r in results) == 2 * len(opened)
+    # Both steps are recorded once; only the breach is news an hour after the due moment.
+    assert sum(r.escalations for r in results) == len(opened)
     assert sum(r.failed for r in results) == 0
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TicketEvent)
                              .where(TicketEvent.once_key.is_not(None))) == 2 * len(opened)
-    # Due soon: Anna alone (15 assigned) or both agents (15 not); breach: Mark and Ada, for all 30.
-    assert len(_mails(kind="due_soon")) == 15 * 1 + 15 * 2
+    # Breach: Mark and Ada, for all 30.
+    assert _mails(kind="due_soon") == []
     assert len(_mails(kind="breach")) == 2 * 30
     assert all(t.breached and t.next_escalation_at is None for t in opened)
 

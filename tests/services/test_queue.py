@@ -154,3 +154,20 @@ def test_nonsense_drill_down_values_are_ignored(app):
     from helpdesk.services.queue import QueueFilters
     filters = QueueFilters.from_args({"channel": "fax", "received_from": "yesterday"})
     assert filters.channel == "" and filters.received_from == ""
+
+
+@pytest.mark.parametrize("reference", ["{n}", "#{n}", " # {n} ", "[#{n}]", "ticket #{n}",
+                                       "Re: [#{n}] Something else"])
+def test_a_ticket_number_finds_the_ticket_whatever_its_status(desk, reference):
+    resolved = desk["due_soon"]
+    tickets.set_status(resolved, TicketStatus.RESOLVED, desk["agent"], NOW)
+    db.session.commit()
+    for ticket in (desk["closed"], resolved, desk["fresh"]):
+        assert _numbers(desk, q=reference.format(n=ticket.number)) == [ticket.number]
+
+
+def test_words_still_search_open_work_only_unless_the_status_says_otherwise(desk):
+    assert _numbers(desk, q="closed one") == []
+    assert _numbers(desk, q="closed one", status="all") == _n(desk, "closed")
+    # An explicit status filter is the agent's choice, a number does not override it.
+    assert _numbers(desk, q=f"#{desk['closed'].number}", status="waiting") == []

@@ -55,6 +55,7 @@ def test_every_word_must_occur(printer, plan, found):
 def test_a_number_finds_that_ticket(printer, plan, found):
     assert found(f"#{printer.number}") == {printer.number}
     assert found(str(printer.number)) == {printer.number}
+    assert found(f"[#{printer.number}]") == {printer.number}  # as a mail subject tags it
 
 
 def test_later_messages_and_agent_replies_are_searchable_too(printer, plan, found):
