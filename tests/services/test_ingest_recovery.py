@@ -206,9 +206,9 @@ def test_losing_the_race_to_another_ingester_ends_in_a_duplicate_not_an_error(ap
 def _first_lookup_misses(real):
     calls = []
 
-    def lookup(key):
+    def lookup(*key):
         calls.append(key)
-        return None if len(calls) == 1 else real(key)
+        return None if len(calls) == 1 else real(*key)
     return lookup
 
 
