@@ -49,6 +49,8 @@ class DefaultConfig:
     MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # larger mail is held without being downloaded
     INGEST_MAX_ATTEMPTS = 3  # then a message that keeps failing is held as unparsable
     INGEST_PARSE_WORKERS = 1  # processes that parse a long pass ahead of storing it; 0: none
+    INGEST_PARSE_SECONDS = 30  # one message's parse may take this long, then it has failed
+    INGEST_PARSE_MEMORY_MB = 2048  # a parsing worker's address space; 0: no limit
     NOT_SUPER_USER_NOTICE_INTERVAL = timedelta(days=1)  # at most one such reply per contact
     SENDER_AUTH = "log"  # off, log or enforce
     AUTHSERV_ID = ""

@@ -108,6 +108,9 @@ class MailboxState(db.Model):
     mailbox: Mapped[str] = mapped_column(sa.String(200), unique=True)
     uidvalidity: Mapped[int] = mapped_column(sa.BigInteger)
     last_uid: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # The last UID of the batch being worked on, committed before its work and cleared after:
+    # still set at the next pass, the work died, and that pass takes its messages one by one.
+    attempting_through_uid: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 class IngestFailure(db.Model):

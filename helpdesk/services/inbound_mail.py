@@ -49,6 +49,7 @@ from helpdesk.services.mail_routing import (
     route,
     sender_auth_mode,
 )
+from helpdesk.services.parse_ahead import time_limit
 from helpdesk.services.raw_mail import keep_raw
 from helpdesk.storage import BlobStore, blob_store
 
@@ -197,7 +198,9 @@ def keep(raw: bytes, store: BlobStore, parsed: ParsedEmail | None = None) -> Kep
     """Keep the raw bytes (whatever the parser makes of them), then parse them unless given."""
     raw_mail = keep_raw(raw, store)
     if parsed is None:
-        parsed = parse_email(raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"])
+        with time_limit(current_app.config["INGEST_PARSE_SECONDS"]):
+            parsed = parse_email(raw,
+                                 max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"])
     parsed = storable(parsed)
     return Kept(raw_mail, parsed, dedupe_key(parsed.message_id, raw_mail.sha256),
                 content_fingerprint(raw))
