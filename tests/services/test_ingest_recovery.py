@@ -24,7 +24,8 @@ from helpdesk.services.ingest import ingest_once
 from helpdesk.services.mailbox_lock import mailbox_lock
 from helpdesk.services.raw_mail import RAW_MAIL_INLINE_BYTES, raw_bytes
 from helpdesk.storage import BlobStore
-from tests.fixtures.factories import make_contact
+from tests.conftest import sign_in
+from tests.fixtures.factories import make_contact, make_staff
 from tests.fixtures.mail import NOW, RECEIVED_AT, make_mail
 from tests.fixtures.poison import poison_parser, run_poisoned_ingester
 from tests.fixtures.tcp_proxy import FaultyProxy
@@ -319,7 +320,7 @@ def test_a_pass_whose_parsing_worker_cannot_start_parses_in_the_ingester(
 
 @pytest.mark.parametrize("effect", ["exit_at_once", "killed", "segfault", "endless"])
 def test_a_message_that_kills_the_ingester_is_held_and_its_neighbours_become_tickets(
-        app, mailbox, ann, effect):
+        app, client, mailbox, ann, effect):
     """Each pass dies on it, until its attempts, counted before the work, are used up."""
     app.config.update(INGEST_MAX_ATTEMPTS=2, INGEST_PARSE_WORKERS=0, INGEST_PARSE_SECONDS=2)
     before = mailbox.append(make_mail(ann.email, "Before"), RECEIVED_AT)
@@ -343,3 +344,5 @@ def test_a_message_that_kills_the_ingester_is_held_and_its_neighbours_become_tic
     assert mailbox.flagged_uids() == [before, poison, after] and last_uid() == after
     assert count(IngestFailure) == 0
     assert db.session.scalar(sa.select(MailboxState.attempting_through_uid)) is None
+    sign_in(client, make_staff())  # agents see why it was held
+    assert expected_error in client.get(f"/desk/held/{held.id}").get_data(as_text=True)
