@@ -151,6 +151,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_MESSAGE_BYTES", POSITIVE, 40 * MB),  # larger mail is held, not downloaded
     Setting("INGEST_MAX_ATTEMPTS", POSITIVE, 3),  # then a failing message is held
     Setting("INGEST_PARSE_WORKERS", COUNT, 1),  # 0: parse in the ingester itself
+    Setting("INGEST_PARSE_SECONDS", POSITIVE, 30),  # then one message's parse has failed
+    Setting("INGEST_PARSE_MEMORY_MB", COUNT, 2048),  # a parsing worker's address space; 0: none
     Setting("NOT_SUPER_USER_NOTICE_INTERVAL", MINUTES, timedelta(days=1)),
     Setting("SENDER_AUTH", choice(*SENDER_AUTH_MODES), "log"),
     Setting("AUTHSERV_ID", TEXT, ""),

@@ -33,15 +33,23 @@ class RawMail(db.Model):
 
 
 class MailReceipt(db.Model):
-    """Every inbound message once: its dedupe key is unique, so a re-fetch adds nothing."""
+    """Every inbound mail once: its dedupe key and fingerprint are unique, so a re-fetch (or a
+    second delivery of the same mail) adds nothing, and a different mail reusing a Message-ID
+    is a mail of its own."""
 
-    # A rerun after a crash finds what it committed by folder position, before downloading.
-    __table_args__ = (sa.Index("ix_mail_receipt_mailbox_uidvalidity_uid",
-                               "mailbox", "uidvalidity", "uid"),)
+    __table_args__ = (
+        # A rerun after a crash finds what it committed by folder position, before downloading.
+        sa.Index("ix_mail_receipt_mailbox_uidvalidity_uid", "mailbox", "uidvalidity", "uid"),
+        sa.UniqueConstraint("dedupe_key", "fingerprint",
+                            name="uq_mail_receipt_dedupe_key_fingerprint"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The Message-ID, or a digest of the raw bytes when there is none.
-    dedupe_key: Mapped[str] = mapped_column(sa.String(998), unique=True)
+    dedupe_key: Mapped[str] = mapped_column(sa.String(998))
+    # The raw bytes' digest without trace fields (domain/mail_fingerprint.py); None on receipts
+    # written before fingerprints, which stand for every mail with their dedupe key.
+    fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     # None only for a message held as too large: it stays on the server, never downloaded.
     raw_mail_id: Mapped[int | None] = mapped_column(sa.ForeignKey("raw_mail.id"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -100,6 +108,9 @@ class MailboxState(db.Model):
     mailbox: Mapped[str] = mapped_column(sa.String(200), unique=True)
     uidvalidity: Mapped[int] = mapped_column(sa.BigInteger)
     last_uid: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # The last UID of the batch being worked on, committed before its work and cleared after:
+    # still set at the next pass, the work died, and that pass takes its messages one by one.
+    attempting_through_uid: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 class IngestFailure(db.Model):

@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from helpdesk.domain.categorise import category_for, strip_category_marker
+from helpdesk.domain.mail_fingerprint import content_fingerprint
 from helpdesk.domain.mail_parse import ParsedAttachment, ParsedEmail, parse_email
 from helpdesk.domain.sender_auth import SenderAuth, evaluate_sender_auth
 from helpdesk.domain.threading import bare_subject
@@ -48,6 +49,7 @@ from helpdesk.services.mail_routing import (
     route,
     sender_auth_mode,
 )
+from helpdesk.services.parse_ahead import time_limit
 from helpdesk.services.raw_mail import keep_raw
 from helpdesk.storage import BlobStore, blob_store
 
@@ -73,6 +75,7 @@ class Result:
     outcome: Outcome
     dedupe_key: str
     held_reason: HeldReason | None = None
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class Kept:
     raw_mail: RawMail
     parsed: ParsedEmail
     dedupe_key: str
+    fingerprint: str
 
 
 @dataclass
@@ -101,7 +105,10 @@ class Staging:
     once, batched lookups, and ticket numbers reserved together."""
 
     store: BlobStore
-    receipted: dict[str, bool] = field(default_factory=dict)  # dedupe key -> has a receipt
+    # (dedupe key, fingerprint) -> has a receipt; `receipts` maps each key looked up to the
+    # fingerprints its receipts have (None: a receipt older than fingerprints, matching all).
+    receipted: dict[tuple[str, str], bool] = field(default_factory=dict)
+    receipts: dict[str, set[str | None]] = field(default_factory=dict)
     senders: dict[str, Contact | None] = field(default_factory=dict)  # address -> contact
     numbers: tickets.TicketNumbers = field(default_factory=tickets.TicketNumbers)
     threads: Threads = field(default_factory=Threads)  # the tickets replies name
@@ -120,22 +127,27 @@ class Staging:
         kept = list(kept)
         self.threads.look_up(k.parsed for k in kept)
         deadlines.look_up_open_responses(self.threads.ticket_ids())
-        keys = {k.dedupe_key for k in kept} - self.receipted.keys()
+        keys = {k.dedupe_key for k in kept} - self.receipts.keys()
         if keys:
-            found = set(db.session.scalars(
-                sa.select(MailReceipt.dedupe_key).where(MailReceipt.dedupe_key.in_(keys))))
-            self.receipted.update((key, key in found) for key in keys)
+            self.receipts.update((key, set()) for key in keys)
+            for key, fingerprint in db.session.execute(
+                    sa.select(MailReceipt.dedupe_key, MailReceipt.fingerprint)
+                    .where(MailReceipt.dedupe_key.in_(keys))):
+                self.receipts[key].add(fingerprint)
         addresses = {k.parsed.from_address for k in kept if k.parsed.from_address}
         addresses -= self.senders.keys()
         if addresses:
             found = contacts_by_email(addresses)
             self.senders.update((address, found.get(address)) for address in addresses)
 
-    def has_receipt(self, key: str) -> bool:
+    def has_receipt(self, key: str, fingerprint: str) -> bool:
         """Known from the batch lookup or an earlier message of this commit, else asked."""
-        if key not in self.receipted:
-            self.receipted[key] = _receipt(key) is not None
-        return self.receipted[key]
+        if (key, fingerprint) not in self.receipted:
+            known = self.receipts.get(key)
+            self.receipted[key, fingerprint] = (
+                _receipt(key, fingerprint) is not None if known is None
+                else bool(known & {fingerprint, None}))
+        return self.receipted[key, fingerprint]
 
     def sender(self, address: str) -> Contact | None:
         if address not in self.senders:
@@ -176,9 +188,9 @@ def commit_staged(result: Result, staging: Staging | None = None) -> Result:
     except IntegrityError:
         # Another ingester committed the same message first: nothing of ours is kept.
         db.session.rollback()
-        if _receipt(result.dedupe_key) is None:
+        if _receipt(result.dedupe_key, result.fingerprint) is None:
             raise
-        return Result(Outcome.DUPLICATE, result.dedupe_key)
+        return Result(Outcome.DUPLICATE, result.dedupe_key, fingerprint=result.fingerprint)
     return result
 
 
@@ -186,9 +198,12 @@ def keep(raw: bytes, store: BlobStore, parsed: ParsedEmail | None = None) -> Kep
     """Keep the raw bytes (whatever the parser makes of them), then parse them unless given."""
     raw_mail = keep_raw(raw, store)
     if parsed is None:
-        parsed = parse_email(raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"])
+        with time_limit(current_app.config["INGEST_PARSE_SECONDS"]):
+            parsed = parse_email(raw,
+                                 max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"])
     parsed = storable(parsed)
-    return Kept(raw_mail, parsed, dedupe_key(parsed.message_id, raw_mail.sha256))
+    return Kept(raw_mail, parsed, dedupe_key(parsed.message_id, raw_mail.sha256),
+                content_fingerprint(raw))
 
 
 def stage_mail(raw: bytes, *, received_at: datetime, now: datetime, source: MailSource,
@@ -202,9 +217,9 @@ def stage_mail(raw: bytes, *, received_at: datetime, now: datetime, source: Mail
 def stage_kept(kept: Kept, *, received_at: datetime, now: datetime, source: MailSource,
                clock: tickets.Clock | None, staging: Staging) -> Result:
     """Route a kept message: a ticket message or a held message, with its receipt."""
-    parsed, key = kept.parsed, kept.dedupe_key
-    if staging.has_receipt(key):
-        return Result(Outcome.DUPLICATE, key)
+    parsed, key, fingerprint = kept.parsed, kept.dedupe_key, kept.fingerprint
+    if staging.has_receipt(key, fingerprint):
+        return Result(Outcome.DUPLICATE, key, fingerprint=fingerprint)
     received_at = min(received_at, now)
     mode = sender_auth_mode()
     auth = None if mode == "off" else evaluate_sender_auth(
@@ -218,7 +233,7 @@ def stage_kept(kept: Kept, *, received_at: datetime, now: datetime, source: Mail
         written = _add_to_ticket(parsed, routed, kept.raw_mail, received_at, now, auth, clock,
                                  staging)
         staging.threads.add(written.ticket, written.message.message_id)
-    return _add_receipt(written, key, kept.raw_mail, received_at, source, staging)
+    return _add_receipt(written, key, fingerprint, kept.raw_mail, received_at, source, staging)
 
 
 def stage_too_large(header: bytes, size: int, *, received_at: datetime, now: datetime,
@@ -229,13 +244,14 @@ def stage_too_large(header: bytes, size: int, *, received_at: datetime, now: dat
     limit = current_app.config["MAX_MESSAGE_BYTES"]
     # Without the body, the size and header stand in for the digest of the raw bytes.
     key = dedupe_key(parsed.message_id, hashlib.sha256(b"%d:" % size + header).hexdigest())
-    if staging.has_receipt(key):
-        return Result(Outcome.DUPLICATE, key)
+    fingerprint = content_fingerprint(header)
+    if staging.has_receipt(key, fingerprint):
+        return Result(Outcome.DUPLICATE, key, fingerprint=fingerprint)
     detail = (f"{size} bytes, over the limit of {limit}; left on the server in "
               f"{source.mailbox} (UID {source.uid})")
     received_at = min(received_at, now)
     written = _hold(parsed, Held(HeldReason.TOO_LARGE, detail), None, received_at, now)
-    return _add_receipt(written, key, None, received_at, source, staging)
+    return _add_receipt(written, key, fingerprint, None, received_at, source, staging)
 
 
 def stage_failing(raw: bytes, error: str, attempts: int, *, received_at: datetime,
@@ -243,13 +259,13 @@ def stage_failing(raw: bytes, error: str, attempts: int, *, received_at: datetim
     """Hold a message that failed every attempt, so the mailbox moves on; raw kept, unparsed."""
     staging = staging or Staging(blob_store())
     raw_mail = keep_raw(raw, staging.store)
-    key = dedupe_key(None, raw_mail.sha256)
-    if staging.has_receipt(key):
-        return Result(Outcome.DUPLICATE, key)
+    key, fingerprint = dedupe_key(None, raw_mail.sha256), content_fingerprint(raw)
+    if staging.has_receipt(key, fingerprint):
+        return Result(Outcome.DUPLICATE, key, fingerprint=fingerprint)
     held = Held(HeldReason.UNPARSABLE, f"failed {attempts} times: {error}")
     received_at = min(received_at, now)
     written = _hold(ParsedEmail(), held, raw_mail, received_at, now)
-    return _add_receipt(written, key, raw_mail, received_at, source, staging)
+    return _add_receipt(written, key, fingerprint, raw_mail, received_at, source, staging)
 
 
 def storable(parsed: ParsedEmail) -> ParsedEmail:
@@ -269,8 +285,11 @@ def storable(parsed: ParsedEmail) -> ParsedEmail:
         f.name: clean(getattr(parsed, f.name)) for f in fields(parsed) if f.name != "attachments"})
 
 
-def _receipt(key: str) -> MailReceipt | None:
-    return db.session.scalar(sa.select(MailReceipt).where(MailReceipt.dedupe_key == key))
+def _receipt(key: str, fingerprint: str | None) -> MailReceipt | None:
+    """The receipt of this mail: its key and its fingerprint (or one older than fingerprints)."""
+    return db.session.scalar(sa.select(MailReceipt).where(
+        MailReceipt.dedupe_key == key,
+        MailReceipt.fingerprint.is_(None) | (MailReceipt.fingerprint == fingerprint)).limit(1))
 
 
 def _hold(parsed: ParsedEmail, held: Held, raw_mail: RawMail | None, received_at: datetime,
@@ -360,12 +379,12 @@ def store_attachments(message: Message, attachments: list[ParsedAttachment],
         ))
 
 
-def _add_receipt(written: _Written, key: str, raw_mail: RawMail | None, received_at: datetime,
-                 source: MailSource, staging: Staging) -> Result:
+def _add_receipt(written: _Written, key: str, fingerprint: str, raw_mail: RawMail | None,
+                 received_at: datetime, source: MailSource, staging: Staging) -> Result:
     """The receipt joins the same transaction: the message and its receipt exist together."""
-    staging.receipted[key] = True  # a second copy later in this commit is a duplicate
+    staging.receipted[key, fingerprint] = True  # a second copy later in this commit: duplicate
     db.session.add(MailReceipt(
-        dedupe_key=key, raw_mail=raw_mail, received_at=received_at, mailbox=source.mailbox,
-        uidvalidity=source.uidvalidity, uid=source.uid, message=written.message,
-        held_message=written.held_message))
-    return Result(written.outcome, key, written.held_reason)
+        dedupe_key=key, fingerprint=fingerprint, raw_mail=raw_mail, received_at=received_at,
+        mailbox=source.mailbox, uidvalidity=source.uidvalidity, uid=source.uid,
+        message=written.message, held_message=written.held_message))
+    return Result(written.outcome, key, written.held_reason, fingerprint)

@@ -4,6 +4,13 @@ Per message: keep the raw bytes, commit the ticket message or held message with 
 flag or move the message on the server, then advance the folder position. A crash before the
 commit leaves the message unflagged and the position where it was; a crash after the commit is
 recognised on the next pass by the receipt, so nothing is lost and nothing is ingested twice.
+
+A message can also kill the process (an out-of-memory kill, a crash in a parser, a parse that
+never ends). So before a batch's work starts, the folder's state says durably which UIDs are
+being attempted; when a pass died in a batch, the next pass takes those messages one by one
+and counts each attempt, committed, before the work that could kill it. A message that killed
+the ingester as often as failing messages may fail is held as unparsable, and the mailbox goes
+on: its neighbours in the batch become tickets.
 """
 from __future__ import annotations
 
@@ -18,7 +25,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 
-from helpdesk.domain.mail_parse import ParsedEmail
 from helpdesk.extensions import db
 from helpdesk.mail.imap import (
     Envelope,
@@ -43,7 +49,7 @@ from helpdesk.services.inbound_mail import (
 )
 from helpdesk.services.mail_routing import sender_auth_mode
 from helpdesk.services.mailbox_lock import mailbox_lock
-from helpdesk.services.parse_ahead import AheadParser, ahead_parser
+from helpdesk.services.parse_ahead import AheadParser, Parsed, Unparsed, ahead_parser
 from helpdesk.services.tickets import Clock
 
 log = logging.getLogger(__name__)
@@ -56,6 +62,13 @@ BACKOFF_FIRST_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 60.0
 # Failures of the database, the disk or the server are not the message's fault: not counted.
 _INFRASTRUCTURE_ERRORS = (MailboxError, sa.exc.OperationalError, sa.exc.InterfaceError, OSError)
+# What an attempt counted before the work says until the work ends; shown if it never does.
+DIED_WHILE_INGESTING = ("the ingester stopped while ingesting it (killed, out of memory, "
+                        "crashed, or parsing it did not end)")
+
+
+class ParseFailed(Exception):
+    """The parsing worker could not parse a message within its limits."""
 
 
 @dataclass
@@ -144,6 +157,7 @@ def run_pass(session: ImapSession, now: datetime) -> PassReport:
     uidvalidity = session.select()
     state = _position(mailbox, uidvalidity, report)
     last_uid = state.last_uid
+    died_through = state.attempting_through_uid or 0  # a pass died in a batch up to this UID
     envelopes = session.envelopes_after(last_uid)
     if not envelopes:
         return report
@@ -160,11 +174,21 @@ def run_pass(session: ImapSession, now: datetime) -> PassReport:
     stuck = False  # a failed message keeps the position below it until it is dealt with
     batches = list(_batches(envelopes, done, folder.limit))
     workers = current_app.config["INGEST_PARSE_WORKERS"] if len(batches) > 1 else 0
-    with ahead_parser(workers, current_app.config["MAX_ATTACHMENT_BYTES"]) as parser:
+    config = current_app.config
+    with ahead_parser(workers, config["MAX_ATTACHMENT_BYTES"], config["INGEST_PARSE_SECONDS"],
+                      config["INGEST_PARSE_MEMORY_MB"]) as parser:
         for batch, pending, bodies, parsing in _fetched(session, batches, done, folder, parser):
-            outcomes = folder.all_at_once(pending, bodies, parser.result(parsing))
-            if outcomes is None:
-                outcomes = folder.one_by_one(pending, bodies)
+            parsed = parser.result(parsing)
+            if parsed is None or any(e.uid <= died_through for e in pending):
+                # A parsing worker died on it, or a pass died in it: each attempt counted first.
+                outcomes = folder.one_by_one(
+                    pending, bodies, parsed or {},
+                    careful=lambda uid, failed=parsed is None: failed or uid <= died_through)
+            else:
+                _attempting(state, batch[-1].uid)  # durably, before the work that could kill
+                outcomes = folder.all_at_once(pending, bodies, parsed)
+                if outcomes is None:
+                    outcomes = folder.one_by_one(pending, bodies, parsed)
             del bodies
             finished: list[int] = []
             for envelope in batch:
@@ -183,7 +207,7 @@ def run_pass(session: ImapSession, now: datetime) -> PassReport:
                 if not stuck:
                     last_uid = envelope.uid
             session.mark_processed(finished)
-            _advance(state, last_uid, [u for u in finished if u in failures])
+            _advance(state, last_uid, [u for u in finished if u in failures], batch[-1].uid)
     return report
 
 
@@ -232,7 +256,7 @@ class _FolderPass:
     failures: dict[int, IngestFailure]
 
     def all_at_once(self, pending: list[Envelope], bodies: dict[int, bytes],
-                    parsed: dict[int, ParsedEmail]) -> dict[int, Result | None] | None:
+                    parsed: dict[int, Parsed]) -> dict[int, Result | None] | None:
         """The batch in one commit (the fast way); None when any message fails.
 
         Every message is kept and parsed first (unless `parsed` has it already), so one query
@@ -241,7 +265,7 @@ class _FolderPass:
         """
         staging = Staging.batch(len(pending))
         try:
-            kept = {e.uid: keep(bodies[e.uid], staging.store, parsed.get(e.uid))
+            kept = {e.uid: _keep(bodies[e.uid], staging, parsed.get(e.uid))
                     for e in pending if e.uid in bodies and not self.given_up(e.uid)}
             staging.look_up(kept.values())
             with db.session.no_autoflush:  # one flush inserts the batch, just before its commit
@@ -257,14 +281,25 @@ class _FolderPass:
             return None
         return outcomes
 
-    def one_by_one(self, pending: list[Envelope],
-                   bodies: dict[int, bytes]) -> dict[int, Result | Exception | None]:
-        """Each message in its own commit; a failing one is counted and skipped."""
+    def one_by_one(self, pending: list[Envelope], bodies: dict[int, bytes],
+                   parsed: dict[int, Parsed],
+                   careful: Callable[[int], bool] = lambda uid: False,
+                   ) -> dict[int, Result | Exception | None]:
+        """Each message in its own commit; a failing one is counted and skipped.
+
+        A `careful` message has its attempt counted, and committed, before it is worked on:
+        if the work kills the process, the attempt still counts.
+        """
         outcomes: dict[int, Result | Exception | None] = {}
         for envelope in pending:
+            counted = (careful(envelope.uid) and envelope.uid in bodies
+                       and envelope.size <= self.limit and not self.given_up(envelope.uid))
             try:
+                if counted:
+                    self._count_attempt(envelope)
                 staging = Staging.batch()
-                result = self._stage(envelope, bodies.get(envelope.uid), staging)
+                result = self._stage(envelope, bodies.get(envelope.uid), staging,
+                                     parsed=parsed.get(envelope.uid))
                 outcomes[envelope.uid] = commit_staged(result, staging) if result else None
             except _INFRASTRUCTURE_ERRORS:
                 db.session.rollback()
@@ -272,9 +307,16 @@ class _FolderPass:
             except Exception as error:  # noqa: BLE001 - one bad message never stops the rest
                 db.session.rollback()
                 log.exception("ingesting UID %s of %s failed", envelope.uid, self.mailbox)
-                _count_failure(self._source(envelope), error, self.now)
+                self.failures[envelope.uid] = _count_failure(
+                    self._source(envelope), error, self.now, counted=counted)
                 outcomes[envelope.uid] = error
         return outcomes
+
+    def _count_attempt(self, envelope: Envelope) -> None:
+        log.info("ingesting UID %s of %s with its attempt counted first", envelope.uid,
+                 self.mailbox)
+        self.failures[envelope.uid] = _count_failure(
+            self._source(envelope), DIED_WHILE_INGESTING, self.now)
 
     def _source(self, envelope: Envelope) -> MailSource:
         return MailSource(self.mailbox, self.uidvalidity, envelope.uid)
@@ -286,7 +328,7 @@ class _FolderPass:
                 and failure.attempts >= current_app.config["INGEST_MAX_ATTEMPTS"])
 
     def _stage(self, envelope: Envelope, raw: bytes | None, staging: Staging,
-               kept: Kept | None = None) -> Result | None:
+               kept: Kept | None = None, parsed: Parsed | None = None) -> Result | None:
         """One message by its size, its failure count and its bytes; None when it vanished."""
         source, received_at = self._source(envelope), envelope.internal_date
         if envelope.size > self.limit:
@@ -300,8 +342,15 @@ class _FolderPass:
             return stage_failing(raw, failure.last_error, failure.attempts,
                                  received_at=received_at, now=self.now, source=source,
                                  staging=staging)
-        return stage_kept(kept or keep(raw, staging.store), received_at=received_at,
+        return stage_kept(kept or _keep(raw, staging, parsed), received_at=received_at,
                           now=self.now, source=source, clock=self.clock, staging=staging)
+
+
+def _keep(raw: bytes, staging: Staging, parsed: Parsed | None) -> Kept:
+    """Keep and parse a message, unless the parsing worker parsed it (or failed to)."""
+    if isinstance(parsed, Unparsed):
+        raise ParseFailed(parsed.error)
+    return keep(raw, staging.store, parsed)
 
 
 def _batches(envelopes: list[Envelope], done: set[int], limit: int) -> Iterator[list[Envelope]]:
@@ -334,8 +383,19 @@ def _position(mailbox: str, uidvalidity: int, report: PassReport) -> MailboxStat
     return state
 
 
-def _advance(state: MailboxState, last_uid: int, recovered: list[int]) -> None:
-    """After the server has the flags: move the position, forget failures that came right."""
+def _attempting(state: MailboxState, through_uid: int) -> None:
+    """Say durably that the messages up to `through_uid` are being worked on (one commit)."""
+    if (state.attempting_through_uid or 0) < through_uid:
+        state.attempting_through_uid = through_uid
+        db.session.commit()
+
+
+def _advance(state: MailboxState, last_uid: int, recovered: list[int],
+             finished_through: int) -> None:
+    """After the server has the flags: move the position, forget failures that came right,
+    and the attempt of a batch whose work ended."""
+    if (state.attempting_through_uid or 0) and finished_through >= state.attempting_through_uid:
+        state.attempting_through_uid = None
     if recovered:
         db.session.execute(sa.delete(IngestFailure).where(
             IngestFailure.mailbox == state.mailbox, IngestFailure.uidvalidity == state.uidvalidity,
@@ -345,7 +405,9 @@ def _advance(state: MailboxState, last_uid: int, recovered: list[int]) -> None:
     db.session.commit()
 
 
-def _count_failure(source: MailSource, error: Exception, now: datetime) -> None:
+def _count_failure(source: MailSource, error: Exception | str, now: datetime, *,
+                   counted: bool = False) -> IngestFailure:
+    """One more failed attempt, committed; `counted`: the attempt was counted before it."""
     failure = db.session.scalar(sa.select(IngestFailure).where(
         IngestFailure.mailbox == source.mailbox, IngestFailure.uidvalidity == source.uidvalidity,
         IngestFailure.uid == source.uid))
@@ -353,7 +415,10 @@ def _count_failure(source: MailSource, error: Exception, now: datetime) -> None:
         failure = IngestFailure(mailbox=source.mailbox, uidvalidity=source.uidvalidity,
                                 uid=source.uid, attempts=0)
         db.session.add(failure)
-    failure.attempts += 1
-    failure.last_error = f"{type(error).__name__}: {error}"[:500]
+    if not counted or not failure.attempts:
+        failure.attempts += 1
+    failure.last_error = (error if isinstance(error, str)
+                          else f"{type(error).__name__}: {error}")[:500]
     failure.last_attempt_at = now
     db.session.commit()
+    return failure

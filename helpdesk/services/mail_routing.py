@@ -85,6 +85,7 @@ class Threads:
         numbers -= self.by_number.keys()
         found = dict(db.session.execute(
             sa.select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(ids))
+            .order_by(Message.id.desc())  # a reused Message-ID: the first message's ticket
         ).all()) if ids else {}
         loaded = {t.id: t for t in db.session.scalars(sa.select(Ticket).where(
             Ticket.id.in_(set(found.values())) | Ticket.number.in_(numbers)))
@@ -100,7 +101,7 @@ class Threads:
 
     def add(self, ticket: Ticket, message_id: str | None) -> None:
         self.by_number[ticket.number] = ticket
-        if message_id:
+        if message_id and self.by_message_id.get(message_id) is None:  # the first keeps it
             self.by_message_id[message_id] = ticket
 
     def ticket_by_number(self, number: int) -> Ticket | None:
@@ -115,7 +116,7 @@ class Threads:
         if unknown:
             found = dict(db.session.execute(
                 sa.select(Message.message_id, Message.ticket_id)
-                .where(Message.message_id.in_(unknown))).all())
+                .where(Message.message_id.in_(unknown)).order_by(Message.id.desc())).all())
             self.by_message_id.update(
                 (i, db.session.get(Ticket, found[i]) if i in found else None) for i in unknown)
         return next((self.by_message_id[i] for i in ids if self.by_message_id[i]), None)

@@ -55,15 +55,16 @@ def test_every_corpus_message_is_ingested_as_a_ticket_message_or_held(app):
     for n, relative_path in enumerate(files, start=1):
         raw = (CORPUS / relative_path).read_bytes()
         try:
-            keys[relative_path] = stage_mail(raw, received_at=RECEIVED_AT, now=NOW,
-                                             source=MailSource()).dedupe_key
+            result = stage_mail(raw, received_at=RECEIVED_AT, now=NOW, source=MailSource())
+            keys[relative_path] = (result.dedupe_key, result.fingerprint)
             if n % COMMIT_EVERY == 0 or n == len(files):
                 db.session.commit()
         except Exception as error:  # noqa: BLE001 - collected, so one run shows them all
             db.session.rollback()
             problems.append(f"{relative_path}: {type(error).__name__}: {error}")
-    for relative_path, key in keys.items():
-        receipt = db.session.scalar(sa.select(MailReceipt).where(MailReceipt.dedupe_key == key))
+    for relative_path, (key, fingerprint) in keys.items():
+        receipt = db.session.scalar(sa.select(MailReceipt).where(
+            MailReceipt.dedupe_key == key, MailReceipt.fingerprint == fingerprint))
         if receipt is None or not ends_as_a_ticket_message_or_a_held_message(receipt):
             problems.append(f"{relative_path}: no ticket message or held message")
     assert problems == []

@@ -24,8 +24,10 @@ from helpdesk.services.ingest import ingest_once
 from helpdesk.services.mailbox_lock import mailbox_lock
 from helpdesk.services.raw_mail import RAW_MAIL_INLINE_BYTES, raw_bytes
 from helpdesk.storage import BlobStore
-from tests.fixtures.factories import make_contact
+from tests.conftest import sign_in
+from tests.fixtures.factories import make_contact, make_staff
 from tests.fixtures.mail import NOW, RECEIVED_AT, make_mail
+from tests.fixtures.poison import poison_parser, run_poisoned_ingester
 from tests.fixtures.tcp_proxy import FaultyProxy
 
 
@@ -157,14 +159,7 @@ def test_a_server_that_stops_answering_times_out_instead_of_hanging(app, mailbox
 
 def _choke_on_poison(monkeypatch) -> None:
     """The ingester's parser fails on any mail that says POISON, as a parser bug would."""
-    real_parse = inbound_mail.parse_email
-
-    def parse_or_choke(raw, **kwargs):
-        if b"POISON" in raw:
-            raise RecursionError("maximum recursion depth exceeded")
-        return real_parse(raw, **kwargs)
-
-    monkeypatch.setattr(inbound_mail, "parse_email", parse_or_choke)
+    poison_parser(monkeypatch.setattr)
 
 
 def test_poisonous_message_is_held_after_bounded_attempts_and_the_mailbox_moves_on(
@@ -206,9 +201,9 @@ def test_losing_the_race_to_another_ingester_ends_in_a_duplicate_not_an_error(ap
 def _first_lookup_misses(real):
     calls = []
 
-    def lookup(key):
+    def lookup(*key):
         calls.append(key)
-        return None if len(calls) == 1 else real(key)
+        return None if len(calls) == 1 else real(*key)
     return lookup
 
 
@@ -321,3 +316,33 @@ def test_a_pass_whose_parsing_worker_cannot_start_parses_in_the_ingester(
 
     assert ingest_once(NOW).counts == {"new ticket": 3}
     assert last_uid() == 3
+
+
+@pytest.mark.parametrize("effect", ["exit_at_once", "killed", "segfault", "endless"])
+def test_a_message_that_kills_the_ingester_is_held_and_its_neighbours_become_tickets(
+        app, client, mailbox, ann, effect):
+    """Each pass dies on it, until its attempts, counted before the work, are used up."""
+    app.config.update(INGEST_MAX_ATTEMPTS=2, INGEST_PARSE_WORKERS=0, INGEST_PARSE_SECONDS=2)
+    before = mailbox.append(make_mail(ann.email, "Before"), RECEIVED_AT)
+    poison = mailbox.append(make_mail(ann.email, "Bad", "POISON"), RECEIVED_AT)
+    after = mailbox.append(make_mail(ann.email, "After"), RECEIVED_AT)
+
+    exits = [run_poisoned_ingester(app, effect) for _ in range(4)]
+
+    db.session.expire_all()
+    if effect == "endless":  # the time limit ends the parse: an ordinary failed attempt
+        assert exits == [0, 0, 0, 0]
+        expected_error = "ParseTimeout: parsing took longer than 2 s"
+    else:  # passes 1-3 die (the batch, then two counted attempts); pass 4 holds it
+        assert exits[:3] != [0, 0, 0] and exits[3] == 0
+        expected_error = ingest.DIED_WHILE_INGESTING
+    assert sorted(db.session.scalars(sa.select(Ticket.subject))) == ["After", "Before"]
+    [held] = db.session.scalars(sa.select(HeldMessage)).all()
+    assert held.reason == HeldReason.UNPARSABLE
+    assert held.detail == f"failed 2 times: {expected_error}"
+    assert b"POISON" in raw_bytes(held.raw_mail)
+    assert mailbox.flagged_uids() == [before, poison, after] and last_uid() == after
+    assert count(IngestFailure) == 0
+    assert db.session.scalar(sa.select(MailboxState.attempting_through_uid)) is None
+    sign_in(client, make_staff())  # agents see why it was held
+    assert expected_error in client.get(f"/desk/held/{held.id}").get_data(as_text=True)
