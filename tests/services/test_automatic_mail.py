@@ -27,6 +27,13 @@ def _open(category=Category.BUG):
     return ticket
 
 
+def _sweep_on_time(ticket):
+    """Sweep at each of the ticket's escalation moments, as a worker that keeps running."""
+    while ticket.next_escalation_at is not None:
+        escalation.sweep(ticket.next_escalation_at)
+        db.session.refresh(ticket)
+
+
 def _every_automatic_kind(client):
     """Make the desk write one mail of every automatic kind."""
     make_staff(StaffRole.AGENT)
@@ -37,9 +44,10 @@ def _every_automatic_kind(client):
     customer_mail.queue_not_super_user_notice(make_contact(is_super_user=False), RECEIVED,
                                               subject="Hello", in_reply_to=None)
     db.session.commit()
-    escalation.sweep(RECEIVED + timedelta(days=2))  # due soon and breach
-    _open(Category.CALAMITY)  # alerts every agent and manager
-    escalation.sweep(RECEIVED + timedelta(hours=1))  # the calamity's renotification
+    _sweep_on_time(ticket)  # due soon and breach
+    _sweep_on_time(_open(Category.CALAMITY))  # the alert to all staff, then its reminder
+    _open()
+    escalation.sweep(RECEIVED + timedelta(days=20))  # a breach found late: the summary
     super_user = make_contact()
     post_form(client, "/portal/sign-in/link", {"email": super_user.email})
     post_form(client, "/portal/password-reset", {"email": super_user.email})
@@ -47,7 +55,8 @@ def _every_automatic_kind(client):
 
 
 AUTOMATIC_KINDS = {"acknowledgement", "resolved", "not_super_user", "due_soon", "breach",
-                   "calamity", "calamity_renotify", "sign_in_link", "password_reset"}
+                   "calamity", "calamity_renotify", "late_breaches", "sign_in_link",
+                   "password_reset"}
 
 
 def test_every_automatic_mail_carries_auto_submitted(client):
