@@ -237,17 +237,37 @@ class StatsQueries:
         """(local day, tickets received, of which within [opens_at, closes_at) local time).
 
         Whether a day is a working day is the calendar's to say (stats.outside_office_hours);
-        each moment's local time uses the offset in force at it, so DST days are right.
+        each moment's local time uses the offset in force at it, so DST days are right. Rolled
+        up days are read from their arrivals per local hour when the office opens and closes
+        on the hour; otherwise every day is read from the tickets.
         """
+        on_the_hour = opens_at.replace(minute=0, second=0, microsecond=0) == opens_at and (
+            closes_at.replace(minute=0, second=0, microsecond=0) == closes_at)
+        rolled_days = sorted({*self.rolled_days, *(day for month in self.rolled_months
+                                                  for day in _days_of_month(month))})
+        if on_the_hour and rolled_days:
+            office = [getattr(StatsRollup, ARRIVAL_HOUR_COLUMNS[hour])
+                      for hour in range(opens_at.hour, closes_at.hour)]
+            days = [StatsRollup.starts_on.between(first, last)
+                    for first, last in consecutive_runs(rolled_days)]
+            query = (sa.select(StatsRollup.starts_on, sa.func.sum(StatsRollup.received),
+                               sa.func.sum(sum(office[1:], office[0]) if office else 0))
+                     .where(StatsRollup.span == RollupSpan.DAY, sa.or_(*days),
+                            *self._ticket_conditions(StatsRollup.category, model=StatsRollup))
+                     .group_by(StatsRollup.starts_on))
+            for day, received, within in db.session.execute(query):
+                yield day, int(received), int(within or 0)
+        if on_the_hour and not self.live_ranges:
+            return
         seconds = local_seconds(Ticket.created_at, self.segments)
         day = seconds // 86400
         time_of_day = seconds % 86400
         in_hours = ((time_of_day >= _seconds_of_day(opens_at))
                     & (time_of_day < _seconds_of_day(closes_at)))
-        query = (sa.select(day, sa.func.count(), count(in_hours))
-                 .where(*self._received_in_period()).group_by(day))
-        for epoch_day, received, within in db.session.execute(query):
-            yield EPOCH + timedelta(days=int(epoch_day)), received, int(within)
+        received = self._received_live() if on_the_hour else self._received_in_period()
+        query = sa.select(day, sa.func.count(), count(in_hours)).where(*received).group_by(day)
+        for epoch_day, received_count, within in db.session.execute(query):
+            yield EPOCH + timedelta(days=int(epoch_day)), received_count, int(within)
 
     # --- the period's figures, from the rollup ----------------------------------------------
 
