@@ -1,7 +1,7 @@
 """The SQL behind the statistics: one statement per figure family, portable to both databases."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -132,6 +132,7 @@ class StatsQueries:
         self.filter = stats_filter
         self.now = now
         self.list_limit = list_limit
+        self.zone = timezone
         self.start, self.end = stats_filter.period.utc_bounds(timezone)
         self.boundaries = [bucket.utc_bounds(timezone)[0] for bucket in buckets[1:]]
         self.day_boundaries = [bucket.start for bucket in buckets[1:]]
@@ -248,21 +249,31 @@ class StatsQueries:
                                                                   strict=True)]
         return grid
 
-    def arrivals_by_local_day(self, opens_at: time, closes_at: time) -> Iterator[tuple]:
-        """(local day, tickets received, of which within [opens_at, closes_at) local time).
+    def arrivals_in_hours(self, opens_at: time, closes_at: time, *,
+                          on_days: Sequence[date] | None = None,
+                          except_days: Collection[date] = ()) -> tuple[int, int]:
+        """(tickets received in the period, or on `on_days` of it; of which within [opens_at,
+        closes_at) local time on a day not in `except_days`).
 
-        Whether a day is a working day is the calendar's to say (stats.outside_office_hours);
-        each moment's local time uses the offset in force at it, so DST days are right.
+        Each moment's local time uses the offset in force at it, so DST days are right; which
+        days are closed is the caller's question to the calendar.
         """
         seconds = local_seconds(Ticket.created_at, self.segments)
-        day = seconds // 86400
         time_of_day = seconds % 86400
-        in_hours = ((time_of_day >= _seconds_of_day(opens_at))
-                    & (time_of_day < _seconds_of_day(closes_at)))
-        query = (sa.select(day, sa.func.count(), count(in_hours))
-                 .where(*self._received_in_period()).group_by(day))
-        for epoch_day, received, within in db.session.execute(query):
-            yield EPOCH + timedelta(days=int(epoch_day)), received, int(within)
+        within = ((time_of_day >= _seconds_of_day(opens_at))
+                  & (time_of_day < _seconds_of_day(closes_at)))
+        if except_days:
+            within &= (seconds // 86400).not_in(sorted((day - EPOCH).days for day in except_days))
+        if on_days is None:
+            conditions = self._received_in_period()
+        else:  # a few days of the period: a range of the created_at index each
+            conditions = [sa.or_(sa.false(), *[
+                (Ticket.created_at >= start) & (Ticket.created_at < end)
+                for start, end in (Period(day, day).utc_bounds(self.zone) for day in on_days)]),
+                *self._ticket_conditions(Ticket.category)]
+        received, within_count = db.session.execute(
+            sa.select(sa.func.count(), count(within)).where(*conditions)).one()
+        return int(received), int(within_count or 0)
 
     # --- the period's figures, from the rollup ----------------------------------------------
 

@@ -3,7 +3,7 @@
 The statistic asks the one calendar (helpdesk/domain/calendar.py) which days are working days,
 and counts a moment inside office hours by the local time in force at that moment.
 """
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -56,3 +56,11 @@ def test_holidays_closing_days_and_hours_across_dst_count_as_outside(arrivals):
 def test_one_holiday_arrival_on_its_own(arrivals):
     kings_day = Period(date(2026, 4, 27), date(2026, 4, 27))
     assert stats.dashboard(stats.StatsFilter(kings_day), NOW, CALENDAR).outside_office_hours == 1
+
+
+def test_hours_that_do_not_start_on_the_hour_are_counted_to_the_minute(arrivals):
+    # Opening at 09:45: the 09:30 arrival on 30 March is outside too (the rollup holds whole
+    # hours only, so these are read from the tickets).
+    calendar = BusinessCalendar(opens_at=time(9, 45), extra_closed_days=CALENDAR.extra_closed_days)
+    board = stats.dashboard(stats.StatsFilter(SPRING), NOW, calendar)
+    assert board.outside_office_hours == list(ARRIVALS.values()).count("outside") + 1
