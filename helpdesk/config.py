@@ -65,6 +65,7 @@ class DefaultConfig:
     MAIL_TIMEOUT_SECONDS = 30
     OUTBOX_MAX_ATTEMPTS = 8
     OUTBOX_RETRY_SECONDS = 60  # the first retry's delay; each next one waits twice as long
+    OUTBOX_LEASE_SECONDS = 60  # a dead sender's mail goes again after this; renewed when sending
     AUTOMATIC_MAILS_PER_RECIPIENT_PER_HOUR = 5
 
     # The agents' workspace: how often open pages refresh themselves (htmx polling).
