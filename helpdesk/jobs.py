@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from helpdesk.extensions import db
+from helpdesk.outages import OutageTracker
 from helpdesk.services import escalation, ingest, outbox_sender, recompute, stats_rollup
 
 log = logging.getLogger(__name__)
@@ -31,34 +32,40 @@ JOBS: tuple[Job, ...] = (
 )
 
 
-def run_job(job: Job, now: datetime) -> object | None:
-    """Run one pass of a job; a failing job is logged and the worker carries on."""
+def run_job(job: Job, now: datetime, tracker: OutageTracker | None = None) -> object | None:
+    """Run one pass of a job; a failing job is logged (an outage once) and the worker carries on."""
+    tracker = tracker or OutageTracker(log)
     try:
         summary = job.run(now)
-    except Exception:
+    except Exception as error:  # noqa: BLE001 - the worker outlives any one failure
         db.session.rollback()
-        log.exception("job %s failed", job.name)
+        tracker.failed(job.name, error, now)
         return None
     finally:
         db.session.remove()
+    tracker.succeeded(job.name, now)
     log.log(logging.INFO if summary else logging.DEBUG, "%s: %s", job.name, summary)
     return summary
 
 
-def run_once(jobs: Iterable[Job] = JOBS) -> list[tuple[str, object | None]]:
+def run_once(jobs: Iterable[Job] = JOBS,
+             tracker: OutageTracker | None = None) -> list[tuple[str, object | None]]:
     """One pass of every job, in table order."""
-    return [(job.name, run_job(job, datetime.now(UTC))) for job in jobs]
+    tracker = tracker or OutageTracker(log)
+    return [(job.name, run_job(job, datetime.now(UTC), tracker)) for job in jobs]
 
 
 def run_forever(stop: threading.Event, jobs: Iterable[Job] = JOBS) -> None:
-    """Run each job every `interval_seconds` until `stop` is set."""
+    """Run each job every `interval_seconds` (backing off while it fails) until `stop` is set."""
     jobs = tuple(jobs)
+    tracker = OutageTracker(log)
     next_run = dict.fromkeys((job.name for job in jobs), 0.0)
     while not stop.is_set():
         for job in jobs:
             if stop.is_set():
                 break
             if time.monotonic() >= next_run[job.name]:
-                run_job(job, datetime.now(UTC))
-                next_run[job.name] = time.monotonic() + job.interval_seconds
+                run_job(job, datetime.now(UTC), tracker)
+                next_run[job.name] = time.monotonic() + max(
+                    job.interval_seconds, tracker.delay_seconds(job.name))
         stop.wait(max(0.0, min(next_run.values()) - time.monotonic()))

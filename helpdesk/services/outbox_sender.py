@@ -37,6 +37,7 @@ from helpdesk.domain.mail_compose import (
 from helpdesk.extensions import db
 from helpdesk.mail.smtp import SendFailure, SmtpSession, SmtpSettings
 from helpdesk.models import Message, OutboxMessage, OutboxState
+from helpdesk.outages import SMTP_SERVER, Unavailable
 from helpdesk.services import ServiceError
 from helpdesk.services.outbox import desk_address
 from helpdesk.storage import blob_store
@@ -56,17 +57,20 @@ class SendReport:
     # Set when the server could not be reached, which ends the run early.
     connection_error: str | None = None
 
+    def summary(self) -> str:
+        counts = {"sent": self.sent, "retrying": self.retrying, "failed": self.failed,
+                  "held back": self.held_back}
+        return ", ".join(f"{count} {name}" for name, count in counts.items() if count)
+
 
 def send_job(now: datetime) -> str:
     """The worker's job: send what is due when an SMTP server is configured; "" if idle."""
     if not str(current_app.config["MAIL_SERVER"]).strip():
         return ""  # a development desk without SMTP: mail waits in the outbox, visible to agents
     report = send_due_mail(now)
-    if report.connection_error:
-        return f"SMTP server unreachable ({report.connection_error}); {report.sent} sent"
-    counts = {"sent": report.sent, "retrying": report.retrying, "failed": report.failed,
-              "held back": report.held_back}
-    return ", ".join(f"{count} {name}" for name, count in counts.items() if count)
+    if report.connection_error:  # the worker says so once per outage
+        raise Unavailable(SMTP_SERVER, f"{report.connection_error} ({report.summary()})")
+    return report.summary()
 
 
 def claim_lease() -> timedelta:
@@ -291,8 +295,10 @@ def _record_failure(outgoing: OutboxMessage, failure: SendFailure, now: datetime
     outgoing.next_attempt_at = now + retry_delay(outgoing.attempts, first_delay)
     _finish(outgoing, OutboxState.PENDING, failure.reason)
     report.retrying += 1
-    log.warning("outbox %s to %s will be retried at %s: %s", outgoing.id, outgoing.to_address,
-                outgoing.next_attempt_at.isoformat(), failure.reason)
+    # No session with the server at all: the caller says once that the server is down.
+    log.log(logging.INFO if failure.connection else logging.WARNING,
+            "outbox %s to %s will be retried at %s: %s", outgoing.id, outgoing.to_address,
+            outgoing.next_attempt_at.isoformat(), failure.reason)
 
 
 def _finish(outgoing: OutboxMessage, state: OutboxState, error: str | None) -> None:
