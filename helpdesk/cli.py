@@ -278,8 +278,12 @@ def _parse_moment(text: str) -> datetime:
 @sla_group.command("sweep")
 @one_line_errors
 def sla_sweep():
-    """Escalate the tickets whose due-soon or due moment has passed (one pass of the job)."""
-    click.echo(escalation.sweep(_now()))
+    """Escalate the tickets whose due-soon or due moment has passed, batch by batch, to the end."""
+    result = escalation.sweep(_now())
+    click.echo(result)
+    while result.more:
+        result = escalation.sweep(_now())
+        click.echo(result)
 
 
 @sla_group.command("recompute")
@@ -298,7 +302,7 @@ def stats_group():
 @one_line_errors
 def stats_rollup_command():
     """Roll up the statistics of settled days (one pass of the job, to the end)."""
-    click.echo(f"Rolled up {stats_rollup.refresh_job(_now())} days.")
+    click.echo(f"Rolled up {stats_rollup.refresh_job(_now(), max_rolls=None).days} days.")
 
 
 @bp.cli.group("outbox")

@@ -43,6 +43,8 @@ from helpdesk.services.staff_mail import (
 log = logging.getLogger(__name__)
 
 CALAMITY_ALERT = "calamity"
+# Tickets per pass: a backlog is worked through in rounds, the worker's other jobs in between.
+SWEEP_BATCH = 200
 
 
 @dataclass
@@ -53,6 +55,7 @@ class SweepResult:
     escalations: int = 0
     conflicts: int = 0
     failed: int = 0
+    more: bool = False  # the batch was full: more may be due, the next round takes them
 
     def __bool__(self) -> bool:
         return bool(self.tickets or self.conflicts or self.failed)
@@ -62,19 +65,24 @@ class SweepResult:
                 f"{self.conflicts} done by another worker, {self.failed} failed")
 
 
-def due_ticket_ids(now: datetime) -> list[int]:
+def due_ticket_ids(now: datetime, limit: int | None = None) -> list[int]:
     """The sweep's one indexed query: tickets whose next escalation moment has passed."""
     return list(db.session.scalars(
         sa.select(Ticket.id)
         .where(Ticket.next_escalation_at <= now, Ticket.status.in_(AWAITING_DESK_STATUSES))
         .order_by(Ticket.next_escalation_at, Ticket.id)
+        .limit(limit)
     ))
 
 
-def sweep(now: datetime, policy: SlaPolicy | None = None) -> SweepResult:
-    """Escalate every ticket whose moment has passed; commit per ticket, continue past failures."""
+def sweep(now: datetime, policy: SlaPolicy | None = None,
+          batch_size: int = SWEEP_BATCH) -> SweepResult:
+    """Escalate the first batch of tickets whose moment has passed; commit per ticket.
+
+    A failing ticket is logged and skipped; `more` says the batch was full.
+    """
     policy = policy or configured_policy()
-    ticket_ids = due_ticket_ids(now)
+    ticket_ids = due_ticket_ids(now, limit=batch_size)
     db.session.commit()  # end the read; each ticket gets its own transaction
     result = SweepResult()
     for ticket_id in ticket_ids:
@@ -92,6 +100,8 @@ def sweep(now: datetime, policy: SlaPolicy | None = None) -> SweepResult:
         else:
             result.tickets += 1
             result.escalations += escalated
+    # A full batch that got somewhere: go on at once (failing tickets alone wait a round).
+    result.more = len(ticket_ids) == batch_size and result.tickets > 0
     return result
 
 

@@ -103,6 +103,12 @@ def ingest_job(now: datetime) -> str:
     return report.summary() if report.counts or report.failed or report.rescanned else ""
 
 
+def ingest_job_forever(stop: threading.Event, clock: Callable[[], datetime]) -> None:
+    """The worker's ingestion beside its other jobs: IDLE until stopped, when a mailbox is set."""
+    if current_app.config["IMAP_USER"]:
+        ingest_forever(stop, clock)
+
+
 def ingest_forever(stop: threading.Event, clock: Callable[[], datetime]) -> None:
     """Ingest until `stop` is set: a pass, then IDLE (or a poll interval); reconnect on failure."""
     settings = imap_settings()

@@ -45,6 +45,7 @@ from helpdesk.storage import blob_store
 log = logging.getLogger(__name__)
 
 MAX_RETRY_DELAY = timedelta(hours=6)
+SEND_BATCH = 50  # mails per worker pass; a longer queue goes on in the next round
 LOOP_BRAKE_WINDOW = timedelta(hours=1)
 
 
@@ -56,21 +57,27 @@ class SendReport:
     held_back: int = 0
     # Set when the server could not be reached, which ends the run early.
     connection_error: str | None = None
+    more: bool = False  # the run stopped at its limit: more mail may be due
 
     def summary(self) -> str:
         counts = {"sent": self.sent, "retrying": self.retrying, "failed": self.failed,
                   "held back": self.held_back}
         return ", ".join(f"{count} {name}" for name, count in counts.items() if count)
 
+    __str__ = summary
 
-def send_job(now: datetime) -> str:
-    """The worker's job: send what is due when an SMTP server is configured; "" if idle."""
+    def __bool__(self) -> bool:
+        return bool(self.summary())
+
+
+def send_job(now: datetime) -> SendReport | str:
+    """The worker's job: send a batch of what is due when an SMTP server is configured."""
     if not str(current_app.config["MAIL_SERVER"]).strip():
         return ""  # a development desk without SMTP: mail waits in the outbox, visible to agents
-    report = send_due_mail(now)
+    report = send_due_mail(now, limit=SEND_BATCH)
     if report.connection_error:  # the worker says so once per outage
         raise Unavailable(SMTP_SERVER, f"{report.connection_error} ({report.summary()})")
-    return report.summary()
+    return report
 
 
 def claim_lease() -> timedelta:
@@ -122,6 +129,8 @@ def send_due_mail(now: datetime, limit: int = 200) -> SendReport:
                 report.connection_error = failure.reason
                 break
             moment = clock()  # the next row is leased and stamped at its own moment
+        else:
+            report.more = True  # the limit, not the queue, ended the run
     return report
 
 

@@ -557,7 +557,7 @@ def test_the_worker_job_leaves_mail_waiting_when_no_smtp_server_is_configured(ap
 def test_the_worker_job_sends_due_mail_and_says_how_much(app, smtp_server):
     from helpdesk.services.outbox_sender import send_job
     _acknowledged(make_contact())
-    assert send_job(MONDAY_TEN) == "1 sent"
+    assert str(send_job(MONDAY_TEN)) == "1 sent"
     assert len(smtp_server.arrivals) == 1
 
 
