@@ -140,3 +140,14 @@ def test_other_commands_with_the_database_down_exit_75_with_one_line(app, comman
     result = _flask(env, *command)
     assert result.returncode == EX_TEMPFAIL
     assert _one_line(result).startswith("Error: database unavailable: ")
+
+
+def test_worker_once_with_the_database_down_says_so_once_and_exits_75(app):
+    env = _env(app)
+    env["HELPDESK_SQLALCHEMY_DATABASE_URI"] = UNREACHABLE_DATABASE
+    result = _flask(env, "worker", "--once")
+    output = result.stdout + result.stderr
+    assert result.returncode == EX_TEMPFAIL
+    assert "Traceback" not in output
+    assert output.count("database down since") == 1
+    assert "sla-sweep: failed, see the log" in output
