@@ -1,4 +1,5 @@
 """Every admin task as a `flask` command; bad input exits non-zero with one line."""
+import contextlib
 import json
 import logging
 import signal
@@ -16,8 +17,8 @@ from flask import Blueprint
 from helpdesk import jobs
 from helpdesk.domain.sla import response_due_at
 from helpdesk.extensions import db
-from helpdesk.mail.imap import MailboxError
 from helpdesk.models import Category, HeldMessage, StaffMember
+from helpdesk.outages import EX_TEMPFAIL, SMTP_SERVER, OutageTracker, Unavailable, unavailable
 from helpdesk.private_files import write_private
 from helpdesk.services import (
     ServiceError,
@@ -40,8 +41,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class TemporaryFailure(click.ClickException):
+    """One line and exit code 75 (EX_TEMPFAIL): cron and scripts may simply try again later."""
+
+    exit_code = EX_TEMPFAIL
+
+
 def one_line_errors(command):
-    """Turn a ServiceError into click's one-line error and exit code 1."""
+    """A ServiceError: one line, exit code 1; a server that is down: one line, exit code 75."""
     @wraps(command)
     def run(*args, **kwargs):
         try:
@@ -49,6 +56,13 @@ def one_line_errors(command):
         except ServiceError as error:
             db.session.rollback()
             raise click.ClickException(str(error)) from None
+        except Exception as error:
+            outage = unavailable(error)
+            if outage is None:
+                raise
+            with contextlib.suppress(Exception):  # the database may be what is down
+                db.session.rollback()
+            raise TemporaryFailure(str(outage)) from None
     return run
 
 
@@ -172,10 +186,9 @@ def export_command(organisation_slug: str, output: str | None):
 def ingest_command(once: bool):
     """Fetch mail from the IMAP mailbox into tickets (IDLE or polling until stopped)."""
     if once:
-        try:
-            report = ingest.ingest_once(_now())
-        except MailboxError as error:
-            raise click.ClickException(str(error)) from None
+        report = ingest.ingest_once(_now())
+        if report.busy:
+            raise TemporaryFailure(report.summary())
         click.echo(report.summary())
         return
     stop = threading.Event()
@@ -187,6 +200,7 @@ def ingest_command(once: bool):
 
 @bp.cli.command("held")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@one_line_errors
 def held_command(as_json: bool):
     """List held (not ticketed) messages with their reasons."""
     held = db.session.scalars(
@@ -214,11 +228,13 @@ def worker_command(once: bool):
     logging.basicConfig(level=logging.WARNING if once else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if once:
-        results = jobs.run_once()
+        tracker = OutageTracker(logging.getLogger("helpdesk.jobs"))
+        results = jobs.run_once(tracker=tracker)
         for name, summary in results:
             click.echo(f"{name}: {'failed, see the log' if summary is None else summary}")
-        if any(summary is None for _, summary in results):
-            sys.exit(1)
+        failed = [name for name, summary in results if summary is None]
+        if failed:
+            sys.exit(EX_TEMPFAIL if all(tracker.is_down(name) for name in failed) else 1)
         return
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -261,12 +277,18 @@ def _parse_moment(text: str) -> datetime:
 
 
 @sla_group.command("sweep")
+@one_line_errors
 def sla_sweep():
-    """Escalate the tickets whose due-soon or due moment has passed (one pass of the job)."""
-    click.echo(escalation.sweep(_now()))
+    """Escalate the tickets whose due-soon or due moment has passed, batch by batch, to the end."""
+    result = escalation.sweep(_now())
+    click.echo(result)
+    while result.more:
+        result = escalation.sweep(_now())
+        click.echo(result)
 
 
 @sla_group.command("recompute")
+@one_line_errors
 def sla_recompute():
     """Recompute open tickets' due moments after a settings change, to the end."""
     click.echo(recompute.run_pending(_now(), max_batches=None))
@@ -278,9 +300,10 @@ def stats_group():
 
 
 @stats_group.command("rollup")
+@one_line_errors
 def stats_rollup_command():
     """Roll up the statistics of settled days (one pass of the job, to the end)."""
-    click.echo(f"Rolled up {stats_rollup.refresh_job(_now())} days.")
+    click.echo(f"Rolled up {stats_rollup.refresh_job(_now(), max_rolls=None).days} days.")
 
 
 @bp.cli.group("outbox")
@@ -295,10 +318,11 @@ def outbox_group():
 def outbox_send(limit: int):
     """Send the mail that is due now; retry, fail or hold back what cannot go."""
     report = outbox_sender.send_due_mail(_now(), limit=limit)
-    click.echo(f"Sent {report.sent}, to retry {report.retrying}, failed {report.failed}, "
-               f"held back {report.held_back}.")
+    counts = (f"sent {report.sent}, to retry {report.retrying}, failed {report.failed}, "
+              f"held back {report.held_back}")
     if report.connection_error:
-        click.echo(f"The mail server could not be reached: {report.connection_error}", err=True)
+        raise Unavailable(SMTP_SERVER, f"{report.connection_error} ({counts})")
+    click.echo(f"{counts.capitalize()}.")
 
 
 @bp.cli.group("links")

@@ -1,4 +1,9 @@
-"""The periodic jobs the worker runs, declared as data: a function of `now` and an interval."""
+"""The periodic jobs the worker runs, declared as data: a function of `now` and an interval.
+
+Mail ingestion runs beside them in its own thread (IDLE), so a long job never keeps mail
+waiting; long jobs work in bounded batches, and one that has more to do says so (a summary
+with `more` set) and runs again right after the other jobs had their turn.
+"""
 import logging
 import threading
 import time
@@ -6,7 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask import current_app
+
 from helpdesk.extensions import db
+from helpdesk.outages import OutageTracker
 from helpdesk.services import (
     escalation,
     ingest,
@@ -25,13 +33,16 @@ class Job:
     # Returns a summary for the log; a falsy summary means the pass found nothing to do.
     run: Callable[[datetime], object]
     interval_seconds: int
+    # Runs until the event is set, beside the other jobs, in the running worker (`run` is then
+    # its one pass for `flask worker --once`).
+    forever: Callable[[threading.Event, Callable[[], datetime]], None] | None = None
 
 
 JOBS: tuple[Job, ...] = (
     Job("sla-sweep", escalation.sweep, 60),
     Job("calendar-recompute", recompute.run_pending, 5),
-    # Polling; `flask ingest` alongside uses IDLE for mail within seconds (one lock, no double).
-    Job("mail-ingest", ingest.ingest_job, 30),
+    # IDLE in a thread of its own: mail within seconds, whatever the other jobs are doing.
+    Job("mail-ingest", ingest.ingest_job, 30, forever=ingest.ingest_job_forever),
     Job("outbox-send", outbox_sender.send_job, 10),
     # Sign-in and reset links: the request only queued them (no timing tells who exists).
     Job("link-requests", portal_mail.answer_link_requests, 5),
@@ -40,34 +51,70 @@ JOBS: tuple[Job, ...] = (
 )
 
 
-def run_job(job: Job, now: datetime) -> object | None:
-    """Run one pass of a job; a failing job is logged and the worker carries on."""
+def run_job(job: Job, now: datetime, tracker: OutageTracker | None = None) -> object | None:
+    """Run one pass of a job; a failing job is logged (an outage once) and the worker carries on."""
+    tracker = tracker or OutageTracker(log)
     try:
         summary = job.run(now)
-    except Exception:
+    except Exception as error:  # noqa: BLE001 - the worker outlives any one failure
         db.session.rollback()
-        log.exception("job %s failed", job.name)
+        tracker.failed(job.name, error, now)
         return None
     finally:
         db.session.remove()
+    tracker.succeeded(job.name, now)
     log.log(logging.INFO if summary else logging.DEBUG, "%s: %s", job.name, summary)
     return summary
 
 
-def run_once(jobs: Iterable[Job] = JOBS) -> list[tuple[str, object | None]]:
+def run_once(jobs: Iterable[Job] = JOBS,
+             tracker: OutageTracker | None = None) -> list[tuple[str, object | None]]:
     """One pass of every job, in table order."""
-    return [(job.name, run_job(job, datetime.now(UTC))) for job in jobs]
+    tracker = tracker or OutageTracker(log)
+    return [(job.name, run_job(job, _now(), tracker)) for job in jobs]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def run_forever(stop: threading.Event, jobs: Iterable[Job] = JOBS) -> None:
-    """Run each job every `interval_seconds` until `stop` is set."""
+    """Run each job every `interval_seconds` (backing off while it fails) until `stop` is set."""
     jobs = tuple(jobs)
-    next_run = dict.fromkeys((job.name for job in jobs), 0.0)
-    while not stop.is_set():
-        for job in jobs:
+    beside = [_start_beside(job, stop) for job in jobs if job.forever is not None]
+    periodic = tuple(job for job in jobs if job.forever is None)
+    tracker = OutageTracker(log)
+    next_run = dict.fromkeys((job.name for job in periodic), 0.0)
+    while periodic and not stop.is_set():
+        for job in periodic:
             if stop.is_set():
                 break
             if time.monotonic() >= next_run[job.name]:
-                run_job(job, datetime.now(UTC))
-                next_run[job.name] = time.monotonic() + job.interval_seconds
+                summary = run_job(job, _now(), tracker)
+                if getattr(summary, "more", False):
+                    next_run[job.name] = 0.0  # the next batch, once the others had their turn
+                    continue
+                next_run[job.name] = time.monotonic() + max(
+                    job.interval_seconds, tracker.delay_seconds(job.name))
         stop.wait(max(0.0, min(next_run.values()) - time.monotonic()))
+    stop.wait()
+    for thread in beside:
+        thread.join()
+
+
+def _start_beside(job: Job, stop: threading.Event) -> threading.Thread:
+    """Run a job's `forever` in a thread of its own, with its own app context and session."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                job.forever(stop, _now)
+            except Exception:  # noqa: BLE001 - the other jobs go on; the log says why
+                log.exception("job %s stopped", job.name)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run, name=job.name, daemon=True)
+    thread.start()
+    return thread

@@ -168,6 +168,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_TIMEOUT_SECONDS", POSITIVE, 30),
     Setting("OUTBOX_MAX_ATTEMPTS", POSITIVE, 8),
     Setting("OUTBOX_RETRY_SECONDS", POSITIVE, 60),  # doubled for each next retry
+    Setting("OUTBOX_LEASE_SECONDS", POSITIVE, 60),  # a dead sender's mail goes again after it
     Setting("AUTOMATIC_MAILS_PER_RECIPIENT_PER_HOUR", POSITIVE, 5),
     # A breach the sweep finds later than this after its moment (the worker was not running)
     # is recorded as ever but reported in one summary to the managers, not a mail per ticket.

@@ -18,7 +18,7 @@ def test_a_failing_job_is_logged_and_the_next_job_still_runs(app, caplog):
     with caplog.at_level(logging.INFO, logger="helpdesk.jobs"):
         results = run_once([Job("broken", broken, 60), Job("fine", lambda now: "3 done", 60)])
     assert results == [("broken", None), ("fine", "3 done")]
-    assert "job broken failed" in caplog.text and "database went away" in caplog.text
+    assert "broken failed" in caplog.text and "database went away" in caplog.text
     assert "fine: 3 done" in caplog.text
 
 

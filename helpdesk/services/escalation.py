@@ -54,6 +54,8 @@ from helpdesk.services.staff_mail import (
 log = logging.getLogger(__name__)
 
 CALAMITY_ALERT = "calamity"
+# Tickets per pass: a backlog is worked through in rounds, the worker's other jobs in between.
+SWEEP_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class SweepResult:
     conflicts: int = 0
     failed: int = 0
     late: list[LateBreach] = field(default_factory=list)
+    more: bool = False  # the batch was full: more may be due, the next round takes them
 
     def __bool__(self) -> bool:
         return bool(self.tickets or self.conflicts or self.failed)
@@ -89,20 +92,25 @@ def late_after() -> timedelta:
     return timedelta(minutes=int(current_app.config["ESCALATION_LATE_MINUTES"]))
 
 
-def due_ticket_ids(now: datetime) -> list[int]:
+def due_ticket_ids(now: datetime, limit: int | None = None) -> list[int]:
     """The sweep's one indexed query: tickets whose next escalation moment has passed."""
     return list(db.session.scalars(
         sa.select(Ticket.id)
         .where(Ticket.next_escalation_at <= now, Ticket.status.in_(AWAITING_DESK_STATUSES))
         .order_by(Ticket.next_escalation_at, Ticket.id)
+        .limit(limit)
     ))
 
 
-def sweep(now: datetime, policy: SlaPolicy | None = None) -> SweepResult:
-    """Escalate every ticket whose moment has passed; commit per ticket, continue past failures."""
+def sweep(now: datetime, policy: SlaPolicy | None = None,
+          batch_size: int = SWEEP_BATCH) -> SweepResult:
+    """Escalate the first batch of tickets whose moment has passed; commit per ticket.
+
+    A failing ticket is logged and skipped; `more` says the batch was full.
+    """
     policy = policy or configured_policy()
     late_limit = late_after()
-    ticket_ids = due_ticket_ids(now)
+    ticket_ids = due_ticket_ids(now, limit=batch_size)
     db.session.commit()  # end the read; each ticket gets its own transaction
     result = SweepResult()
     for ticket_id in ticket_ids:
@@ -123,6 +131,8 @@ def sweep(now: datetime, policy: SlaPolicy | None = None) -> SweepResult:
             result.late.extend(late)
     if result.late:
         _summarise_late_breaches(result.late, now)
+    # A full batch that got somewhere: go on at once (failing tickets alone wait a round).
+    result.more = len(ticket_ids) == batch_size and result.tickets > 0
     return result
 
 

@@ -35,6 +35,7 @@ from helpdesk.mail.imap import (
     open_session,
 )
 from helpdesk.models import IngestFailure, MailboxState, MailReceipt
+from helpdesk.outages import OutageTracker
 from helpdesk.services import ServiceError
 from helpdesk.services.inbound_mail import (
     Kept,
@@ -58,8 +59,6 @@ log = logging.getLogger(__name__)
 FETCH_BATCH_BYTES = 16 * 1024 * 1024
 FETCH_BATCH_MESSAGES = 100
 IDLE_RENEW_SECONDS = 120  # a pass this often whatever IDLE says; servers drop IDLE at 30 min
-BACKOFF_FIRST_SECONDS = 1.0
-BACKOFF_MAX_SECONDS = 60.0
 # Failures of the database, the disk or the server are not the message's fault: not counted.
 _INFRASTRUCTURE_ERRORS = (MailboxError, sa.exc.OperationalError, sa.exc.InterfaceError, OSError)
 # What an attempt counted before the work says until the work ends; shown if it never does.
@@ -117,12 +116,19 @@ def ingest_job(now: datetime) -> str:
     return report.summary() if report.counts or report.failed or report.rescanned else ""
 
 
+def ingest_job_forever(stop: threading.Event, clock: Callable[[], datetime]) -> None:
+    """The worker's ingestion beside its other jobs: IDLE until stopped, when a mailbox is set."""
+    if current_app.config["IMAP_USER"]:
+        ingest_forever(stop, clock)
+
+
 def ingest_forever(stop: threading.Event, clock: Callable[[], datetime]) -> None:
     """Ingest until `stop` is set: a pass, then IDLE (or a poll interval); reconnect on failure."""
     settings = imap_settings()
     sender_auth_mode()
     poll_seconds = float(current_app.config["IMAP_POLL_SECONDS"])
-    backoff = BACKOFF_FIRST_SECONDS
+    task = f"ingesting {settings.mailbox}"
+    tracker = OutageTracker(log)  # a server that is down: said once, and once when it is back
     while not stop.is_set():
         try:
             with open_session(settings) as session:
@@ -132,17 +138,15 @@ def ingest_forever(stop: threading.Event, clock: Callable[[], datetime]) -> None
                             _log_report(run_pass(session, clock()))
                         else:
                             session.select()
-                    backoff = BACKOFF_FIRST_SECONDS
+                    tracker.succeeded(task, clock())
                     if session.can_idle:
                         session.idle(IDLE_RENEW_SECONDS if locked else poll_seconds, stop.is_set)
                     else:
                         stop.wait(poll_seconds)
         except Exception as error:  # noqa: BLE001 - the worker outlives any one failure
             db.session.rollback()
-            log.warning("ingesting %s failed (%s); retrying in %.0f s",
-                        settings.mailbox, error, backoff)
-            stop.wait(backoff)
-            backoff = min(backoff * 2, BACKOFF_MAX_SECONDS)
+            tracker.failed(task, error, clock())
+            stop.wait(tracker.delay_seconds(task))
 
 
 def _log_report(report: PassReport) -> None:

@@ -13,8 +13,9 @@ from helpdesk.services.calendar_settings import configured_calendar, configured_
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-# One worker pass does at most this many batches, so the sweep is never kept waiting long.
-BATCHES_PER_PASS = 20
+# One worker pass does at most this many batches; the next round goes on (`more`), with the
+# worker's other jobs in between.
+BATCHES_PER_PASS = 2
 
 
 @dataclass
@@ -23,6 +24,7 @@ class RecomputeResult:
 
     tickets: int = 0
     finished_jobs: int = 0
+    more: bool = False  # the pass stopped at its batch limit
 
     def __bool__(self) -> bool:
         return bool(self.tickets or self.finished_jobs)
@@ -66,12 +68,13 @@ def run_pending(now: datetime, max_batches: int | None = BATCHES_PER_PASS,
         )
         if job is None:
             db.session.commit()
-            break
+            return result
         recomputed = _run_batch(job, now, batch_size)
         result.tickets += recomputed
         result.finished_jobs += job.finished_at is not None
         db.session.commit()
         batches += 1
+    result.more = True  # stopped at the limit, perhaps with work left: the next round looks
     return result
 
 

@@ -44,6 +44,7 @@ from helpdesk.services.stats_queries import (
 log = logging.getLogger(__name__)
 
 DAYS_PER_ROLL = 31  # days summed per transaction
+ROLLS_PER_PASS = 2  # transactions per worker pass; a long history goes on in the next rounds
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -109,33 +110,55 @@ def readable_spans(period: Period, zone: str, now: datetime,
 
 # --- rolling up -------------------------------------------------------------------------------
 
-def refresh_job(now: datetime) -> int:
-    """The worker's job: roll up what settled since the last pass."""
+@dataclass
+class RollupPass:
+    """What one pass of the worker's job rolled up, and whether days are left for the next."""
+
+    days: int = 0
+    more: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.days)
+
+    def __str__(self) -> str:
+        return f"{self.days} days rolled up" + (", more in the next round" if self.more else "")
+
+
+def refresh_job(now: datetime, max_rolls: int | None = ROLLS_PER_PASS) -> RollupPass:
+    """The worker's job: roll up what settled since the last pass, a few transactions a pass."""
     from helpdesk.services.calendar_settings import configured_calendar
 
-    return refresh(now, configured_calendar().timezone)
+    return _refresh(now, configured_calendar().timezone, max_rolls)
 
 
 def refresh(now: datetime, zone: str) -> int:
     """Roll up every settled past day that has no readable rollup; returns how many were."""
+    return _refresh(now, zone, None).days
+
+
+def _refresh(now: datetime, zone: str, max_rolls: int | None) -> RollupPass:
     stats_changes.compact_changes(now)
     first_moment = db.session.scalar(sa.select(sa.func.min(Ticket.created_at)))
     if first_moment is None:
-        return 0
+        return RollupPass()
     first_day = local_today(first_moment, zone)
     yesterday = local_today(now, zone) - timedelta(days=1)
     if yesterday < first_day:
-        return 0
+        return RollupPass()
     period = Period(first_day, yesterday)
     readable = set(readable_days(period, zone, now))
     stale = [period.start + timedelta(days=offset) for offset in range(period.days)
              if period.start + timedelta(days=offset) not in readable]
-    rolled = 0
+    result, rolls = RollupPass(), 0
     for first, last in consecutive_runs(stale):
         while first <= last:
+            if max_rolls is not None and rolls >= max_rolls:
+                result.more = True  # months wait until all their days are rolled up
+                return result
             chunk_last = min(first + timedelta(days=DAYS_PER_ROLL - 1), last)
+            rolls += 1
             try:
-                rolled += _roll_up(Period(first, chunk_last), zone, now)
+                result.days += _roll_up(Period(first, chunk_last), zone, now)
                 db.session.commit()
             except exc.IntegrityError:
                 # Another worker rolled these days up at the same moment: its rollup stands.
@@ -144,7 +167,7 @@ def refresh(now: datetime, zone: str) -> int:
                          chunk_last)
             first = chunk_last + timedelta(days=1)
     _roll_up_months(period, zone, now)
-    return rolled
+    return result
 
 
 def _roll_up_months(period: Period, zone: str, now: datetime) -> None:

@@ -357,3 +357,14 @@ def test_recategorising_as_calamity_alerts_everyone_once(staff):
     db.session.commit()
     assert len(_events(ticket, "calamity_alert")) == 1
     assert len(_mails(ticket, "calamity")) == 4
+
+
+def test_a_sweep_takes_at_most_a_batch_and_asks_for_the_next_round(staff):
+    opened = [_open(subject=f"Backlog {n}") for n in range(5)]
+    swept = []
+    for _ in range(3):
+        result = escalation.sweep(DUE + timedelta(minutes=1), batch_size=2)
+        swept.append((result.tickets, result.more))
+    assert swept == [(2, True), (2, True), (1, False)]
+    assert all(len(_events(ticket, "breached")) == 1 for ticket in opened)
+    assert escalation.sweep(DUE + timedelta(minutes=2), batch_size=2).more is False
