@@ -90,8 +90,10 @@ def _tune_sqlite(engine) -> None:
     if engine.dialect.name != "sqlite":
         return
     database = engine.url.database
-    if database and database != ":memory:" and not database.startswith("file:"):
+    if (database and database != ":memory:" and not database.startswith("file:")
+            and Path(database).parent.is_dir()):
         # SQLite gives its log files the database file's mode: 0600 keeps all three private.
+        # A missing folder is not made: the database is unreachable, and the worker says so.
         make_private(database)
 
     def set_pragmas(connection, _record):
