@@ -9,6 +9,8 @@ PORT ?= 5000
 
 .PHONY: run test screenshots lint translations system-packages postgres test-sqlite test-postgresql messages
 
+# Links in mail point where this desk listens, unless HELPDESK_DESK_URL says otherwise.
+run: export HELPDESK_DESK_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed-app translations  ## Start the desk (web and worker) on SQLite with demo data
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
