@@ -1,5 +1,6 @@
 """Checking who someone is: passwords, TOTP codes, one-time links, and throttling failures."""
 import hashlib
+import ipaddress
 import secrets
 from datetime import datetime, timedelta
 from functools import cache
@@ -39,10 +40,29 @@ SIGN_IN_FAILURES = "sign-in"
 MAIL_REQUESTS = "mail"
 
 
+# An IPv6 subscriber is given at least a /64 to pick addresses from: it is one client.
+IPV6_CLIENT_PREFIX = 64
+
+
+def client_network(address: str) -> str:
+    """The address failures count under: an IPv6 client's /64, an IPv4 one as itself (also
+    when a dual-stack server reports it as ::ffff:a.b.c.d)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_CLIENT_PREFIX}", strict=False))
+    return str(ip)
+
+
 def _failure_keys(email: str, address: str, what: str) -> list[str]:
     """Per account at this address, and per address: never per account alone, which anyone
     anywhere could fill up to lock the owner out."""
     prefix = "" if what == SIGN_IN_FAILURES else f"{what}:"
+    address = client_network(address)
     # A digest: the longest address and email together would not fit the key's column.
     pair = hashlib.sha256(f"{email.strip().lower()}\n{address}".encode()).hexdigest()
     return [f"{prefix}account-at-address:{pair}", f"{prefix}address:{address}"]
