@@ -171,11 +171,18 @@ def issue_token(contact: Contact, purpose: str, now: datetime, valid: timedelta)
     return raw_token
 
 
-def consume_token(raw_token: str, purpose: str, now: datetime) -> Contact | None:
-    """The contact a valid, unused, unexpired token belongs to; the token is used up."""
+def _usable_token(raw_token: str, purpose: str, now: datetime) -> SignInToken | None:
     token = db.session.scalar(sa.select(SignInToken).filter_by(
         token_hash=_token_hash(raw_token), purpose=purpose))
     if token is None or token.used_at is not None or token.expires_at <= now:
+        return None
+    return token
+
+
+def consume_token(raw_token: str, purpose: str, now: datetime) -> Contact | None:
+    """The contact a valid, unused, unexpired token belongs to; the token is used up."""
+    token = _usable_token(raw_token, purpose, now)
+    if token is None:
         return None
     token.used_at = now
     db.session.commit()
@@ -184,6 +191,8 @@ def consume_token(raw_token: str, purpose: str, now: datetime) -> Contact | None
 
 def reset_password(raw_token: str, password: str, now: datetime) -> Contact | None:
     """Set a new password with a reset link; every session and every other link ends."""
+    if _usable_token(raw_token, RESET, now) is None:
+        return None  # a made-up link costs no password hash: hashing is the expensive part
     password_hash = people.hash_password(password)  # a too short password keeps the link usable
     contact = consume_token(raw_token, RESET, now)
     if contact is None:
