@@ -197,3 +197,10 @@ def test_an_address_with_control_or_invisible_characters_is_refused(runner, addr
                                              "--name", "X"]), "not an email address")
     _fails_with_one_line(runner.invoke(args=["staff", "add", address, "--name", "X",
                                              "--role", "agent"]), "not an email address")
+
+
+@pytest.mark.parametrize("args", [["outbox", "send", "--limit"], ["demo", "--tickets"]])
+def test_a_count_too_large_for_the_database_is_a_usage_error(runner, args):
+    result = runner.invoke(args=[*args, "9" * 23])
+    assert result.exit_code == 2
+    assert "is not in the range" in result.output
