@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Blueprint
 
 from helpdesk import jobs
+from helpdesk.domain.ids import MAX_ID
 from helpdesk.domain.sla import response_due_at
 from helpdesk.extensions import db
 from helpdesk.models import Category, HeldMessage, StaffMember
@@ -67,7 +68,7 @@ def one_line_errors(command):
 
 
 @bp.cli.command("demo")
-@click.option("--tickets", "ticket_count", type=click.IntRange(min=0), default=0,
+@click.option("--tickets", "ticket_count", type=click.IntRange(min=0, max=MAX_ID), default=0,
               help="Also add this many realistic tickets in bulk (for benchmarks).")
 @one_line_errors
 def demo_command(ticket_count: int):
@@ -312,7 +313,7 @@ def outbox_group():
 
 
 @outbox_group.command("send")
-@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True,
+@click.option("--limit", type=click.IntRange(min=1, max=MAX_ID), default=200, show_default=True,
               help="Send at most this many mails in this run.")
 @one_line_errors
 def outbox_send(limit: int):

@@ -107,3 +107,26 @@ def test_a_huge_assignee_is_refused(admin_client, field):
     ticket = make_ticket()
     response = post_form(admin_client, f"/desk/tickets/{ticket.number}/assign", {field: HUGE})
     assert response.status_code in (200, 303)
+
+
+# Characters Python's str.isdigit() accepts but int() refuses, and numbers in other forms.
+ODD_NUMBERS = ["²", "١٢", "1e5", "-1", " 1 ", "0x10"]
+
+
+@pytest.mark.parametrize("odd", ODD_NUMBERS)
+@pytest.mark.parametrize("query", [
+    "/desk/?page={}",
+    "/desk/held?page={}",
+    "/manage/stats/tickets/received?page={}",
+    "/manage/stats/tickets/received?band={}",
+    "/manage/stats/tickets/backlog?band={}",
+    "/manage/stats?agent={}",
+])
+def test_an_odd_number_in_a_query_string_is_ignored_or_not_found(admin_client, query, odd):
+    assert admin_client.get(query.format(odd)).status_code in (200, 404)
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize("name", ["received_from", "received_to"])
+def test_a_date_at_the_calendar_s_ends_in_the_queue_filter_is_ignored(admin_client, name, day):
+    assert admin_client.get(f"/desk/?{name}={day}").status_code == 200

@@ -3,6 +3,7 @@ import json
 from datetime import timedelta
 
 import pyotp
+import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
@@ -183,3 +184,23 @@ def test_demo_seeds_every_state_once_and_bulk_adds_tickets(runner):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == count + 200
     numbers = db.session.scalars(sa.select(Ticket.number)).all()
     assert len(set(numbers)) == len(numbers)
+
+
+@pytest.mark.parametrize("address", [
+    "ok\u202e@acme.example",  # a right-to-left override: 'ok@' reads otherwise in a mail client
+    "a\x1bb@acme.example", "a\u200bb@acme.example", "a@acme\u2028.example",
+    "a\u00a0b@acme.example",
+])
+def test_an_address_with_control_or_invisible_characters_is_refused(runner, address):
+    make_organisation(slug="acme")
+    _fails_with_one_line(runner.invoke(args=["contacts", "add", address, "--org", "acme",
+                                             "--name", "X"]), "not an email address")
+    _fails_with_one_line(runner.invoke(args=["staff", "add", address, "--name", "X",
+                                             "--role", "agent"]), "not an email address")
+
+
+@pytest.mark.parametrize("args", [["outbox", "send", "--limit"], ["demo", "--tickets"]])
+def test_a_count_too_large_for_the_database_is_a_usage_error(runner, args):
+    result = runner.invoke(args=[*args, "9" * 23])
+    assert result.exit_code == 2
+    assert "is not in the range" in result.output

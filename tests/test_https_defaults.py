@@ -83,3 +83,22 @@ def test_http_desk_keeps_plain_cookies_and_no_hsts(client):
     assert name == "session"
     assert "secure" not in _attributes(_set_cookies(page)[name])
     assert "Strict-Transport-Security" not in page.headers
+
+
+def test_https_desk_sends_hsts_on_errors_too(https_app):
+    @https_app.get("/__boom")
+    def boom():
+        raise RuntimeError("a bug")
+
+    boom.access_policy = "public"
+    https_app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    client = https_app.test_client()
+    responses = {
+        404: client.get("/no-such-page", base_url=HTTPS),
+        405: client.put("/portal/sign-in", base_url=HTTPS),
+        400: client.get("/portal/sign-in", base_url="https://evil.example"),
+        500: client.get("/__boom", base_url=HTTPS),
+    }
+    for code, response in responses.items():
+        assert response.status_code == code
+        assert response.headers.get("Strict-Transport-Security") == "max-age=31536000", code

@@ -57,7 +57,7 @@ def queue():
                            per_page=current_app.config["QUEUE_PAGE_SIZE"]),
         "new_calamities": new_calamities(known, now) if known is not None else [],
         "poll_seconds": current_app.config["QUEUE_POLL_SECONDS"],
-        "staff": staff_choices(int(filters.assignee) if filters.assignee.isdigit() else None),
+        "staff": staff_choices(parse_id(filters.assignee)),
         "organisations": organisation_choices(),
         "categories": [(c.value, category_label(c)) for c in Category],
         "statuses": [(s.value, status_label(s)) for s in TicketStatus],

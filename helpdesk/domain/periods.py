@@ -11,6 +11,9 @@ from helpdesk.domain.calendar import as_utc
 
 PRESETS = ("last_30_days", "this_week", "last_month", "this_quarter", "this_year",
            "last_12_months")
+# Dates a person may ask about (a report, a filter) are in this century; other years are typing
+# errors, and near the calendar's ends a local day cannot even be turned into UTC.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 # Trend granularity: days for a fortnight or less, weeks up to about a quarter, else months.
 _DAY_BUCKETS_UP_TO = 14
 _WEEK_BUCKETS_UP_TO = 92

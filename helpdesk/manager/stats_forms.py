@@ -1,12 +1,11 @@
 """The statistics filters: a GET form whose values live in the URL (shareable, no CSRF needed)."""
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from helpdesk.domain.periods import PRESETS
+from helpdesk.domain.periods import EARLIEST, LATEST, PRESETS
 from helpdesk.labels import CATEGORY_LABELS, CHANNEL_LABELS
 
 PERIOD_LABELS = {
@@ -17,8 +16,6 @@ PERIOD_LABELS = {
 }
 MAX_CUSTOM_DAYS = 5 * 366
 UNASSIGNED = "none"  # the agent filter's value for tickets nobody is assigned to
-# Statistics are asked about this century; other years are typing errors.
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
 class StatsFilterForm(FlaskForm):

@@ -6,14 +6,17 @@ from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from helpdesk.access import MANAGER, policy
+from helpdesk.domain.ids import MAX_PAGE, parse_id, parse_number
 from helpdesk.domain.periods import (
+    EARLIEST,
+    LATEST,
     Period,
     local_today,
     month_period,
     preset_period,
 )
 from helpdesk.manager import bp
-from helpdesk.manager.stats_forms import EARLIEST, LATEST, UNASSIGNED, StatsFilterForm
+from helpdesk.manager.stats_forms import UNASSIGNED, StatsFilterForm
 from helpdesk.manager.stats_tables import (
     AGE_BAND_LABELS,
     DrilldownLinks,
@@ -57,7 +60,7 @@ def _selection(today: date) -> Selection:
         period=period, organisation_id=organisation.id if organisation else None,
         category=Category(form.category.data) if form.category.data else None,
         channel=Channel(form.channel.data) if form.channel.data else None,
-        assignee_id=int(form.agent.data) if form.agent.data.isdigit() else None,
+        assignee_id=parse_id(form.agent.data),
         unassigned=form.agent.data == UNASSIGNED)
     return Selection(form, stats_filter, organisation, understood)
 
@@ -102,22 +105,21 @@ def stats_tickets(figure: str):
     """Drill-down: exactly the tickets (or late responses) a figure of the dashboard counts."""
     if figure not in stats.DRILLDOWN_FIGURES:
         abort(404)
-    band = request.args.get("band", "0")
-    page = request.args.get("page", "1")
-    if not (band.isdigit() and int(band) < len(stats.AGE_BANDS)
-            and page.isdigit() and 0 < int(page) < 100_000):
+    band = parse_number(request.args.get("band", "0"), least=0, most=len(stats.AGE_BANDS) - 1)
+    page = parse_number(request.args.get("page", "1"), least=1, most=MAX_PAGE)
+    if band is None or page is None:
         abort(404)
     now = datetime.now(UTC)
     calendar = configured_calendar()
     selection = _selection(local_today(now, calendar.timezone))
-    drill = stats.drilldown(selection.filter, figure, now, calendar.timezone, band=int(band),
-                            page=int(page))
+    drill = stats.drilldown(selection.filter, figure, now, calendar.timezone, band=band,
+                            page=page)
     backlog = figure in stats.BACKLOG_FIGURES
-    query = {**selection.form.url_args(), **({"band": band} if backlog else {})}
+    query = {**selection.form.url_args(), **({"band": str(band)} if backlog else {})}
     return render_template(
         "manager/stats/drilldown.html", drill=drill, table=drilldown_table(drill),
         board_filter=selection.filter, now=now, timezone=calendar.timezone,
-        band_label=AGE_BAND_LABELS[stats.AGE_BANDS[int(band)][0]] if backlog else None,
+        band_label=AGE_BAND_LABELS[stats.AGE_BANDS[band][0]] if backlog else None,
         page_url=lambda number: url_for("manager.stats_tickets", figure=figure, page=number,
                                         **query),
         back_url=url_for("manager.stats_dashboard", **selection.form.url_args()))

@@ -167,7 +167,7 @@ class Message(db.Model):
 class Attachment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(sa.ForeignKey("message.id"), index=True)
-    filename: Mapped[str] = mapped_column(sa.String(255))
+    filename: Mapped[str] = mapped_column(OneLineString(255))  # shown, and sent in a header
     content_type: Mapped[str] = mapped_column(sa.String(127))
     size: Mapped[int] = mapped_column(sa.BigInteger)
     sha256: Mapped[str] = mapped_column(sa.String(64))

@@ -1,6 +1,7 @@
 """Organisations, their contacts and staff accounts."""
 import re
 import secrets
+import unicodedata
 from datetime import date, datetime
 
 import pyotp
@@ -24,9 +25,14 @@ TOTP_ISSUER = "helpdesk"
 
 
 def normalise_email(email: str) -> str:
-    """Addresses compare case-insensitively, so we keep them lower-cased."""
+    """Addresses compare case-insensitively, so we keep them lower-cased.
+
+    No control, format (bidi overrides, zero-width) or separator characters: an address goes
+    into mail headers and onto pages, where those could make it read as another.
+    """
     email = email.strip().lower()
-    if not EMAIL_PATTERN.match(email):
+    if not EMAIL_PATTERN.match(email) or any(
+            unicodedata.category(ch)[0] in "CZ" for ch in email):
         raise ServiceError(f"not an email address: {email!r}")
     return email
 

@@ -9,7 +9,8 @@ from flask import abort
 from sqlalchemy.orm import joinedload
 
 from helpdesk.domain.calendar import BusinessCalendar
-from helpdesk.domain.ids import parse_id
+from helpdesk.domain.ids import MAX_PAGE, parse_id, parse_number
+from helpdesk.domain.periods import EARLIEST, LATEST
 from helpdesk.domain.reference import ticket_number
 from helpdesk.domain.sla import working_time_left
 from helpdesk.extensions import db
@@ -64,11 +65,12 @@ def _open_work() -> sa.ColumnElement:
 
 
 def _iso_date(text: str) -> str:
-    """The date if it is one (YYYY-MM-DD), else "" so the filter is ignored."""
+    """The date if it is one (YYYY-MM-DD, this century), else "" so the filter is ignored."""
     try:
-        return date.fromisoformat(text.strip()).isoformat()
+        day = date.fromisoformat(text.strip())
     except ValueError:
         return ""
+    return day.isoformat() if EARLIEST <= day <= LATEST else ""
 
 
 def _local_midnight(day: str, timezone: str) -> datetime:
@@ -113,7 +115,7 @@ class QueueFilters:
             received_to=_iso_date(args.get("received_to", "")),
             due_soon=args.get("due_soon") == "1",
             breached=args.get("breached") == "1",
-            page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+            page=parse_number(page, least=1, most=MAX_PAGE) or 1,
         )
 
     def to_args(self, **changes) -> dict:

@@ -1,5 +1,6 @@
 """Checking who someone is: passwords, TOTP codes, one-time links, and throttling failures."""
 import hashlib
+import ipaddress
 import secrets
 from datetime import datetime, timedelta
 from functools import cache
@@ -39,10 +40,29 @@ SIGN_IN_FAILURES = "sign-in"
 MAIL_REQUESTS = "mail"
 
 
+# An IPv6 subscriber is given at least a /64 to pick addresses from: it is one client.
+IPV6_CLIENT_PREFIX = 64
+
+
+def client_network(address: str) -> str:
+    """The address failures count under: an IPv6 client's /64, an IPv4 one as itself (also
+    when a dual-stack server reports it as ::ffff:a.b.c.d)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_CLIENT_PREFIX}", strict=False))
+    return str(ip)
+
+
 def _failure_keys(email: str, address: str, what: str) -> list[str]:
     """Per account at this address, and per address: never per account alone, which anyone
     anywhere could fill up to lock the owner out."""
     prefix = "" if what == SIGN_IN_FAILURES else f"{what}:"
+    address = client_network(address)
     # A digest: the longest address and email together would not fit the key's column.
     pair = hashlib.sha256(f"{email.strip().lower()}\n{address}".encode()).hexdigest()
     return [f"{prefix}account-at-address:{pair}", f"{prefix}address:{address}"]
@@ -151,11 +171,18 @@ def issue_token(contact: Contact, purpose: str, now: datetime, valid: timedelta)
     return raw_token
 
 
-def consume_token(raw_token: str, purpose: str, now: datetime) -> Contact | None:
-    """The contact a valid, unused, unexpired token belongs to; the token is used up."""
+def _usable_token(raw_token: str, purpose: str, now: datetime) -> SignInToken | None:
     token = db.session.scalar(sa.select(SignInToken).filter_by(
         token_hash=_token_hash(raw_token), purpose=purpose))
     if token is None or token.used_at is not None or token.expires_at <= now:
+        return None
+    return token
+
+
+def consume_token(raw_token: str, purpose: str, now: datetime) -> Contact | None:
+    """The contact a valid, unused, unexpired token belongs to; the token is used up."""
+    token = _usable_token(raw_token, purpose, now)
+    if token is None:
         return None
     token.used_at = now
     db.session.commit()
@@ -164,6 +191,8 @@ def consume_token(raw_token: str, purpose: str, now: datetime) -> Contact | None
 
 def reset_password(raw_token: str, password: str, now: datetime) -> Contact | None:
     """Set a new password with a reset link; every session and every other link ends."""
+    if _usable_token(raw_token, RESET, now) is None:
+        return None  # a made-up link costs no password hash: hashing is the expensive part
     password_hash = people.hash_password(password)  # a too short password keeps the link usable
     contact = consume_token(raw_token, RESET, now)
     if contact is None:

@@ -82,3 +82,23 @@ def test_wrong_codes_from_elsewhere_do_not_lock_the_owner_out_of_the_second_fact
                          **_from(OWNER))
     assert response.status_code == 302
     assert response.location == "/desk/"
+
+
+def test_an_ipv6_attacker_cannot_escape_by_changing_the_address_within_its_network(
+        app, sign_in_form):
+    # One subscriber gets a whole /64: every guess from a new address in it counts together.
+    account, post, accepted = sign_in_form
+    for n in range(app.config["SIGN_IN_FAILURES_PER_ACCOUNT"]):
+        post(app.test_client(), account.email, "wrong password", f"2001:db8:66:1::{n + 1:x}")
+    assert post(app.test_client(), account.email, PASSWORD,
+                "2001:db8:66:1:abcd::99").status_code == 429
+    assert post(app.test_client(), account.email, PASSWORD,
+                "2001:db8:10:2::1").status_code == accepted
+
+
+def test_an_ipv4_client_seen_as_an_ipv6_address_counts_as_itself(app, sign_in_form):
+    account, post, _ = sign_in_form
+    for _ in range(app.config["SIGN_IN_FAILURES_PER_ACCOUNT"]):
+        post(app.test_client(), account.email, "wrong password", ATTACKER)
+    assert post(app.test_client(), account.email, PASSWORD,
+                f"::ffff:{ATTACKER}").status_code == 429

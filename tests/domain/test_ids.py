@@ -1,7 +1,7 @@
 """Ids from text: digits that fit the database's integer, or nothing."""
 import pytest
 
-from helpdesk.domain.ids import MAX_ID, parse_id, valid_id
+from helpdesk.domain.ids import MAX_ID, parse_id, parse_number, valid_id
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -16,3 +16,11 @@ def test_parse_id(text, expected):
 def test_valid_id():
     assert valid_id(1) and valid_id(MAX_ID)
     assert not valid_id(0) and not valid_id(MAX_ID + 1) and not valid_id(None)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("0", 0), ("3", 3), ("4", None), ("²", None), ("١", None), ("1e5", None), ("-1", None),
+    (" 1", None), ("", None), (None, None), ("9" * 5000, None),
+])
+def test_parse_number_takes_ascii_digits_within_its_bounds(text, expected):
+    assert parse_number(text, least=0, most=3) == expected

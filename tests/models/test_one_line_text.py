@@ -1,4 +1,5 @@
 """Subjects and names are stored on one line, without control characters, whoever enters them."""
+import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,6 +9,7 @@ import time_machine
 
 from helpdesk.extensions import db
 from helpdesk.models import (
+    Attachment,
     CannedReply,
     ClosingDay,
     Contact,
@@ -96,3 +98,14 @@ def test_a_contact_added_on_the_command_line_has_a_clean_name(runner):
                                  "--name", DIRTY])
     assert result.exit_code == 0, result.output
     assert stored(Contact.name, Contact.email == "eva@acme.example") == CLEAN
+
+
+def test_an_uploaded_file_s_name_is_stored_on_one_line(client):
+    # A line separator is no control character, yet it breaks the name over two lines.
+    sign_in(client, make_contact())
+    response = post_form(client, "/portal/tickets/new", {
+        "category": "question", "subject": "Log", "question_question": "How?",
+        "attachments": (io.BytesIO(b"log line\n"), "server\u2028log\u2029 2.txt")},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert stored(Attachment.filename, sa.true()) == "server log 2.txt"

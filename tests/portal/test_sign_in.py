@@ -7,7 +7,7 @@ import time_machine
 
 from helpdesk.extensions import db
 from helpdesk.models import OrganisationStatus, OutboxMessage
-from helpdesk.services import portal_mail
+from helpdesk.services import people, portal_mail
 from tests.conftest import post_form, sign_in
 from tests.fixtures.factories import PASSWORD, make_contact, make_organisation
 
@@ -200,3 +200,14 @@ def test_link_requests_are_throttled_for_known_and_unknown_addresses_alike(clien
 
 def test_signed_in_super_user_is_sent_from_the_sign_in_page_to_the_tickets(portal):
     assert portal.get("/portal/sign-in").location == "/portal/"
+
+
+def test_a_made_up_reset_link_costs_no_password_hash(client, super_user, monkeypatch):
+    # Hashing takes the server a good part of a second: unthrottled, made-up links would
+    # let anyone keep its processors busy.
+    hashed = []
+    monkeypatch.setattr(people, "hash_password", lambda password: hashed.append(password))
+    response = post_form(client, "/portal/password-reset/made-up-token",
+                         {"password": NEW_PASSWORD, "repeat": NEW_PASSWORD})
+    assert response.location == "/portal/password-reset"
+    assert hashed == []
