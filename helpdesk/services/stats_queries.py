@@ -78,6 +78,14 @@ def response_measures(now: datetime, time_bands: Sequence[tuple[str, int | None]
             count(late(now) & first), count(first_met), *[count(band) for band in in_band]]
 
 
+def late_seconds(now: datetime):
+    """How late a late response is: from its counted due moment to its reply, or the moment
+    its clock stopped, or `now` while it is still waiting."""
+    stopped = sa.func.coalesce(ResponseRecord.met_at, ResponseRecord.cancelled_at,
+                               sa.literal(now, UTCDateTime()))
+    return seconds_between(counted_due_at(), stopped)
+
+
 def decided(now: datetime):
     return on_time() | late(now)
 
@@ -204,15 +212,20 @@ class StatsQueries:
                  .group_by(*group))
         yield from db.session.execute(query)
 
+    def _resolutions(self, *columns, live: bool = False) -> sa.Select:
+        """Resolution events of the period (or its live days), by the ticket's dimensions now."""
+        happened = (self._live(TicketEvent.at) if live else
+                    (TicketEvent.at >= self.start) & (TicketEvent.at < self.end))
+        return (sa.select(*columns).select_from(TicketEvent)
+                .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                .where(TicketEvent.is_resolution, happened,
+                       *self._ticket_conditions(Ticket.category)))
+
     def resolved_by_bucket(self) -> Iterator[tuple]:
         if not self.live_ranges:
             return
         columns, group = _grouped(bucket_index(TicketEvent.at, self.boundaries))
-        query = (sa.select(*columns, sa.func.count()).select_from(TicketEvent)
-                 .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-                 .where(TicketEvent.is_resolution, self._live(TicketEvent.at),
-                        *self._ticket_conditions(Ticket.category))
-                 .group_by(*group))
+        query = self._resolutions(*columns, sa.func.count(), live=True).group_by(*group)
         yield from db.session.execute(query)
 
     def response_rollup(self, time_bands: Sequence[tuple[str, int | None]]
@@ -346,6 +359,10 @@ class StatsQueries:
         """Tickets received in the period: the "received" figures."""
         return sa.select(Ticket.id).where(*self._received_in_period())
 
+    def resolved_ids(self) -> sa.Select:
+        """Resolution events of the period (a ticket reopened may have several): "resolved"."""
+        return self._resolutions(TicketEvent.id)
+
     def late_ids(self) -> sa.Select:
         """Late responses of the period (a ticket may have several): the "late" figures."""
         return self._responses(ResponseRecord.id).where(late(self.now))
@@ -366,12 +383,9 @@ class StatsQueries:
         latest = (self._responses(ResponseRecord.id).where(late(self.now))
                   .order_by(counted_due_at().desc(), ResponseRecord.id.desc())
                   .limit(self.list_limit).subquery())
-        stopped = sa.func.coalesce(ResponseRecord.met_at, ResponseRecord.cancelled_at,
-                                   sa.literal(self.now, UTCDateTime()))
         query = (sa.select(Ticket.number, Ticket.subject, Organisation.name,
                            Ticket.category, ResponseRecord.received_at,
-                           counted_due_at(), ResponseRecord.met_at,
-                           seconds_between(counted_due_at(), stopped))
+                           counted_due_at(), ResponseRecord.met_at, late_seconds(self.now))
                  .join(latest, latest.c.id == ResponseRecord.id)
                  .join(Ticket, Ticket.id == ResponseRecord.ticket_id)
                  .join(Organisation, Organisation.id == Ticket.organisation_id)

@@ -10,6 +10,7 @@ December is a public holiday. Standard categories promise 24 h on the working-da
 starts at the next opening and counts working days whole), a calamity 60 min wall clock.
 """
 import csv
+import html
 import io
 import re
 from dataclasses import dataclass
@@ -317,6 +318,7 @@ def test_every_drilldown_count_equals_its_figure(replay, month):
 
     assert count("received") == expected["received"]
     assert count("late") == expected["late"]
+    assert count("resolved") == expected["resolved"]  # by resolution events, reopens too
     for category, (received, _on_time, late) in expected["by_category"].items():
         assert count("received", category=category) == received
         assert count("late", category=category) == late
@@ -329,6 +331,33 @@ def test_late_by_seconds_reads_less_than_a_minute(replay, client):
     text = page.get_data(as_text=True)
     assert "less than a minute late" in text
     assert not re.search(r"\b0 min late|late by 0", text)
+
+
+def test_the_resolved_figure_opens_the_resolutions_it_counts(replay, client):
+    with time_machine.travel(NOW, tick=False):
+        sign_in(client, replay.manager)
+        page = client.get("/manage/stats?period=custom&start=2026-11-01&end=2026-11-30")
+        link = re.search(r'<a href="(/manage/stats/tickets/resolved\?[^"]+)">3</a>',
+                         page.get_data(as_text=True))
+        assert link, "Tickets resolved links to its drill-down"
+        listed = client.get(html.unescape(link[1])).get_data(as_text=True)
+    # A4's second resolution (4 Nov), B1 (4 Nov), B3's first (30 Nov): A4 resolved in
+    # October too is listed once, for its November resolution.
+    assert "3 in all." in listed
+    for key in ("A4", "B1", "B3"):
+        assert f"#{replay.numbers[key]}<" in listed
+    assert f"#{replay.numbers['A1']}<" not in listed
+
+
+def test_the_late_drill_down_says_how_late_in_the_one_wording(replay, client):
+    with time_machine.travel(NOW, tick=False):
+        sign_in(client, replay.manager)
+        listed = client.get("/manage/stats/tickets/late?period=custom&start=2026-10-01"
+                            "&end=2026-10-31").get_data(as_text=True)
+    assert "2 in all." in listed
+    assert "less than a minute late" in listed  # A3, 30 s
+    assert "1 h 00 min late" in listed  # A6, judged by the missed calamity due moment
+    assert not re.search(r"\b0 min late|late by 0", listed)
 
 
 # --- live and rolled up: every figure of the same period is the same -------------------------
