@@ -51,7 +51,7 @@ class Replay:
 
 
 def build_replay() -> Replay:
-    """Fifteen tickets through the real service layer, in the order things happened."""
+    """Sixteen tickets through the real service layer, in the order things happened."""
     db.session.add(ClosingDay(day=date(2026, 11, 13), closed=True, note="Team day"))
     acme = make_organisation(slug="acme", name="Acme Logistics")
     eva = make_contact(acme, name="Eva")
@@ -106,6 +106,7 @@ def build_replay() -> Replay:
     answer("A8", at(10, 29, 15))                          # 1 h, on time
     status("A4", S.RESOLVED, at(10, 30, 10))              # resolved in October ...
     # November
+    status("A2", S.RESOLVED, at(11, 1, 0, 30))            # 00:30 CET: 31 Oct 23:30 UTC
     customer_writes("A4", at(11, 2, 10))                  # ... reopened in November, due Tue
     tickets.set_category(made["A8"], Category.CONFIGURATION, anna, at(11, 2, 9, 30))
     db.session.commit()
@@ -122,6 +123,8 @@ def build_replay() -> Replay:
     answer("B4", at(11, 30, 9, 10))                       # 10 min late
     status("B3", S.RESOLVED, at(11, 30, 16))              # resolved in November ...
     # December
+    ticket("C0", Category.BUG, at(12, 1, 0, 30))          # 00:30 CET: 30 Nov 23:30 UTC
+    answer("C0", at(12, 1, 9, 30))                        # clock from 09:00: 30 min
     customer_writes("B3", at(12, 1, 9, 30))               # ... reopened in December
     answer("B3", at(12, 1, 10))
     status("B3", S.RESOLVED, at(12, 2, 10))               # ... and resolved again
@@ -164,7 +167,8 @@ EXPECTED = {
     ),
     "2026-11": dict(
         received=4,       # B1-B4
-        resolved=3,       # A4 again (4 Nov), B1 (4 Nov), B3 (30 Nov; reopened later)
+        resolved=4,       # A2 (1 Nov 00:30 local, still 31 Oct in UTC), A4 again (4 Nov),
+                          # B1 (4 Nov), B3 (30 Nov; reopened later)
         on_time=3,        # A4's reopen (2 Nov), B2, B3
         late=2,           # B1, B4
         first_on_time=2,  # B2, B3 (A4's reopen is no first response)
@@ -185,20 +189,22 @@ EXPECTED = {
         late_list=[("B4", at(11, 30, 9), 600), ("B1", at(11, 3, 9, 15), 89100)],
     ),
     "2026-12": dict(
-        received=3,       # C1-C3
+        received=4,       # C0 (1 Dec 00:30 local, still 30 Nov in UTC), C1-C3
         resolved=1,       # B3 again (2 Dec)
-        on_time=3,        # B3's reopen, C1, C2
+        on_time=4,        # B3's reopen, C0, C1, C2
         late=1,           # C3: due Tue 29 Dec 10:00 and never answered
-        first_on_time=2,  # C1, C2
+        first_on_time=3,  # C0, C1, C2
         first_late=1,     # C3
-        first_met=2,      # C1, C2
-        p50=3600,         # C2: 1 h (rank 1 of 2)
-        p90=82800,        # C1: 23 h (rank 2 of 2)
-        p50_wall=259200,  # C2: Fri 10:00 to Mon 10:00
+        first_met=3,      # C0, C1, C2
+        # promise: 1800 C0, 3600 C2, 82800 C1
+        p50=3600,         # C2: 1 h (rank 2 of 3)
+        p90=82800,        # C1: 23 h (rank 3 of 3)
+        # wall: 32400 C0 (00:30 to 09:30), 259200 C2 (Fri 10:00 to Mon 10:00), 342000 C1
+        p50_wall=259200,
         p90_wall=342000,  # C1: Thu 14:00 to Mon 13:00
-        outside=1,        # C2 on Christmas Day at 10:00
+        outside=2,        # C0 at 00:30, C2 on Christmas Day at 10:00
         calamities=0,
-        by_category={Category.BUG: (2, 1, 1),             # C1, C3
+        by_category={Category.BUG: (3, 2, 1),             # C0, C1, C3
                      Category.QUESTION: (1, 1, 0),        # C2
                      Category.CONFIGURATION: (0, 1, 0)},  # B3's reopen
         # still unanswered at NOW: 29 Dec 10:00 to 7 Jan 12:00 is 9 days 2 h
@@ -249,8 +255,8 @@ def test_the_quarter_is_the_sum_of_its_months(replay):
         figure = _figures(quarter, replay.numbers)[name]
         assert figure == sum(expected[name] for expected in EXPECTED.values()), name
     # 92 days: weekly buckets, which add up to the quarter's figures
-    assert sum(figures.received for _period, figures in quarter.trend) == 15
-    assert sum(figures.resolved for _period, figures in quarter.trend) == 8
+    assert sum(figures.received for _period, figures in quarter.trend) == 16
+    assert sum(figures.resolved for _period, figures in quarter.trend) == 9
 
 
 def test_the_backlog_now_holds_the_one_unanswered_ticket_as_overdue(replay):
@@ -337,14 +343,14 @@ def test_the_resolved_figure_opens_the_resolutions_it_counts(replay, client):
     with time_machine.travel(NOW, tick=False):
         sign_in(client, replay.manager)
         page = client.get("/manage/stats?period=custom&start=2026-11-01&end=2026-11-30")
-        link = re.search(r'<a href="(/manage/stats/tickets/resolved\?[^"]+)">3</a>',
+        link = re.search(r'<a href="(/manage/stats/tickets/resolved\?[^"]+)">4</a>',
                          page.get_data(as_text=True))
         assert link, "Tickets resolved links to its drill-down"
         listed = client.get(html.unescape(link[1])).get_data(as_text=True)
-    # A4's second resolution (4 Nov), B1 (4 Nov), B3's first (30 Nov): A4 resolved in
-    # October too is listed once, for its November resolution.
-    assert "3 in all." in listed
-    for key in ("A4", "B1", "B3"):
+    # A2 (1 Nov 00:30), A4's second resolution (4 Nov), B1 (4 Nov), B3's first (30 Nov): A4
+    # resolved in October too is listed once, for its November resolution.
+    assert "4 in all." in listed
+    for key in ("A2", "A4", "B1", "B3"):
         assert f"#{replay.numbers[key]}<" in listed
     assert f"#{replay.numbers['A1']}<" not in listed
 
