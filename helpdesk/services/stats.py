@@ -56,6 +56,7 @@ from helpdesk.services.stats_queries import (
     ResponseRollupRow,
     StatsQueries,
     counted_due_at,
+    is_tickets_first_record,
     late_seconds,
 )
 
@@ -401,7 +402,7 @@ def organisation_tickets(organisation_id: int, period: Period, timezone: str,
     query = (sa.select(Ticket.number, Ticket.subject, Ticket.category, Ticket.channel,
                        Ticket.status, Ticket.created_at, Ticket.first_response_at,
                        first.promise_seconds_to_response)
-             .outerjoin(first, (first.ticket_id == Ticket.id) & first.is_first.is_(True))
+             .outerjoin(first, is_tickets_first_record(first))
              .where(*conditions).order_by(Ticket.created_at, Ticket.id).limit(limit))
     return [OrganisationTicket(*row) for row in db.session.execute(query)], count
 

@@ -51,6 +51,15 @@ def counted_due_at():
     return sa.func.coalesce(ResponseRecord.breached_due_at, ResponseRecord.due_at)
 
 
+def is_tickets_first_record(record):
+    """`record` (an alias) is the ticket's own first response record: the earliest one marked
+    first, as a merged duplicate's moves to the ticket it was merged into with its mark."""
+    earliest = (sa.select(sa.func.min(ResponseRecord.id))
+                .where(ResponseRecord.ticket_id == Ticket.id, ResponseRecord.is_first.is_(True))
+                .scalar_subquery())
+    return (record.ticket_id == Ticket.id) & (record.id == earliest)
+
+
 def on_time():
     """A response met at or before its due moment."""
     return ResponseRecord.met_at.is_not(None) & (ResponseRecord.met_at <= counted_due_at())
@@ -402,7 +411,7 @@ class StatsQueries:
                            seconds_between(Ticket.created_at, Ticket.first_response_at),
                            sa.func.coalesce(first.breached_due_at, first.due_at))
                  .join(Organisation, Organisation.id == Ticket.organisation_id)
-                 .outerjoin(first, (first.ticket_id == Ticket.id) & first.is_first.is_(True))
+                 .outerjoin(first, is_tickets_first_record(first))
                  .where(Ticket.category == Category.CALAMITY, *self._received_in_period())
                  .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(self.list_limit))
         yield from db.session.execute(query)
