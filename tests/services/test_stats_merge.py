@@ -8,10 +8,12 @@ record itself moves to the target now.
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from helpdesk.domain.periods import Period
 from helpdesk.extensions import db
 from helpdesk.models import Category, Channel, StaffRole
-from helpdesk.services import stats, tickets
+from helpdesk.services import stats, stats_rollup, tickets
 from helpdesk.services.calendar_settings import configured_calendar
 from tests.fixtures.factories import make_contact, make_organisation, make_staff
 
@@ -23,7 +25,8 @@ def at(day: int, hour: int) -> datetime:
     return datetime(2026, 12, day, hour, tzinfo=AMS)
 
 
-def test_a_duplicate_merged_after_its_due_moment_counts_one_late_response(app):
+@pytest.mark.parametrize("rolled_up", [False, True], ids=["live", "rolled up"])
+def test_a_duplicate_merged_after_its_due_moment_counts_one_late_response(app, rolled_up):
     acme = make_organisation(slug="acme", name="Acme")
     eva = make_contact(acme, name="Eva")
     anna = make_staff(StaffRole.AGENT, name="Anna")
@@ -41,6 +44,8 @@ def test_a_duplicate_merged_after_its_due_moment_counts_one_late_response(app):
     tickets.merge(duplicate, original, anna, at(9, 10))  # Wed: the duplicate's due passed
     tickets.reply(original, anna, "Both fixed", at(9, 12))  # answers the duplicate, late
     db.session.commit()
+    if rolled_up:
+        assert stats_rollup.refresh(at(20, 10), configured_calendar().timezone) > 0
     totals = stats.dashboard(stats.StatsFilter(WEEK), at(20, 10), configured_calendar()).totals
     assert totals.received == 2
     assert totals.responses == stats.Outcomes(on_time=1, late=1)  # two messages, two answers
