@@ -179,7 +179,7 @@ def summary_table(board: Dashboard, links: DrilldownLinks | None) -> Table:
 
     figures = [
         (Column(_l("Tickets received"), "count"), Cell(totals.received, link("received"))),
-        (Column(_l("Tickets resolved"), "count"), Cell(totals.resolved)),
+        (Column(_l("Tickets resolved"), "count"), Cell(totals.resolved, link("resolved"))),
         (Column(_l("First response p50, working-day clock"), "duration"),
          Cell(totals.times.p50)),
         (Column(_l("First response p90, working-day clock"), "duration"),
@@ -198,7 +198,8 @@ def summary_table(board: Dashboard, links: DrilldownLinks | None) -> Table:
 
 def trend_table(board: Dashboard, links: DrilldownLinks) -> Table:
     rows = [(Cell(period_label(period, board.granularity)),
-             Cell(figures.received, links("received", period)), Cell(figures.resolved),
+             Cell(figures.received, links("received", period)),
+             Cell(figures.resolved, links("resolved", period)),
              Cell(figures.responses.on_time),
              Cell(figures.responses.late, links("late", period)),
              Cell(figures.responses.share_on_time))
@@ -313,22 +314,27 @@ def organisation_tickets_table(rows: list[OrganisationTicket]) -> Table:
          Cell(row.promise_seconds), Cell(status_label(row.status))) for row in rows])
 
 
-DRILLDOWN_TITLES = {"received": _l("Tickets received"), "late": _l("Late responses"),
+DRILLDOWN_TITLES = {"received": _l("Tickets received"), "resolved": _l("Tickets resolved"),
+                    "late": _l("Late responses"),
                     "awaiting": _l("Awaiting the desk"),
                     "waiting": _l("Waiting on the customer"), "overdue": _l("Overdue now")}
 
 
 def drilldown_table(drill: Drilldown) -> Table:
-    """What one figure counts, one row each (a late response each, for late responses)."""
+    """What one figure counts, one row each (a late response each, for late responses; a
+    resolution each, for resolved)."""
     late = drill.figure == "late"
+    last = {"late": _l("Answered"), "resolved": _l("Resolved")}.get(drill.figure,
+                                                                    _l("First response"))
     columns = (Column(_l("Ticket")), Column(_l("Subject")), Column(_l("Organisation")),
                Column(_l("Category")), Column(_l("Status")), Column(_l("Received"), "moment"),
-               Column(_l("Due"), "moment"),
-               Column(_l("Answered") if late else _l("First response"), "moment"))
+               Column(_l("Due"), "moment"), Column(last, "moment"),
+               *((Column(_l("Late"), "lateness"),) if late else ()))
     rows = [(Cell(f"#{row.number}", _ticket_url(row.number)), Cell(row.subject),
              Cell(row.organisation), Cell(category_label(row.category)),
              Cell(status_label(row.status)), Cell(row.received_at), Cell(row.due_at),
-             Cell(row.answered_at)) for row in drill.rows]
+             Cell(row.answered_at), *((Cell(row.late_seconds),) if late else ()))
+            for row in drill.rows]
     return Table("drilldown", DRILLDOWN_TITLES[drill.figure], columns, rows)
 
 

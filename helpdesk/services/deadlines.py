@@ -88,6 +88,23 @@ def owe_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalend
     return _start_clock(ticket, received_at, is_first, calendar, policy)
 
 
+def move_response(record: ResponseRecord, target: Ticket, calendar: BusinessCalendar,
+                  policy: SlaPolicy, now: datetime) -> ResponseRecord:
+    """A merged duplicate's owed response becomes the target's, unless the target owes one.
+
+    The record itself moves, so its customer message is owed (and counted) once, and a due
+    moment that passed before the merge stays the breach it was.
+    """
+    owed = open_response(target)
+    if owed is not None:
+        return owed  # the target's earlier clock answers both messages
+    keep_breach(target, record, now)
+    record.ticket_id = target.id
+    record.category = target.category
+    _schedule(target, record, calendar, policy)
+    return record
+
+
 def owe_first_response(ticket: Ticket, received_at: datetime, calendar: BusinessCalendar,
                        policy: SlaPolicy) -> ResponseRecord:
     """A new ticket owes its first response: it has no clock yet, so nothing to look up.

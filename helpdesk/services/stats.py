@@ -47,6 +47,7 @@ from helpdesk.models import (
     ResponseRecord,
     StaffMember,
     Ticket,
+    TicketEvent,
     TicketStatus,
 )
 from helpdesk.models.stats import TIME_BANDS
@@ -55,6 +56,8 @@ from helpdesk.services.stats_queries import (
     ResponseRollupRow,
     StatsQueries,
     counted_due_at,
+    is_tickets_first_record,
+    late_seconds,
 )
 
 # Backlog age bands: (label key, lower bound); each band runs to the next bound.
@@ -288,14 +291,15 @@ def dashboard(stats_filter: StatsFilter, now: datetime, calendar: BusinessCalend
 
 
 # The figures a manager can open as a list: each lists exactly the set the figure counts.
-DRILLDOWN_FIGURES = ("received", "late", "awaiting", "waiting", "overdue")
+DRILLDOWN_FIGURES = ("received", "resolved", "late", "awaiting", "waiting", "overdue")
 BACKLOG_FIGURES = ("awaiting", "waiting", "overdue")  # now, per age band; not per period
 ROW_COLUMNS = (Ticket.number, Ticket.subject, Organisation.name, Ticket.category, Ticket.status)
 
 
 @dataclass(frozen=True)
 class DrilldownRow:
-    """A ticket a figure counts; for late responses, one of its late responses."""
+    """A ticket a figure counts; for late responses one of its late responses, for resolved
+    one of its resolutions."""
 
     number: int
     subject: str
@@ -304,7 +308,8 @@ class DrilldownRow:
     status: TicketStatus
     received_at: datetime  # the ticket's, or the customer message's of the late response
     due_at: datetime | None  # the response's counted due moment, or the ticket's due now
-    answered_at: datetime | None
+    answered_at: datetime | None  # the reply (first response), or the resolution's moment
+    late_seconds: int | None  # late responses only
 
 
 @dataclass(frozen=True)
@@ -326,18 +331,27 @@ def drilldown(stats_filter: StatsFilter, figure: str, now: datetime, timezone: s
     queries = StatsQueries(stats_filter, now, timezone, [stats_filter.period], per_page)
     if figure == "late":
         ids = queries.late_ids().subquery()
-        columns = (ResponseRecord.received_at, counted_due_at(), ResponseRecord.met_at)
+        columns = (ResponseRecord.received_at, counted_due_at(), ResponseRecord.met_at,
+                   late_seconds(now))
         query = (sa.select(*ROW_COLUMNS, *columns).select_from(ResponseRecord)
                  .join(ids, ids.c.id == ResponseRecord.id)
                  .join(Ticket, Ticket.id == ResponseRecord.ticket_id)
                  .order_by(counted_due_at().desc(), ResponseRecord.id.desc()))
+    elif figure == "resolved":
+        ids = queries.resolved_ids().subquery()
+        columns = (Ticket.created_at, sa.null(), TicketEvent.at, sa.null())
+        query = (sa.select(*ROW_COLUMNS, *columns).select_from(TicketEvent)
+                 .join(ids, ids.c.id == TicketEvent.id)
+                 .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                 .order_by(TicketEvent.at.desc(), TicketEvent.id.desc()))
     else:
         if figure == "received":
             ids = queries.received_ids().subquery()
-            columns = (Ticket.created_at, sa.null(), Ticket.first_response_at)
+            columns = (Ticket.created_at, sa.null(), Ticket.first_response_at, sa.null())
         elif figure in BACKLOG_FIGURES:
             ids = queries.backlog_ids(figure, band, AGE_BANDS).subquery()
-            columns = (Ticket.created_at, Ticket.response_due_at, Ticket.first_response_at)
+            columns = (Ticket.created_at, Ticket.response_due_at, Ticket.first_response_at,
+                       sa.null())
         else:
             raise ValueError(f"no drill-down for {figure!r}")
         query = (sa.select(*ROW_COLUMNS, *columns).select_from(Ticket)
@@ -402,7 +416,7 @@ def organisation_tickets(organisation_id: int, period: Period, timezone: str,
     query = (sa.select(Ticket.number, Ticket.subject, Ticket.category, Ticket.channel,
                        Ticket.status, Ticket.created_at, Ticket.first_response_at,
                        first.promise_seconds_to_response)
-             .outerjoin(first, (first.ticket_id == Ticket.id) & first.is_first.is_(True))
+             .outerjoin(first, is_tickets_first_record(first))
              .where(*conditions).order_by(Ticket.created_at, Ticket.id).limit(limit))
     return [OrganisationTicket(*row) for row in db.session.execute(query)], count
 

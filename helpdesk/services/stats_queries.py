@@ -51,6 +51,15 @@ def counted_due_at():
     return sa.func.coalesce(ResponseRecord.breached_due_at, ResponseRecord.due_at)
 
 
+def is_tickets_first_record(record):
+    """`record` (an alias) is the ticket's own first response record: the earliest one marked
+    first, as a merged duplicate's moves to the ticket it was merged into with its mark."""
+    earliest = (sa.select(sa.func.min(ResponseRecord.id))
+                .where(ResponseRecord.ticket_id == Ticket.id, ResponseRecord.is_first.is_(True))
+                .scalar_subquery())
+    return (record.ticket_id == Ticket.id) & (record.id == earliest)
+
+
 def on_time():
     """A response met at or before its due moment."""
     return ResponseRecord.met_at.is_not(None) & (ResponseRecord.met_at <= counted_due_at())
@@ -76,6 +85,14 @@ def response_measures(now: datetime, time_bands: Sequence[tuple[str, int | None]
                for lower, (_, upper) in zip(lower_bounds, time_bands, strict=True)]
     return [count(on_time()), count(late(now)), count(on_time() & first),
             count(late(now) & first), count(first_met), *[count(band) for band in in_band]]
+
+
+def late_seconds(now: datetime):
+    """How late a late response is: from its counted due moment to its reply, or the moment
+    its clock stopped, or `now` while it is still waiting."""
+    stopped = sa.func.coalesce(ResponseRecord.met_at, ResponseRecord.cancelled_at,
+                               sa.literal(now, UTCDateTime()))
+    return seconds_between(counted_due_at(), stopped)
 
 
 def decided(now: datetime):
@@ -205,15 +222,20 @@ class StatsQueries:
                  .group_by(*group))
         yield from db.session.execute(query)
 
+    def _resolutions(self, *columns, live: bool = False) -> sa.Select:
+        """Resolution events of the period (or its live days), by the ticket's dimensions now."""
+        happened = (self._live(TicketEvent.at) if live else
+                    (TicketEvent.at >= self.start) & (TicketEvent.at < self.end))
+        return (sa.select(*columns).select_from(TicketEvent)
+                .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                .where(TicketEvent.is_resolution, happened,
+                       *self._ticket_conditions(Ticket.category)))
+
     def resolved_by_bucket(self) -> Iterator[tuple]:
         if not self.live_ranges:
             return
         columns, group = _grouped(bucket_index(TicketEvent.at, self.boundaries))
-        query = (sa.select(*columns, sa.func.count()).select_from(TicketEvent)
-                 .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-                 .where(TicketEvent.is_resolution, self._live(TicketEvent.at),
-                        *self._ticket_conditions(Ticket.category))
-                 .group_by(*group))
+        query = self._resolutions(*columns, sa.func.count(), live=True).group_by(*group)
         yield from db.session.execute(query)
 
     def response_rollup(self, time_bands: Sequence[tuple[str, int | None]]
@@ -357,6 +379,10 @@ class StatsQueries:
         """Tickets received in the period: the "received" figures."""
         return sa.select(Ticket.id).where(*self._received_in_period())
 
+    def resolved_ids(self) -> sa.Select:
+        """Resolution events of the period (a ticket reopened may have several): "resolved"."""
+        return self._resolutions(TicketEvent.id)
+
     def late_ids(self) -> sa.Select:
         """Late responses of the period (a ticket may have several): the "late" figures."""
         return self._responses(ResponseRecord.id).where(late(self.now))
@@ -377,12 +403,9 @@ class StatsQueries:
         latest = (self._responses(ResponseRecord.id).where(late(self.now))
                   .order_by(counted_due_at().desc(), ResponseRecord.id.desc())
                   .limit(self.list_limit).subquery())
-        stopped = sa.func.coalesce(ResponseRecord.met_at, ResponseRecord.cancelled_at,
-                                   sa.literal(self.now, UTCDateTime()))
         query = (sa.select(Ticket.number, Ticket.subject, Organisation.name,
                            Ticket.category, ResponseRecord.received_at,
-                           counted_due_at(), ResponseRecord.met_at,
-                           seconds_between(counted_due_at(), stopped))
+                           counted_due_at(), ResponseRecord.met_at, late_seconds(self.now))
                  .join(latest, latest.c.id == ResponseRecord.id)
                  .join(Ticket, Ticket.id == ResponseRecord.ticket_id)
                  .join(Organisation, Organisation.id == Ticket.organisation_id)
@@ -399,7 +422,7 @@ class StatsQueries:
                            seconds_between(Ticket.created_at, Ticket.first_response_at),
                            sa.func.coalesce(first.breached_due_at, first.due_at))
                  .join(Organisation, Organisation.id == Ticket.organisation_id)
-                 .outerjoin(first, (first.ticket_id == Ticket.id) & first.is_first.is_(True))
+                 .outerjoin(first, is_tickets_first_record(first))
                  .where(Ticket.category == Category.CALAMITY, *self._received_in_period())
                  .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(self.list_limit))
         yield from db.session.execute(query)

@@ -309,7 +309,7 @@ def merge(source: Ticket, target: Ticket, actor: Actor, now: datetime, *,
     if owed is not None:
         if target.status not in AWAITING_DESK_STATUSES:
             _change_status(target, TicketStatus.OPEN, now, actor)
-        deadlines.owe_response(target, owed.received_at, clock.calendar, clock.policy)
+        deadlines.move_response(owed, target, clock.calendar, clock.policy, now)
     if source.status != TicketStatus.CLOSED:
         _change_status(source, TicketStatus.CLOSED, now, actor)
     source.updated_at = target.updated_at = now
