@@ -116,19 +116,25 @@ def ingest_job(now: datetime) -> str:
     return report.summary() if report.counts or report.failed or report.rescanned else ""
 
 
-def ingest_job_forever(stop: threading.Event, clock: Callable[[], datetime]) -> None:
+def ingest_job_forever(stop: threading.Event, clock: Callable[[], datetime],
+                       tracker: OutageTracker | None = None) -> None:
     """The worker's ingestion beside its other jobs: IDLE until stopped, when a mailbox is set."""
     if current_app.config["IMAP_USER"]:
-        ingest_forever(stop, clock)
+        ingest_forever(stop, clock, tracker)
 
 
-def ingest_forever(stop: threading.Event, clock: Callable[[], datetime]) -> None:
-    """Ingest until `stop` is set: a pass, then IDLE (or a poll interval); reconnect on failure."""
+def ingest_forever(stop: threading.Event, clock: Callable[[], datetime],
+                   tracker: OutageTracker | None = None) -> None:
+    """Ingest until `stop` is set: a pass, then IDLE (or a poll interval); reconnect on failure.
+
+    `tracker`: the worker's, shared with its other jobs, so an outage they meet is said once.
+    """
     settings = imap_settings()
     sender_auth_mode()
     poll_seconds = float(current_app.config["IMAP_POLL_SECONDS"])
     task = f"ingesting {settings.mailbox}"
-    tracker = OutageTracker(log)  # a server that is down: said once, and once when it is back
+    # A server that is down: said once, and once when it is back.
+    tracker = tracker or OutageTracker(log)
     while not stop.is_set():
         try:
             with open_session(settings) as session:
