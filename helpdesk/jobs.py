@@ -34,8 +34,8 @@ class Job:
     run: Callable[[datetime], object]
     interval_seconds: int
     # Runs until the event is set, beside the other jobs, in the running worker (`run` is then
-    # its one pass for `flask worker --once`).
-    forever: Callable[[threading.Event, Callable[[], datetime]], None] | None = None
+    # its one pass for `flask worker --once`); it says outages through the jobs' tracker.
+    forever: Callable[[threading.Event, Callable[[], datetime], OutageTracker], None] | None = None
 
 
 JOBS: tuple[Job, ...] = (
@@ -81,9 +81,10 @@ def _now() -> datetime:
 def run_forever(stop: threading.Event, jobs: Iterable[Job] = JOBS) -> None:
     """Run each job every `interval_seconds` (backing off while it fails) until `stop` is set."""
     jobs = tuple(jobs)
-    beside = [_start_beside(job, stop) for job in jobs if job.forever is not None]
-    periodic = tuple(job for job in jobs if job.forever is None)
+    # One tracker for all: an outage the jobs and the ingestion both meet is said once.
     tracker = OutageTracker(log)
+    beside = [_start_beside(job, stop, tracker) for job in jobs if job.forever is not None]
+    periodic = tuple(job for job in jobs if job.forever is None)
     next_run = dict.fromkeys((job.name for job in periodic), 0.0)
     while periodic and not stop.is_set():
         for job in periodic:
@@ -102,14 +103,14 @@ def run_forever(stop: threading.Event, jobs: Iterable[Job] = JOBS) -> None:
         thread.join()
 
 
-def _start_beside(job: Job, stop: threading.Event) -> threading.Thread:
+def _start_beside(job: Job, stop: threading.Event, tracker: OutageTracker) -> threading.Thread:
     """Run a job's `forever` in a thread of its own, with its own app context and session."""
     app = current_app._get_current_object()
 
     def run() -> None:
         with app.app_context():
             try:
-                job.forever(stop, _now)
+                job.forever(stop, _now, tracker)
             except Exception:  # noqa: BLE001 - the other jobs go on; the log says why
                 log.exception("job %s stopped", job.name)
             finally:

@@ -6,6 +6,7 @@ traceback. One-shot commands exit with EX_TEMPFAIL, so cron and scripts can tell
 later" from a real error.
 """
 import logging
+import threading
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -62,10 +63,14 @@ def duration_text(elapsed: timedelta) -> str:
 
 
 class OutageTracker:
-    """The failures of a loop's tasks: an outage is logged when it starts and when it ends."""
+    """The failures of a loop's tasks: an outage is logged when it starts and when it ends.
+
+    Threads may share one (the worker's jobs and its ingestion): a lock keeps it whole.
+    """
 
     def __init__(self, log: logging.Logger):
         self.log = log
+        self._lock = threading.Lock()
         self._since: dict[str, datetime] = {}  # service -> the first failure of this outage
         self._down_for: dict[str, set[str]] = {}  # task -> the services it found down
         self._failures: dict[str, int] = {}  # task -> failures in a row
@@ -73,6 +78,10 @@ class OutageTracker:
 
     def failed(self, task: str, error: BaseException, now: datetime) -> None:
         """Note a failed attempt: an outage once, with its start; a fault with its traceback."""
+        with self._lock:
+            self._failed(task, error, now)
+
+    def _failed(self, task: str, error: BaseException, now: datetime) -> None:
         self._failures[task] = self._failures.get(task, 0) + 1
         outage = unavailable(error)
         self._last_was_outage[task] = outage is not None
@@ -87,6 +96,10 @@ class OutageTracker:
 
     def succeeded(self, task: str, now: datetime) -> None:
         """The task worked again: what it found down is back."""
+        with self._lock:
+            self._succeeded(task, now)
+
+    def _succeeded(self, task: str, now: datetime) -> None:
         self._failures.pop(task, None)
         self._last_was_outage.pop(task, None)
         for service in sorted(self._down_for.pop(task, ())):

@@ -134,3 +134,43 @@ def test_the_ingester_says_once_the_imap_server_is_down_and_once_it_is_back(
 def _ticketed(subject: str) -> bool:
     db.session.rollback()
     return db.session.scalar(sa.select(sa.func.count()).where(Ticket.subject == subject)) == 1
+
+
+def test_the_worker_says_an_outage_once_though_its_jobs_and_its_ingestion_both_meet_it(
+        app, caplog, quick_backoff):
+    """The periodic jobs and the ingestion beside them share the database: one outage, one
+    'down since' line and one 'back' line, not one pair per thread."""
+    stop, down, ingestion_failed = threading.Event(), threading.Event(), threading.Event()
+    down.set()
+    sweeps = []
+
+    def sweep(now):
+        sweeps.append(now)
+        if down.is_set():
+            raise _database_down()
+        return "1 escalated"
+
+    def ingestion(stop_ingesting, clock, tracker=None):
+        tracker = tracker or OutageTracker(logging.getLogger("helpdesk.services.ingest"))
+        while not stop_ingesting.is_set():
+            if down.is_set():
+                tracker.failed("ingesting INBOX", _database_down(), clock())
+                ingestion_failed.set()
+            else:
+                tracker.succeeded("ingesting INBOX", clock())
+            stop_ingesting.wait(0.02)
+
+    def recover():
+        ingestion_failed.wait(5)
+        time.sleep(0.1)  # both have failed a few times
+        down.clear()
+        time.sleep(0.3)  # both have succeeded again
+        stop.set()
+
+    threading.Thread(target=recover, daemon=True).start()
+    with caplog.at_level(logging.INFO):
+        run_forever(stop, [Job("sla-sweep", sweep, 0),
+                           Job("mail-ingest", lambda now: "", 0, forever=ingestion)])
+
+    assert len(_lines(caplog, "database down since")) == 1
+    assert len(_lines(caplog, "database back at")) == 1

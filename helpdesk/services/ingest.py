@@ -116,19 +116,25 @@ def ingest_job(now: datetime) -> str:
     return report.summary() if report.counts or report.failed or report.rescanned else ""
 
 
-def ingest_job_forever(stop: threading.Event, clock: Callable[[], datetime]) -> None:
+def ingest_job_forever(stop: threading.Event, clock: Callable[[], datetime],
+                       tracker: OutageTracker | None = None) -> None:
     """The worker's ingestion beside its other jobs: IDLE until stopped, when a mailbox is set."""
     if current_app.config["IMAP_USER"]:
-        ingest_forever(stop, clock)
+        ingest_forever(stop, clock, tracker)
 
 
-def ingest_forever(stop: threading.Event, clock: Callable[[], datetime]) -> None:
-    """Ingest until `stop` is set: a pass, then IDLE (or a poll interval); reconnect on failure."""
+def ingest_forever(stop: threading.Event, clock: Callable[[], datetime],
+                   tracker: OutageTracker | None = None) -> None:
+    """Ingest until `stop` is set: a pass, then IDLE (or a poll interval); reconnect on failure.
+
+    `tracker`: the worker's, shared with its other jobs, so an outage they meet is said once.
+    """
     settings = imap_settings()
     sender_auth_mode()
     poll_seconds = float(current_app.config["IMAP_POLL_SECONDS"])
     task = f"ingesting {settings.mailbox}"
-    tracker = OutageTracker(log)  # a server that is down: said once, and once when it is back
+    # A server that is down: said once, and once when it is back.
+    tracker = tracker or OutageTracker(log)
     while not stop.is_set():
         try:
             with open_session(settings) as session:
@@ -303,7 +309,7 @@ class _FolderPass:
                     self._count_attempt(envelope)
                 staging = Staging.batch()
                 result = self._stage(envelope, bodies.get(envelope.uid), staging,
-                                     parsed=parsed.get(envelope.uid))
+                                     parsed=parsed.get(envelope.uid), trying=counted)
                 outcomes[envelope.uid] = commit_staged(result, staging) if result else None
             except _INFRASTRUCTURE_ERRORS:
                 db.session.rollback()
@@ -332,8 +338,13 @@ class _FolderPass:
                 and failure.attempts >= current_app.config["INGEST_MAX_ATTEMPTS"])
 
     def _stage(self, envelope: Envelope, raw: bytes | None, staging: Staging,
-               kept: Kept | None = None, parsed: Parsed | None = None) -> Result | None:
-        """One message by its size, its failure count and its bytes; None when it vanished."""
+               kept: Kept | None = None, parsed: Parsed | None = None,
+               trying: bool = False) -> Result | None:
+        """One message by its size, its failure count and its bytes; None when it vanished.
+
+        `trying`: its attempt was just counted, so the count includes this attempt, which is
+        made (held only when the deaths it caused used up every attempt, not one before).
+        """
         source, received_at = self._source(envelope), envelope.internal_date
         if envelope.size > self.limit:
             return stage_too_large(self.session.fetch_header(envelope.uid), envelope.size,
@@ -341,7 +352,7 @@ class _FolderPass:
                                    staging=staging)
         if raw is None:
             return None
-        if self.given_up(envelope.uid):
+        if not trying and self.given_up(envelope.uid):
             failure = self.failures[envelope.uid]
             return stage_failing(raw, failure.last_error, failure.attempts,
                                  received_at=received_at, now=self.now, source=source,
