@@ -122,7 +122,7 @@ def seed(url: str, work: str) -> None:
     from flask_migrate import upgrade
 
     from helpdesk import create_app
-    from helpdesk.services import people
+    from helpdesk.services.people import directory
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY,
                       "BLOB_STORE": f"{work}/blobs"})
@@ -130,9 +130,9 @@ def seed(url: str, work: str) -> None:
     with app.app_context():
         upgrade()
         for org in range(ORGANISATIONS):
-            people.add_organisation(f"customer-{org}", f"Customer {org}", now)
+            directory.add_organisation(f"customer-{org}", f"Customer {org}", now)
             for person in range(SUPER_USERS_PER_ORGANISATION):
-                people.add_contact(f"p{person}@customer{org}.example", f"customer-{org}",
+                directory.add_contact(f"p{person}@customer{org}.example", f"customer-{org}",
                                    f"Person {person}", now, super_user=True)
         from helpdesk.extensions import db
         FLOOR_TABLE.create(db.engine)

@@ -34,7 +34,7 @@ from helpdesk import create_app  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.models import Message, StaffMember, Ticket  # noqa: E402
 from helpdesk.services import demo  # noqa: E402
-from helpdesk.services.queue import QueueFilters, queue_query  # noqa: E402
+from helpdesk.services.tickets.queue import QueueFilters, queue_query  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 POSTGRES_SERVER = os.environ.get("HELPDESK_BENCH_POSTGRES",

@@ -46,8 +46,8 @@ from helpdesk.models import (  # noqa: E402
     TicketEvent,
     TicketStatus,
 )
-from helpdesk.services import escalation  # noqa: E402
-from helpdesk.services.calendar_settings import (  # noqa: E402
+from helpdesk.services.escalation import sweep  # noqa: E402
+from helpdesk.services.promise.calendar_settings import (  # noqa: E402
     configured_calendar,
     configured_policy,
 )
@@ -166,8 +166,8 @@ def seed(count: int, now: datetime) -> None:
                 "breached": any(step.name == BREACH for step in done),
             })
             events.extend({"ticket_id": ticket_id, "at": step.at,
-                           "action": escalation.STEP_ACTIONS[step.name],
-                           "once_key": escalation.once_key(step.name, ticket_id, ticket_id)}
+                           "action": sweep.STEP_ACTIONS[step.name],
+                           "once_key": sweep.once_key(step.name, ticket_id, ticket_id)}
                           for step in done)
         # Core inserts: one executemany per table, without the ORM's per-row bookkeeping.
         db.session.execute(Ticket.__table__.insert(), tickets)
@@ -184,7 +184,7 @@ def report(database: str, count: int, seeded: float, backlog: timedelta) -> None
     for line in query_plan(database):
         print(f"    {line}")
     started = time.perf_counter()
-    escalation.due_ticket_ids(SWEEP_AT)
+    sweep.due_ticket_ids(SWEEP_AT)
     print(f"the query alone: {(time.perf_counter() - started) * 1000:.1f} ms")
     db.session.commit()
     next_pass = SWEEP_AT + SWEEP_INTERVAL
@@ -195,9 +195,9 @@ def report(database: str, count: int, seeded: float, backlog: timedelta) -> None
             Ticket.next_escalation_at <= at))
         db.session.commit()
         started = time.perf_counter()
-        result, batches = escalation.sweep(at), 1
+        result, batches = sweep.sweep(at), 1
         while result.more:  # a backlog takes several of the worker's rounds, one after another
-            following = escalation.sweep(at)
+            following = sweep.sweep(at)
             result.tickets += following.tickets
             result.escalations += following.escalations
             result.conflicts += following.conflicts
@@ -227,7 +227,7 @@ def _compile_explain(element, compiler, **kw):
 
 
 def query_plan(database: str) -> list[str]:
-    """The plan of the sweep's query, as escalation.due_ticket_ids sends it."""
+    """The plan of the sweep's query, as sweep.due_ticket_ids sends it."""
     statement = (sa.select(Ticket.id)
                  .where(Ticket.next_escalation_at <= SWEEP_AT,
                         Ticket.status.in_([TicketStatus.NEW, TicketStatus.OPEN]))

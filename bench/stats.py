@@ -1,6 +1,6 @@
 """Time the manager dashboard on 100,000 tickets, on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/stats.py [--tickets 100000] [--runs 30] [--only sqlite|postgresql]
+    .venv/bin/python bench/figures.py [--tickets 100000] [--runs 30] [--only sqlite|postgresql]
 
 Each database is created for the run (PostgreSQL: a database on the local server; SQLite: a
 file under /tmp), migrated, seeded with the demo desk and `--tickets` bulk tickets (topped up
@@ -31,8 +31,9 @@ from helpdesk import create_app  # noqa: E402
 from helpdesk.domain.periods import local_today, preset_period  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.models import Message, MessageKind, StaffMember, StaffRole, Ticket  # noqa: E402
-from helpdesk.services import demo, stats, stats_rollup  # noqa: E402
-from helpdesk.services.calendar_settings import configured_calendar  # noqa: E402
+from helpdesk.services import demo  # noqa: E402
+from helpdesk.services.promise.calendar_settings import configured_calendar  # noqa: E402
+from helpdesk.services.stats import figures, rollup  # noqa: E402
 
 POSTGRES_SERVER = os.environ.get("HELPDESK_BENCH_POSTGRES",
                                  "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -85,7 +86,7 @@ def roll_up(app, now: datetime) -> None:
     """What the worker's stats-rollup job does in the background, timed."""
     with app.app_context():
         started = time.perf_counter()
-        days = stats_rollup.refresh(now, configured_calendar().timezone)
+        days = rollup.refresh(now, configured_calendar().timezone)
         print(f"  rolled up {days} days in {time.perf_counter() - started:.1f} s", flush=True)
         analyse()
 
@@ -138,7 +139,7 @@ def measure(app, runs: int, now: datetime) -> None:
             period = preset_period(preset, local_today(now, calendar.timezone))
 
             def service(period=period):
-                stats.dashboard(stats.StatsFilter(period), now, calendar)
+                figures.dashboard(figures.StatsFilter(period), now, calendar)
                 db.session.remove()
 
             def page(preset=preset):

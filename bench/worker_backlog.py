@@ -31,8 +31,8 @@ from bench import sla_sweep  # noqa: E402
 from helpdesk import create_app  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.models import AWAITING_DESK_STATUSES, Ticket  # noqa: E402
-from helpdesk.services import tickets  # noqa: E402
-from helpdesk.services.escalation import SWEEP_BATCH  # noqa: E402
+from helpdesk.services.escalation.sweep import SWEEP_BATCH  # noqa: E402
+from helpdesk.services.tickets import lifecycle  # noqa: E402
 from tests.fixtures.dovecot import PASSWORD, USER, start_dovecot  # noqa: E402
 from tests.fixtures.mail import make_mail  # noqa: E402
 
@@ -78,7 +78,7 @@ def run(database: str, server, count: int, backlog: timedelta, samples: int) -> 
         with app.app_context():
             upgrade()
             sla_sweep.seed(count, now - backlog)
-            tickets.next_ticket_number(count + 1)  # past the seed's numbers, 1001 to 1000 + N
+            lifecycle.next_ticket_number(count + 1)  # past the seed's numbers, 1001 to 1000 + N
             if database == "postgresql":  # the seed gave ids of its own: move the sequences on
                 for table in db.metadata.sorted_tables:
                     if "id" in table.c and table.c.id.autoincrement is not False:
@@ -94,7 +94,7 @@ def run(database: str, server, count: int, backlog: timedelta, samples: int) -> 
         engine = sa.create_engine(url)
         with engine.connect() as connection:
             due_at_start = due_now(connection)
-        print(f"\n== {database}: {count:,} open tickets, {due_at_start:,} due after "
+        print(f"\n== {database}: {count:,} open lifecycle, {due_at_start:,} due after "
               f"{backlog} without a worker; sweep batches of {SWEEP_BATCH}; "
               f"load average {os.getloadavg()[0]:.1f}")
         env = {**os.environ, "FLASK_APP": "app.py", "HELPDESK_SQLALCHEMY_DATABASE_URI": url,

@@ -6,8 +6,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
+from helpdesk.adapters.private_files import make_private, private_folder, write_private
 from helpdesk.config import DefaultConfig
-from helpdesk.private_files import make_private, private_folder, write_private
 from helpdesk.settings import from_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,11 +60,12 @@ def _instance_secret_key(instance: Path) -> str:
 def configure_extensions(app: Flask) -> None:
     from helpdesk import models  # noqa: F401  (registers the tables with the metadata)
     from helpdesk.extensions import babel, csrf, db, login_manager, migrate
-    from helpdesk.i18n import select_locale, select_timezone
-    from helpdesk.services import deadlines, stats_changes
+    from helpdesk.services.promise import deadlines
+    from helpdesk.services.stats import changes
+    from helpdesk.web.i18n import select_locale, select_timezone
 
     db.init_app(app)
-    stats_changes.install()
+    changes.install()
     deadlines.install()
     with app.app_context():
         _tune_sqlite(db.engine)
@@ -107,17 +108,17 @@ def _tune_sqlite(engine) -> None:
 
 def configure_urls(app: Flask) -> None:
     """`<int:...>` in any route is a bounded id: a number too large for the database is 404."""
-    from helpdesk.ids import IdConverter
+    from helpdesk.web.ids import IdConverter
 
     app.url_map.converters["int"] = IdConverter
 
 
 def configure_blueprints(app: Flask) -> None:
-    from helpdesk.agent import bp as agent_bp
-    from helpdesk.auth import bp as auth_bp
     from helpdesk.cli import bp as cli_bp
-    from helpdesk.manager import bp as manager_bp
-    from helpdesk.portal import bp as portal_bp
+    from helpdesk.web.agent import bp as agent_bp
+    from helpdesk.web.auth import bp as auth_bp
+    from helpdesk.web.manager import bp as manager_bp
+    from helpdesk.web.portal import bp as portal_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp, url_prefix="/desk")
@@ -128,9 +129,9 @@ def configure_blueprints(app: Flask) -> None:
 
 def configure_security(app: Flask) -> None:
     from helpdesk import desk_url
-    from helpdesk.access import enforce_access_policy, set_security_headers
-    from helpdesk.auth.sessions import load_user, refresh_or_expire_session
     from helpdesk.extensions import login_manager
+    from helpdesk.web.access import enforce_access_policy, set_security_headers
+    from helpdesk.web.auth.sessions import load_user, refresh_or_expire_session
 
     desk_url.configure(app)
     login_manager.user_loader(load_user)
@@ -146,7 +147,7 @@ def configure_templates(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
     from werkzeug.exceptions import HTTPException, SecurityError
 
-    from helpdesk.labels import register_template_helpers
+    from helpdesk.web.labels import register_template_helpers
 
     register_template_helpers(app)
     texts = {

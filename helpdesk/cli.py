@@ -15,25 +15,22 @@ import sqlalchemy as sa
 from flask import Blueprint
 
 from helpdesk import jobs
+from helpdesk.adapters.private_files import write_private
 from helpdesk.domain.ids import MAX_ID
 from helpdesk.domain.sla import response_due_at
 from helpdesk.extensions import db
 from helpdesk.models import Category, HeldMessage, StaffMember
 from helpdesk.outages import EX_TEMPFAIL, SMTP_SERVER, OutageTracker, Unavailable, unavailable
-from helpdesk.private_files import write_private
-from helpdesk.services import (
-    ServiceError,
-    demo,
-    escalation,
-    ingest,
-    outbox_sender,
-    people,
-    portal_mail,
-    recompute,
-    stats_rollup,
-)
-from helpdesk.services.calendar_settings import configured_calendar, configured_policy
-from helpdesk.services.export import export_organisation
+from helpdesk.services import ServiceError, demo
+from helpdesk.services.escalation import sweep
+from helpdesk.services.intake import ingest
+from helpdesk.services.mail_out import sender
+from helpdesk.services.people import directory
+from helpdesk.services.portal import link_mail
+from helpdesk.services.privacy.export import export_organisation
+from helpdesk.services.promise import recompute
+from helpdesk.services.promise.calendar_settings import configured_calendar, configured_policy
+from helpdesk.services.stats import rollup
 
 bp = Blueprint("cli", __name__, cli_group=None)
 
@@ -103,10 +100,10 @@ def staff_group():
 def staff_add(email: str, name: str, role: str):
     """Create a staff account; the password is read from stdin."""
     password = sys.stdin.readline().rstrip("\n")
-    staff = people.add_staff(email, name, role, password, _now())
+    staff = directory.add_staff(email, name, role, password, _now())
     click.echo(f"Created {staff.role.value} {staff.email}.")
     click.echo("Add this to an authenticator app now; it is not shown again:")
-    click.echo(people.totp_provisioning_uri(staff))
+    click.echo(directory.totp_provisioning_uri(staff))
 
 
 @staff_group.command("code")
@@ -131,7 +128,7 @@ def orgs_group():
 @one_line_errors
 def orgs_add(slug: str, name: str):
     """Create an organisation."""
-    organisation = people.add_organisation(slug, name, _now())
+    organisation = directory.add_organisation(slug, name, _now())
     click.echo(f"Created organisation {organisation.slug}.")
 
 
@@ -141,7 +138,7 @@ def orgs_add(slug: str, name: str):
 @one_line_errors
 def orgs_status(slug: str, status: str):
     """Change an organisation's status: active, suspended or ended."""
-    organisation = people.set_organisation_status(slug, status, _now())
+    organisation = directory.set_organisation_status(slug, status, _now())
     click.echo(f"{organisation.slug} is now {organisation.status.value}.")
 
 
@@ -160,7 +157,7 @@ def contacts_group():
 def contacts_add(email: str, organisation_slug: str, name: str, super_user: bool,
                  language: str):
     """Register a contact of an organisation."""
-    contact = people.add_contact(email, organisation_slug, name, _now(),
+    contact = directory.add_contact(email, organisation_slug, name, _now(),
                                  super_user=super_user, language=language)
     kind = "super-user" if contact.is_super_user else "contact"
     click.echo(f"Registered {kind} {contact.email} of {organisation_slug}.")
@@ -281,10 +278,10 @@ def _parse_moment(text: str) -> datetime:
 @one_line_errors
 def sla_sweep():
     """Escalate the tickets whose due-soon or due moment has passed, batch by batch, to the end."""
-    result = escalation.sweep(_now())
+    result = sweep.sweep(_now())
     click.echo(result)
     while result.more:
-        result = escalation.sweep(_now())
+        result = sweep.sweep(_now())
         click.echo(result)
 
 
@@ -304,7 +301,7 @@ def stats_group():
 @one_line_errors
 def stats_rollup_command():
     """Roll up the statistics of settled days (one pass of the job, to the end)."""
-    click.echo(f"Rolled up {stats_rollup.refresh_job(_now(), max_rolls=None).days} days.")
+    click.echo(f"Rolled up {rollup.refresh_job(_now(), max_rolls=None).days} days.")
 
 
 @bp.cli.group("outbox")
@@ -318,7 +315,7 @@ def outbox_group():
 @one_line_errors
 def outbox_send(limit: int):
     """Send the mail that is due now; retry, fail or hold back what cannot go."""
-    report = outbox_sender.send_due_mail(_now(), limit=limit)
+    report = sender.send_due_mail(_now(), limit=limit)
     counts = (f"sent {report.sent}, to retry {report.retrying}, failed {report.failed}, "
               f"held back {report.held_back}")
     if report.connection_error:
@@ -334,4 +331,4 @@ def links_group():
 @links_group.command("send")
 def links_send():
     """Answer the queued requests for links (one pass of the job): mail registered super-users."""
-    click.echo(f"Links mailed: {portal_mail.answer_link_requests(_now())}.")
+    click.echo(f"Links mailed: {link_mail.answer_link_requests(_now())}.")

@@ -8,7 +8,7 @@ from urllib.parse import SplitResult, urlsplit
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from helpdesk.mail.smtp import is_loopback
+from helpdesk.adapters.smtp import is_loopback
 
 # Names a loopback desk also answers to, so `make run` and tests work from either.
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")

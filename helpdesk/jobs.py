@@ -15,14 +15,12 @@ from flask import current_app
 
 from helpdesk.extensions import db
 from helpdesk.outages import OutageTracker
-from helpdesk.services import (
-    escalation,
-    ingest,
-    outbox_sender,
-    portal_mail,
-    recompute,
-    stats_rollup,
-)
+from helpdesk.services.escalation import sweep
+from helpdesk.services.intake import ingest
+from helpdesk.services.mail_out import sender
+from helpdesk.services.portal import link_mail
+from helpdesk.services.promise import recompute
+from helpdesk.services.stats import rollup
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +37,15 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
-    Job("sla-sweep", escalation.sweep, 60),
+    Job("sla-sweep", sweep.sweep, 60),
     Job("calendar-recompute", recompute.run_pending, 5),
     # IDLE in a thread of its own: mail within seconds, whatever the other jobs are doing.
     Job("mail-ingest", ingest.ingest_job, 30, forever=ingest.ingest_job_forever),
-    Job("outbox-send", outbox_sender.send_job, 10),
+    Job("outbox-send", sender.send_job, 10),
     # Sign-in and reset links: the request only queued them (no timing tells who exists).
-    Job("link-requests", portal_mail.answer_link_requests, 5),
+    Job("link-requests", link_mail.answer_link_requests, 5),
     # Days settle one by one; a changed day is read live until this rolls it up again.
-    Job("stats-rollup", stats_rollup.refresh_job, 300),
+    Job("stats-rollup", rollup.refresh_job, 300),
 )
 
 

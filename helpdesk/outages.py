@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from helpdesk.mail.imap import MailboxError
-from helpdesk.mail.smtp import SendFailure
+from helpdesk.adapters.imap import MailboxError
+from helpdesk.adapters.smtp import SendFailure
 
 EX_TEMPFAIL = 75  # sysexits.h: a temporary failure, the caller may try again later
 BACKOFF_FIRST_SECONDS = 1.0

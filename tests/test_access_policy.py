@@ -2,7 +2,7 @@
 from flask import Blueprint
 
 from helpdesk import create_app
-from helpdesk.access import POLICIES
+from helpdesk.web.access import POLICIES
 
 
 def test_every_route_declares_an_access_policy(app):

@@ -17,8 +17,8 @@ from helpdesk.models import (
     StaffMember,
     Ticket,
 )
-from helpdesk.services import desk
-from helpdesk.services.desk import CallOutcome
+from helpdesk.services.tickets import desk
+from helpdesk.services.tickets.desk import CallOutcome
 from tests.fixtures.factories import make_contact, make_organisation, make_staff, make_ticket
 
 

@@ -1,5 +1,5 @@
 """`flask ingest --once`, `flask worker --once` and `flask held` on a real mailbox."""
-from helpdesk.services.ingest import ingest_job
+from helpdesk.services.intake.ingest import ingest_job
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import NOW, RECEIVED_AT, make_mail
 

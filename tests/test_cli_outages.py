@@ -11,8 +11,8 @@ import pytest
 from helpdesk import ROOT
 from helpdesk.extensions import db
 from helpdesk.outages import EX_TEMPFAIL
-from helpdesk.services import outbox
-from helpdesk.services.mailbox_lock import mailbox_lock
+from helpdesk.services.intake.mailbox_lock import mailbox_lock
+from helpdesk.services.mail_out import outbox
 from tests.conftest import DATABASE, SECRET_KEY
 from tests.fixtures.dovecot import free_port
 from tests.fixtures.factories import make_contact

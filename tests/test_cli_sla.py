@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, ClosingDay, OutboxMessage, RecomputeJob, StaffRole, Ticket
-from helpdesk.services import recompute
+from helpdesk.services.promise import recompute
 from tests.fixtures.factories import make_staff, make_ticket
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from helpdesk import create_app
 from helpdesk.extensions import db
 from helpdesk.models import OutboxMessage, SignInToken
-from helpdesk.services import portal_mail
+from helpdesk.services.portal import link_mail
 from tests.conftest import post_form
 from tests.fixtures.factories import PASSWORD, make_contact
 
@@ -27,7 +27,7 @@ def _links(mail: OutboxMessage) -> list[str]:
 
 def _deliver_links():
     """The worker answers the link requests."""
-    portal_mail.answer_link_requests(datetime.now(UTC))
+    link_mail.answer_link_requests(datetime.now(UTC))
 
 
 @pytest.fixture

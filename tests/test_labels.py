@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask_babel import force_locale
 
-from helpdesk.agent.formatting import time_left_words
-from helpdesk.labels import age_label, duration_label, lateness_label
-from helpdesk.services.queue import TimeLeft
+from helpdesk.services.notifications.wording import duration_label, lateness_label
+from helpdesk.services.tickets.queue import TimeLeft
+from helpdesk.web.agent.formatting import time_left_words
+from helpdesk.web.labels import age_label
 
 
 @pytest.mark.parametrize(("seconds", "english", "dutch"), [

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import MessageKind, Ticket
-from helpdesk.services.ingest import ingest_once
-from helpdesk.services.outbox_sender import send_due_mail
+from helpdesk.services.intake.ingest import ingest_once
+from helpdesk.services.mail_out.sender import send_due_mail
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import NOW, RECEIVED_AT, make_mail
 

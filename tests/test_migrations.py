@@ -10,7 +10,9 @@ from flask_migrate import check, downgrade, upgrade
 from helpdesk import create_app
 from helpdesk.extensions import db
 from helpdesk.models import Category, Channel, StaffRole
-from helpdesk.services import escalation, stats_rollup, tickets
+from helpdesk.services.escalation import sweep
+from helpdesk.services.stats import rollup
+from helpdesk.services.tickets import lifecycle
 from tests.conftest import DATABASE, POSTGRES_SERVER, SECRET_KEY
 from tests.fixtures.factories import make_contact, make_staff
 
@@ -153,15 +155,15 @@ def test_a_kept_breach_is_restored_from_its_notice_and_the_rollup_summed_anew(mi
     upgrade()
     received = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
     agent = make_staff(StaffRole.AGENT)
-    calamity, _ = tickets.open_ticket(
+    calamity, _ = lifecycle.open_ticket(
         raised_by=make_contact(), subject="Down", category=Category.CALAMITY,
         channel=Channel.PORTAL, body_text="Down", received_at=received, now=received)
     db.session.commit()
-    escalation.sweep(datetime(2026, 12, 7, 10, 5, tzinfo=UTC))  # the breach notice
-    tickets.set_category(calamity, Category.BUG, agent, datetime(2026, 12, 7, 10, 30, tzinfo=UTC))
-    tickets.reply(calamity, agent, "Fixed", datetime(2026, 12, 7, 11, 0, tzinfo=UTC))
+    sweep.sweep(datetime(2026, 12, 7, 10, 5, tzinfo=UTC))  # the breach notice
+    lifecycle.set_category(calamity, Category.BUG, agent, datetime(2026, 12, 7, 10, 30, tzinfo=UTC))
+    lifecycle.reply(calamity, agent, "Fixed", datetime(2026, 12, 7, 11, 0, tzinfo=UTC))
     db.session.commit()
-    stats_rollup.refresh(datetime(2026, 12, 20, tzinfo=UTC), "Europe/Amsterdam")
+    rollup.refresh(datetime(2026, 12, 20, tzinfo=UTC), "Europe/Amsterdam")
     db.session.remove()
 
     downgrade(revision="f4b8d2e6a1c7")  # as stored before: the missed 10:00 is lost

@@ -8,12 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk import outages
+from helpdesk.adapters.imap import MailboxError
 from helpdesk.extensions import db
 from helpdesk.jobs import Job, run_forever
-from helpdesk.mail.imap import MailboxError
 from helpdesk.models import Ticket
 from helpdesk.outages import OutageTracker
-from helpdesk.services.ingest import ingest_forever
+from helpdesk.services.intake.ingest import ingest_forever
 from tests.fixtures.dovecot import free_port
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import make_mail
@@ -111,7 +111,7 @@ def test_the_ingester_says_once_the_imap_server_is_down_and_once_it_is_back(
             db.session.remove()
 
     mailbox.append(make_mail("ann@customer.example", "After the outage"))
-    with caplog.at_level(logging.INFO, logger="helpdesk.services.ingest"):
+    with caplog.at_level(logging.INFO, logger="helpdesk.services.intake.ingest"):
         thread = threading.Thread(target=run, daemon=True)
         thread.start()
         time.sleep(1)  # several attempts against a port where nothing listens
@@ -151,7 +151,7 @@ def test_the_worker_says_an_outage_once_though_its_jobs_and_its_ingestion_both_m
         return "1 escalated"
 
     def ingestion(stop_ingesting, clock, tracker=None):
-        tracker = tracker or OutageTracker(logging.getLogger("helpdesk.services.ingest"))
+        tracker = tracker or OutageTracker(logging.getLogger("helpdesk.services.intake.ingest"))
         while not stop_ingesting.is_set():
             if down.is_set():
                 tracker.failed("ingesting INBOX", _database_down(), clock())

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from helpdesk import _instance_secret_key, create_app
+from helpdesk.adapters.storage import BlobStore
 from helpdesk.extensions import db
-from helpdesk.storage import BlobStore
 from tests.fixtures.factories import make_organisation
 
 

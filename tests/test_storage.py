@@ -3,8 +3,8 @@ import os
 
 import pytest
 
-from helpdesk import storage
-from helpdesk.storage import BlobStore
+from helpdesk.adapters import storage
+from helpdesk.adapters.storage import BlobStore
 
 
 def counting_fsyncs(monkeypatch) -> list[int]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from helpdesk.domain.calendar import as_utc
+from helpdesk.domain.business_calendar import as_utc
 
 PRESETS = ("last_30_days", "this_week", "last_month", "this_quarter", "this_year",
            "last_12_months")

@@ -5,7 +5,7 @@ a whole mail subject ("Re: [#123] Export fails"), the bare number, or "ticket 12
 """
 import re
 
-from helpdesk.domain.threading import ticket_number_from_subject
+from helpdesk.domain.mail.threads import ticket_number_from_subject
 
 # Nine digits at most: every such number fits the ticket number column (and Python's int
 # never reaches the database as an out-of-range parameter).

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from helpdesk.domain.calendar import BusinessCalendar, as_utc
+from helpdesk.domain.business_calendar import BusinessCalendar, as_utc
 
 CALAMITY = "calamity"
 

@@ -23,9 +23,12 @@ from helpdesk.models import (
     TicketNumberCounter,
     TicketStatus,
 )
-from helpdesk.services import escalation, people, stats_changes, tickets
-from helpdesk.services.deadlines import whole_seconds_between
-from helpdesk.services.tickets import Clock
+from helpdesk.services.escalation import sweep
+from helpdesk.services.people import directory
+from helpdesk.services.promise.deadlines import whole_seconds_between
+from helpdesk.services.stats import changes
+from helpdesk.services.tickets import lifecycle
+from helpdesk.services.tickets.lifecycle import Clock
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (demo data only, printed for the user)
 DEMO_STAFF = [
@@ -72,15 +75,15 @@ def seed_demo(now: datetime) -> dict:
         return {}
     staff = {}
     for email, name, role in DEMO_STAFF:
-        staff[role] = people.add_staff(email, name, role, DEMO_PASSWORD, now,
+        staff[role] = directory.add_staff(email, name, role, DEMO_PASSWORD, now,
                                        language="en" if role == "admin" else "nl")
     for slug, name, contacts in DEMO_ORGANISATIONS:
-        people.add_organisation(slug, name, now - timedelta(days=400))
+        directory.add_organisation(slug, name, now - timedelta(days=400))
         for email, contact_name, super_user, language in contacts:
-            people.add_contact(email, slug, contact_name, now, super_user=super_user,
+            directory.add_contact(email, slug, contact_name, now, super_user=super_user,
                                language=language, password=DEMO_PASSWORD)
-    people.add_organisation("oldco", "OldCo (suspended)", now - timedelta(days=800))
-    people.set_organisation_status("oldco", "suspended", now)
+    directory.add_organisation("oldco", "OldCo (suspended)", now - timedelta(days=800))
+    directory.set_organisation_status("oldco", "suspended", now)
     _seed_conversations(now, staff["agent"])
     return {"staff": DEMO_STAFF, "password": DEMO_PASSWORD}
 
@@ -104,23 +107,23 @@ def _seed_conversations(now: datetime, agent: StaffMember) -> None:
         subject = SUBJECTS[category][index % len(SUBJECTS[category])]
         body = BODIES[index % len(BODIES)].format(subject=subject, name=contact.name)
         if channel == Channel.PHONE:  # the agent's record of the call, to follow up
-            ticket, _ = tickets.open_call_ticket(
+            ticket, _ = lifecycle.open_call_ticket(
                 caller=contact, agent=agent, subject=subject, category=category, summary=body,
                 call_at=received, call_ended_at=received + timedelta(minutes=8),
                 now=received + timedelta(minutes=10), clock=clock)
         else:
-            ticket, _ = tickets.open_ticket(
+            ticket, _ = lifecycle.open_ticket(
                 raised_by=contact, subject=subject, category=category, channel=channel,
                 body_text=body, received_at=received, now=received, clock=clock,
                 message_id=None)
         if final is not None:
-            tickets.assign(ticket, agent, agent, received + timedelta(minutes=20))
-            tickets.reply(ticket, agent, REPLIES[index % len(REPLIES)],
+            lifecycle.assign(ticket, agent, agent, received + timedelta(minutes=20))
+            lifecycle.reply(ticket, agent, REPLIES[index % len(REPLIES)],
                           received + timedelta(hours=1), clock=clock,
                           status_after=TicketStatus.OPEN if final == TicketStatus.OPEN
                           else TicketStatus.WAITING)
             if final in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-                tickets.set_status(ticket, final, agent, received + timedelta(hours=2))
+                lifecycle.set_status(ticket, final, agent, received + timedelta(hours=2))
     db.session.commit()
 
 
@@ -171,7 +174,7 @@ def seed_bulk_tickets(count: int, now: datetime, *, seed: int = 7,
 
 
 def _reserve_numbers(count: int) -> int:
-    last = tickets.next_ticket_number()
+    last = lifecycle.next_ticket_number()
     db.session.execute(sa.update(TicketNumberCounter).where(TicketNumberCounter.id == 1)
                        .values(last_number=last + count))
     return last + 1
@@ -251,7 +254,7 @@ def _bulk_conversations(rng, clock: Clock, ids, ticket_rows, plans, agents, now)
             update.update(response_due_at=deadline.response_due_at,
                           due_soon_at=deadline.due_soon_at,
                           due_soon=DUE_SOON in passed, breached=BREACH in passed,
-                          next_escalation_at=escalation.next_escalation_at(steps, now))
+                          next_escalation_at=sweep.next_escalation_at(steps, now))
         else:
             update.update(response_due_at=None, due_soon_at=None, due_soon=False,
                           next_escalation_at=None)
@@ -265,7 +268,7 @@ def _bulk_conversations(rng, clock: Clock, ids, ticket_rows, plans, agents, now)
     db.session.execute(sa.insert(TicketEvent), events)
     db.session.execute(sa.update(Ticket), updates)
     # Bulk SQL bypasses the session's change tracking: tell the statistics rollup.
-    stats_changes.note_changes(db.session, [*(row["created_at"] for row in ticket_rows),
+    changes.note_changes(db.session, [*(row["created_at"] for row in ticket_rows),
                                            *(update["resolved_at"] for update in updates)])
 
 
@@ -275,8 +278,8 @@ def _settled_escalations(unanswered, record_ids: dict[int, int], now: datetime) 
     Seeded tickets are months old; without this the first sweep would mail a due-soon warning
     and a breach notice for every one. Steps still ahead stay for the sweep.
     """
-    return [{"ticket_id": ticket_id, "at": step.at, "action": escalation.STEP_ACTIONS[step.name],
-             "once_key": escalation.once_key(step.name, ticket_id, record_ids[ticket_id])}
+    return [{"ticket_id": ticket_id, "at": step.at, "action": sweep.STEP_ACTIONS[step.name],
+             "once_key": sweep.once_key(step.name, ticket_id, record_ids[ticket_id])}
             for ticket_id, steps in unanswered for step in steps if step.at <= now]
 
 

@@ -2,9 +2,9 @@
 import pytest
 import sqlalchemy as sa
 
+from helpdesk.adapters.storage import blob_store
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, AuditEntry
-from helpdesk.storage import blob_store
 from tests.conftest import sign_in
 from tests.fixtures.factories import make_contact, make_ticket
 

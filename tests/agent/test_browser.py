@@ -23,7 +23,9 @@ from helpdesk.models import (
     StaffMember,
     Ticket,
 )
-from helpdesk.services import demo, outbox, tickets
+from helpdesk.services import demo
+from helpdesk.services.mail_out import outbox
+from helpdesk.services.tickets import lifecycle
 from tests.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
@@ -97,7 +99,7 @@ def keep_screenshot(page, name: str) -> None:
 
 def _open(email: str, subject: str, category: Category, received_at, now) -> Ticket:
     contact = db.session.scalar(sa.select(Contact).filter_by(email=email))
-    ticket, _ = tickets.open_ticket(raised_by=contact, subject=subject, category=category,
+    ticket, _ = lifecycle.open_ticket(raised_by=contact, subject=subject, category=category,
                                     channel=Channel.EMAIL, body_text=subject,
                                     received_at=received_at, now=now)
     db.session.commit()

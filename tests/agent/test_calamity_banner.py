@@ -7,8 +7,8 @@ from sqlalchemy import event
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, StaffRole
-from helpdesk.services import tickets
-from helpdesk.services.queue import open_calamities
+from helpdesk.services.tickets import lifecycle
+from helpdesk.services.tickets.queue import open_calamities
 from tests.conftest import sign_in
 from tests.fixtures.factories import make_contact, make_staff, make_ticket
 
@@ -66,7 +66,7 @@ def test_without_open_calamities_the_banner_is_hidden_but_keeps_polling(agent, c
 
 def test_an_answered_calamity_leaves_the_banner(agent, client):
     ticket = _calamity()
-    tickets.reply(ticket, agent, "We are on it.", NOW)
+    lifecycle.reply(ticket, agent, "We are on it.", NOW)
     db.session.commit()
     assert f"#{ticket.number}" not in _banner(client.get("/desk/").get_data(as_text=True))
 

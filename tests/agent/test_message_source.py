@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, Message, MessageKind, Ticket
-from helpdesk.services.inbound_mail import accept_mail
+from helpdesk.services.intake.inbound_mail import accept_mail
 from tests.conftest import sign_in
 from tests.fixtures.factories import make_contact, make_ticket
 from tests.fixtures.mail import make_mail

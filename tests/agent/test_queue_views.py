@@ -107,9 +107,9 @@ def test_drill_down_filters_without_a_field_survive_a_filter_change(agent_client
 def test_searching_a_closed_tickets_number_shows_it_with_its_status(agent_client, agent):
     from helpdesk.extensions import db
     from helpdesk.models import TicketStatus
-    from helpdesk.services import tickets
+    from helpdesk.services.tickets import lifecycle
     ticket = make_ticket(subject="Solved long ago")
-    tickets.set_status(ticket, TicketStatus.CLOSED, agent, datetime.now(UTC))
+    lifecycle.set_status(ticket, TicketStatus.CLOSED, agent, datetime.now(UTC))
     db.session.commit()
     assert "Solved long ago" not in agent_client.get("/desk/").get_data(as_text=True)
     body = agent_client.get(f"/desk/?q=%23{ticket.number}",

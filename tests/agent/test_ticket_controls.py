@@ -6,7 +6,7 @@ import pytest
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, StaffRole, TicketStatus
-from helpdesk.services import tickets
+from helpdesk.services.tickets import lifecycle
 from tests.agent.conftest import htmx
 from tests.conftest import post_form
 from tests.fixtures.factories import make_staff, make_ticket
@@ -52,7 +52,7 @@ def _selects(client, ticket, **headers) -> _Selects:
 @pytest.mark.parametrize("status", list(TicketStatus))
 def test_the_status_control_shows_the_tickets_status(agent_client, agent, status):
     ticket = make_ticket(now=NOW)
-    tickets.set_status(ticket, status, agent, NOW)
+    lifecycle.set_status(ticket, status, agent, NOW)
     db.session.commit()
     assert _selects(agent_client, ticket).shown("status-select") == status.value
 
@@ -67,7 +67,7 @@ def test_the_assignee_control_shows_nobody_a_colleague_or_one_who_left(agent_cli
     ticket = make_ticket(now=NOW)
     assert _selects(agent_client, ticket).shown("assign-select") == ""
     colleague = make_staff(StaffRole.AGENT, name="Bram")
-    tickets.assign(ticket, colleague, agent, NOW)
+    lifecycle.assign(ticket, colleague, agent, NOW)
     db.session.commit()
     assert _selects(agent_client, ticket).shown("assign-select") == str(colleague.id)
     colleague.active = False
@@ -79,7 +79,7 @@ def test_saving_the_controls_unchanged_keeps_the_ticket_as_it_is(agent_client, a
     """A New ticket's status and a departed colleague are shown; sending them back is no change."""
     ticket = make_ticket(now=NOW)
     colleague = make_staff(StaffRole.AGENT, name="Bram")
-    tickets.assign(ticket, colleague, agent, NOW)
+    lifecycle.assign(ticket, colleague, agent, NOW)
     colleague.active = False
     db.session.commit()
     for action, data in (("status", {"status": "new"}),
@@ -109,7 +109,7 @@ def test_the_controls_fragment_shows_the_status_after_a_change(agent_client):
 
 def test_clearing_a_calamity_offers_the_category_it_had_before(agent_client, agent):
     ticket = make_ticket(now=NOW, category=Category.QUESTION)
-    tickets.mark_calamity(ticket, "Every till is down", agent, NOW)
+    lifecycle.mark_calamity(ticket, "Every till is down", agent, NOW)
     db.session.commit()
     assert _selects(agent_client, ticket).shown("calamity-category") == "question"
 

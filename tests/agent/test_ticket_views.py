@@ -15,7 +15,7 @@ from helpdesk.models import (
     OutboxMessage,
     TicketStatus,
 )
-from helpdesk.services import desk, presence, tickets
+from helpdesk.services.tickets import desk, lifecycle, presence
 from tests.agent.conftest import htmx
 from tests.conftest import post_form
 from tests.fixtures.factories import make_contact, make_organisation, make_staff, make_ticket
@@ -72,10 +72,10 @@ def test_the_ticket_page_runs_a_fixed_number_of_queries_however_long_the_convers
     now = datetime.now(UTC)
     for minute in range(6):
         at = now - timedelta(minutes=50 - 2 * minute)
-        tickets.reply(ticket, agent, f"Answer {minute}", at)
-        message = tickets.add_inbound_message(ticket, ticket.raised_by, f"Thanks {minute}",
+        lifecycle.reply(ticket, agent, f"Answer {minute}", at)
+        message = lifecycle.add_inbound_message(ticket, ticket.raised_by, f"Thanks {minute}",
                                               received_at=at, now=at)
-        tickets.add_note(ticket, make_staff(name=f"Colleague {minute}"), "Note", at)
+        lifecycle.add_note(ticket, make_staff(name=f"Colleague {minute}"), "Note", at)
         db.session.flush()
         db.session.add(Attachment(message_id=message.id, filename=f"log{minute}.txt",
                                   content_type="text/plain", size=3, sha256="0" * 64,
@@ -321,10 +321,10 @@ def test_presence_check_in_without_htmx_goes_back_to_the_ticket(agent_client, ti
 
 
 def test_the_history_says_why_an_escalation_went_without_its_own_mail(agent_client):
-    from helpdesk.services import escalation
+    from helpdesk.services.escalation import sweep
     received = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     ticket = make_ticket(now=received, received_at=received)
-    escalation.sweep(received + timedelta(days=5))
+    sweep.sweep(received + timedelta(days=5))
     page = agent_client.get(_url(ticket)).get_data(as_text=True)
     assert "Due soon</strong>: no notice, the response was overdue by then" in page
     assert "Response overdue</strong>: found late, reported to the managers in one summary" \

@@ -4,9 +4,9 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
+from helpdesk.adapters.storage import blob_store
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Category, HeldMessage, Message
-from helpdesk.storage import blob_store
 from tests.fixtures.factories import make_contact, make_ticket
 from tests.fixtures.held import make_held_message, raw_mail
 

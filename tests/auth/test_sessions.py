@@ -2,7 +2,7 @@
 from datetime import UTC, datetime, timedelta
 
 from helpdesk.models import StaffRole
-from helpdesk.services import people
+from helpdesk.services.people import directory
 from tests.conftest import sign_in
 from tests.fixtures.factories import make_contact, make_staff
 
@@ -46,14 +46,14 @@ def test_the_idle_limit_is_configurable(app, client):
 def test_a_password_change_ends_every_session(app, client):
     staff = make_staff()
     sign_in(client, staff)
-    people.set_password(staff, "a brand new password")
+    directory.set_password(staff, "a brand new password")
     assert client.get("/desk/").status_code == 302
 
 
 def test_disabling_an_account_ends_every_session(app, client):
     staff = make_staff()
     sign_in(client, staff)
-    people.set_active(staff, False)
+    directory.set_active(staff, False)
     assert client.get("/desk/").status_code == 302
 
 

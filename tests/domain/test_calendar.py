@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpdesk.domain.calendar import BusinessCalendar
+from helpdesk.domain.business_calendar import BusinessCalendar
 
 AMS = ZoneInfo("Europe/Amsterdam")
 CAL = BusinessCalendar()

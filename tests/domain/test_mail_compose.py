@@ -7,13 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpdesk.domain.mail_compose import (
+from helpdesk.domain.mail.compose import (
     OutgoingAttachment,
     OutgoingMail,
     compose,
     envelope_address,
 )
-from helpdesk.domain.threading import clean_header_value
+from helpdesk.domain.mail.threads import clean_header_value
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 

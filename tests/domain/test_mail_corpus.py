@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from yaml_scalars import read_scalar
 
-from helpdesk.domain.mail_parse import parse_email
+from helpdesk.domain.mail.parse import parse_email
 from tests.fixtures.corpus import CORPUS, corpus_files, needs_corpus
 
 

@@ -1,11 +1,11 @@
 """Mail HTML for agents: re-sanitised, quotes folded, cid and remote images resolved."""
-from helpdesk.domain.mail_display import (
+from helpdesk.domain.mail.display import (
     display_html,
     has_remote_images,
     normalise_content_id,
     split_quoted_html,
 )
-from helpdesk.domain.mail_html import sanitise_html
+from helpdesk.domain.mail.safe_html import sanitise_html
 
 
 def test_stored_markup_that_escaped_sanitising_is_cleaned_again_at_display():

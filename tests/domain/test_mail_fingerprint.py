@@ -1,5 +1,5 @@
 """The content fingerprint ignores what transit adds and nothing the author wrote."""
-from helpdesk.domain.mail_fingerprint import content_fingerprint
+from helpdesk.domain.mail.fingerprint import content_fingerprint
 
 MAIL = (b"From: ann@customer.example\r\nSubject: Export fails\r\n"
         b"Message-ID: <one@customer.example>\r\n\r\nIt breaks.\r\n")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpdesk.domain.mail_parse import ParsedEmail, parse_email
+from helpdesk.domain.mail.parse import ParsedEmail, parse_email
 
 CORPUS = Path(
     os.environ.get("HELPDESK_MAIL_CORPUS")

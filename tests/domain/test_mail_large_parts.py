@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpdesk.domain import mail_parse
-from helpdesk.domain.mail_large_parts import detach_large_parts
-from helpdesk.domain.mail_parse import parse_email
+from helpdesk.domain.mail import parse
+from helpdesk.domain.mail.large_parts import detach_large_parts
+from helpdesk.domain.mail.parse import parse_email
 
 OVER = 2_000  # a small threshold keeps the examples small
 
@@ -39,9 +39,9 @@ def mail_with(parts: list[tuple[str, bytes]], *, nested: bool = False,
 def parsed_both_ways(raw: bytes):
     """parse_email detaching at OVER bytes, and parse_email never detaching."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mail_parse, "detach_large_parts", partial(detach_large_parts, over=OVER))
+        patch.setattr(parse, "detach_large_parts", partial(detach_large_parts, over=OVER))
         detaching = parse_email(raw)
-        patch.setattr(mail_parse, "detach_large_parts", lambda data: (data, {}))
+        patch.setattr(parse, "detach_large_parts", lambda data: (data, {}))
         whole = parse_email(raw)
     return detaching, whole
 
@@ -66,7 +66,7 @@ def test_detaching_large_parts_gives_the_same_attachments_and_body(sizes, nested
 def test_detached_attachment_over_the_limit_is_named_as_oversized():
     raw = mail_with([("big.bin", b"b" * 10_000)])
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mail_parse, "detach_large_parts", partial(detach_large_parts, over=OVER))
+        patch.setattr(parse, "detach_large_parts", partial(detach_large_parts, over=OVER))
         parsed = parse_email(raw, max_attachment_bytes=5_000)
     assert (parsed.attachments, parsed.oversized_attachments) == ((), ("big.bin",))
 

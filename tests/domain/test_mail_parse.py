@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from helpdesk.domain.mail_parse import ParsedEmail, parse_email, split_quoted
+from helpdesk.domain.mail.parse import ParsedEmail, parse_email, split_quoted
 
 
 def mime(*parts: bytes, boundary: bytes = b"XYZ", headers: bytes = b"") -> bytes:
@@ -232,7 +232,7 @@ def test_failure_mid_parse_keeps_recovered_headers(monkeypatch) -> None:
     def explode(html: str) -> str:
         raise RuntimeError("sanitiser broke")
 
-    monkeypatch.setattr("helpdesk.domain.mail_parse.sanitise_html", explode)
+    monkeypatch.setattr("helpdesk.domain.mail.parse.sanitise_html", explode)
     raw = b"From: a@example.com\r\nSubject: Hi\r\nContent-Type: text/html\r\n\r\n<p>x</p>"
     parsed = parse_email(raw)
     assert parsed.parse_error == "unparsable: RuntimeError: sanitiser broke"

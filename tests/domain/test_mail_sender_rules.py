@@ -6,8 +6,8 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from helpdesk.domain.mail_parse import parse_email
-from helpdesk.domain.mail_sender_rules import automatic_mail_reason
+from helpdesk.domain.mail.parse import parse_email
+from helpdesk.domain.mail.sender_rules import automatic_mail_reason
 
 
 def reason(headers: bytes) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpdesk.domain.sender_auth import evaluate_sender_auth
+from helpdesk.domain.mail.sender_auth import evaluate_sender_auth
 
 TRUSTED = "mx.helpdesk.example"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from helpdesk.domain.mail_parse import parse_email
-from helpdesk.domain.threading import (
+from helpdesk.domain.mail.parse import parse_email
+from helpdesk.domain.mail.threads import (
     bare_subject,
     clean_header_value,
     make_message_id,

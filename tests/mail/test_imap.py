@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from helpdesk.mail.imap import (
+from helpdesk.adapters.imap import (
     ImapConfigError,
     ImapSettings,
     MailboxError,

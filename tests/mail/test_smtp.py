@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from aiosmtpd.smtp import AuthResult
 
-from helpdesk.domain.mail_compose import OutgoingMail, compose
-from helpdesk.mail.smtp import SendFailure, SmtpSession, SmtpSettings
+from helpdesk.adapters.smtp import SendFailure, SmtpSession, SmtpSettings
+from helpdesk.domain.mail.compose import OutgoingMail, compose
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 

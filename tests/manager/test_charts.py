@@ -1,7 +1,7 @@
 """Chart geometry: bars in proportion, a round axis, and a heatmap that marks office hours."""
 import pytest
 
-from helpdesk.manager.charts import (
+from helpdesk.web.manager.charts import (
     axis_steps,
     bar_chart,
     column_chart,

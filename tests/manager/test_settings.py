@@ -17,7 +17,8 @@ from helpdesk.models import (
     StaffRole,
     Ticket,
 )
-from helpdesk.services import recompute, tickets
+from helpdesk.services.promise import recompute
+from helpdesk.services.tickets import lifecycle
 from tests.conftest import post_form, sign_in
 from tests.fixtures.factories import make_contact, make_staff
 
@@ -41,7 +42,7 @@ def manager(app, client):
 
 
 def _open(received_at, category=Category.BUG):
-    ticket, _ = tickets.open_ticket(
+    ticket, _ = lifecycle.open_ticket(
         raised_by=make_contact(), subject="Export fails", category=category,
         channel=Channel.PORTAL, body_text="x", received_at=received_at, now=received_at)
     db.session.commit()

@@ -12,8 +12,10 @@ from werkzeug.serving import make_server
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, OutboxMessage, OutboxState, Ticket
-from helpdesk.services import customer_mail, outbox_sender, tickets
-from helpdesk.services.promise import due_in_words
+from helpdesk.services.mail_out import sender
+from helpdesk.services.notifications import customer_mail
+from helpdesk.services.notifications.wording import due_in_words
+from helpdesk.services.tickets import lifecycle
 from tests.conftest import SCREENSHOTS
 from tests.fixtures.factories import PASSWORD, make_contact, make_staff
 from tests.fixtures.images import make_png
@@ -118,7 +120,7 @@ def test_super_user_files_a_bug_with_a_screenshot_and_sees_the_agents_reply(
     assert page.evaluate("document.querySelector('img.thumbnail').naturalWidth") == 480
 
     # The acknowledgement goes out through the outbox worker to a real SMTP server.
-    report = outbox_sender.send_due_mail(datetime.now(UTC))
+    report = sender.send_due_mail(datetime.now(UTC))
     assert report.sent == 1
     [arrival] = smtp_server.arrivals
     mail = arrival.message
@@ -134,7 +136,7 @@ def test_super_user_files_a_bug_with_a_screenshot_and_sees_the_agents_reply(
 
     ticket = db.session.get(Ticket, ticket.id)
     agent = make_staff(name="Anna de Agent")
-    reply = tickets.reply(ticket, agent, "Dank voor de duidelijke stappen. We hebben het "
+    reply = lifecycle.reply(ticket, agent, "Dank voor de duidelijke stappen. We hebben het "
                           "nagebootst; vanavond staat de oplossing live.", datetime.now(UTC))
     customer_mail.queue_reply(ticket, reply, datetime.now(UTC))
     db.session.commit()

@@ -8,11 +8,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from helpdesk.access import SUPER_USER
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Message, OrganisationStatus
-from helpdesk.services import tickets
-from helpdesk.services.uploads import Upload, attach
+from helpdesk.services.tickets import lifecycle
+from helpdesk.services.tickets.uploads import Upload, attach
+from helpdesk.web.access import SUPER_USER
 from tests.conftest import post_form, sign_in
 from tests.fixtures.factories import make_contact, make_organisation, make_staff, make_ticket
 from tests.fixtures.images import make_png
@@ -92,7 +92,7 @@ def test_a_file_of_another_organisation_is_not_found_under_our_ticket_number(por
 def test_a_file_on_an_internal_note_is_not_found(client, world):
     sign_in(client, world["ours"])
     ticket = world["our_ticket"]
-    note = tickets.add_note(ticket, make_staff(), "Internal only", ticket.created_at)
+    note = lifecycle.add_note(ticket, make_staff(), "Internal only", ticket.created_at)
     [note_file] = attach(note, [Upload("internal.png", "image/png", make_png())])
     db.session.commit()
     url = f"/portal/tickets/{ticket.number}/attachments/{note_file.id}"

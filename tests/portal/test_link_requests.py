@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.jobs import JOBS
 from helpdesk.models import OrganisationStatus, OutboxMessage
-from helpdesk.services import portal_mail
+from helpdesk.services.portal import link_mail
 from tests.conftest import post_form
 from tests.fixtures.factories import make_contact, make_organisation, make_staff
 
@@ -52,17 +52,17 @@ def test_the_worker_mails_the_link_only_to_registered_super_users(app, client, k
         post_form(client, PATHS[kind], {"email": email})
     assert db.session.scalars(sa.select(OutboxMessage)).all() == []  # nothing yet
 
-    assert portal_mail.answer_link_requests(datetime.now(UTC)) == 1
+    assert link_mail.answer_link_requests(datetime.now(UTC)) == 1
     mails = db.session.scalars(sa.select(OutboxMessage)).all()
     assert [(mail.kind, mail.to_address) for mail in mails] == [(kind, super_user.email)]
     # Answered once: a second pass finds nothing to do.
-    assert not portal_mail.answer_link_requests(datetime.now(UTC))
+    assert not link_mail.answer_link_requests(datetime.now(UTC))
     assert len(db.session.scalars(sa.select(OutboxMessage)).all()) == 1
 
 
 def test_the_worker_answers_link_requests_every_few_seconds():
     [job] = [job for job in JOBS if job.name == "link-requests"]
-    assert job.run == portal_mail.answer_link_requests
+    assert job.run == link_mail.answer_link_requests
     assert job.interval_seconds <= 5
 
 

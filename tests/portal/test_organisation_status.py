@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Message, OrganisationStatus, Ticket, TicketStatus
-from helpdesk.services import people
+from helpdesk.services.people import directory
 from tests.conftest import post_form, sign_in
 from tests.fixtures.factories import PASSWORD, make_contact, make_ticket
 
@@ -78,7 +78,7 @@ def test_ended_organisation_sees_a_clear_page_on_every_ticket_route(portal, supe
 
 
 def test_ending_an_organisation_ends_its_portal_sessions(portal, super_user, now):
-    people.set_organisation_status(super_user.organisation.slug, "ended", now)
+    directory.set_organisation_status(super_user.organisation.slug, "ended", now)
     assert portal.get("/portal/").location.startswith("/portal/sign-in")
 
 

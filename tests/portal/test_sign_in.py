@@ -7,7 +7,8 @@ import time_machine
 
 from helpdesk.extensions import db
 from helpdesk.models import OrganisationStatus, OutboxMessage
-from helpdesk.services import people, portal_mail
+from helpdesk.services.people import directory
+from helpdesk.services.portal import link_mail
 from tests.conftest import post_form, sign_in
 from tests.fixtures.factories import PASSWORD, make_contact, make_organisation
 
@@ -16,7 +17,7 @@ NEW_PASSWORD = "a brand new passphrase"
 
 def _outbox(kind: str) -> list[OutboxMessage]:
     """The mail of this kind, once the worker has answered the link requests."""
-    portal_mail.answer_link_requests(datetime.now(UTC))
+    link_mail.answer_link_requests(datetime.now(UTC))
     rows = db.session.scalars(sa.select(OutboxMessage).filter_by(kind=kind)
                               .order_by(OutboxMessage.id)).all()
     db.session.rollback()
@@ -206,7 +207,7 @@ def test_a_made_up_reset_link_costs_no_password_hash(client, super_user, monkeyp
     # Hashing takes the server a good part of a second: unthrottled, made-up links would
     # let anyone keep its processors busy.
     hashed = []
-    monkeypatch.setattr(people, "hash_password", lambda password: hashed.append(password))
+    monkeypatch.setattr(directory, "hash_password", lambda password: hashed.append(password))
     response = post_form(client, "/portal/password-reset/made-up-token",
                          {"password": NEW_PASSWORD, "repeat": NEW_PASSWORD})
     assert response.location == "/portal/password-reset"

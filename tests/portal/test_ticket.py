@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from helpdesk.adapters.storage import blob_store
 from helpdesk.extensions import db
 from helpdesk.models import (
     Attachment,
@@ -14,10 +15,9 @@ from helpdesk.models import (
     ResponseRecord,
     TicketStatus,
 )
-from helpdesk.services import desk, tickets
-from helpdesk.services.desk import CallOutcome
-from helpdesk.services.uploads import Upload, attach
-from helpdesk.storage import blob_store
+from helpdesk.services.tickets import desk, lifecycle
+from helpdesk.services.tickets.desk import CallOutcome
+from helpdesk.services.tickets.uploads import Upload, attach
 from tests.conftest import post_form, sign_in
 from tests.fixtures.factories import make_contact, make_staff, make_ticket
 from tests.fixtures.images import make_png
@@ -30,9 +30,9 @@ def _answered(ticket, text="We are looking into it."):
     """The agent's public reply, with an internal note next to it."""
     agent = make_staff(name="Anna de Agent")
     now = datetime.now(UTC)
-    note = tickets.add_note(ticket, agent, "Internal: customer is on the old plan.", now)
+    note = lifecycle.add_note(ticket, agent, "Internal: customer is on the old plan.", now)
     attach(note, [Upload("internal.png", "image/png", make_png(rgb=(1, 2, 3)))])
-    tickets.reply(ticket, agent, text, now)
+    lifecycle.reply(ticket, agent, text, now)
     db.session.commit()
     return note
 
@@ -158,7 +158,7 @@ def test_a_resolved_ticket_is_reopened_not_replied_to(portal, super_user):
 
 def test_a_closed_ticket_takes_no_messages(portal, super_user):
     ticket = make_ticket(raised_by=super_user)
-    tickets.set_status(ticket, TicketStatus.CLOSED, None, datetime.now(UTC))
+    lifecycle.set_status(ticket, TicketStatus.CLOSED, None, datetime.now(UTC))
     db.session.commit()
     page = portal.get(f"/portal/tickets/{ticket.number}").get_data(as_text=True)
     assert "Dit ticket is gesloten." in page and 'id="message-form"' not in page
@@ -186,7 +186,7 @@ def test_the_list_shows_open_tickets_first_then_the_most_recent(portal, super_us
     resolved = make_ticket(raised_by=super_user, subject="Newest resolved", now=now)
     new_open = make_ticket(raised_by=super_user, subject="New open",
                            now=now - timedelta(days=1))
-    tickets.set_status(resolved, TicketStatus.RESOLVED, super_user, now)
+    lifecycle.set_status(resolved, TicketStatus.RESOLVED, super_user, now)
     db.session.commit()
     page = portal.get("/portal/").get_data(as_text=True)
     positions = [page.index(f"#{t.number}<") for t in (new_open, old_open, resolved)]

@@ -4,10 +4,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from helpdesk.domain.mail_compose import compose
+from helpdesk.domain.mail.compose import compose
 from helpdesk.extensions import db
 from helpdesk.models import Category, Channel, OutboxMessage, StaffRole
-from helpdesk.services import customer_mail, escalation, outbox_sender, portal_mail, tickets
+from helpdesk.services.escalation import sweep
+from helpdesk.services.mail_out import sender
+from helpdesk.services.notifications import customer_mail
+from helpdesk.services.portal import link_mail
+from helpdesk.services.tickets import lifecycle
 from tests.conftest import post_form
 from tests.fixtures.factories import make_contact, make_staff
 
@@ -16,11 +20,11 @@ RECEIVED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
 def _wire(row: OutboxMessage):
-    return compose(outbox_sender._outgoing_mail(row, RECEIVED))
+    return compose(sender._outgoing_mail(row, RECEIVED))
 
 
 def _open(category=Category.BUG):
-    ticket, _ = tickets.open_ticket(
+    ticket, _ = lifecycle.open_ticket(
         raised_by=make_contact(), subject="Export fails", category=category,
         channel=Channel.EMAIL, body_text="Steps: export", received_at=RECEIVED, now=RECEIVED)
     db.session.commit()
@@ -30,7 +34,7 @@ def _open(category=Category.BUG):
 def _sweep_on_time(ticket):
     """Sweep at each of the ticket's escalation moments, as a worker that keeps running."""
     while ticket.next_escalation_at is not None:
-        escalation.sweep(ticket.next_escalation_at)
+        sweep.sweep(ticket.next_escalation_at)
         db.session.refresh(ticket)
 
 
@@ -47,11 +51,11 @@ def _every_automatic_kind(client):
     _sweep_on_time(ticket)  # due soon and breach
     _sweep_on_time(_open(Category.CALAMITY))  # the alert to all staff, then its reminder
     _open()
-    escalation.sweep(RECEIVED + timedelta(days=20))  # a breach found late: the summary
+    sweep.sweep(RECEIVED + timedelta(days=20))  # a breach found late: the summary
     super_user = make_contact()
     post_form(client, "/portal/sign-in/link", {"email": super_user.email})
     post_form(client, "/portal/password-reset", {"email": super_user.email})
-    portal_mail.answer_link_requests(datetime.now(UTC))
+    link_mail.answer_link_requests(datetime.now(UTC))
 
 
 AUTOMATIC_KINDS = {"acknowledgement", "resolved", "not_super_user", "due_soon", "breach",
@@ -79,7 +83,7 @@ def test_links_by_mail_are_auto_generated(client, kind):
 def test_an_agents_reply_is_not_marked_automatic(app):
     ticket = _open()
     agent = make_staff(StaffRole.AGENT)
-    message = tickets.reply(ticket, agent, "Try again now.", RECEIVED)
+    message = lifecycle.reply(ticket, agent, "Try again now.", RECEIVED)
     customer_mail.queue_reply(ticket, message, RECEIVED)
     db.session.commit()
     [reply] = db.session.scalars(sa.select(OutboxMessage).filter_by(kind="reply")).all()

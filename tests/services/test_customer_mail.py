@@ -1,17 +1,18 @@
 """Composition of mail to customers: language, promise in words, threading headers."""
 from datetime import UTC, datetime, timedelta
 
-from helpdesk.domain.threading import ticket_number_from_message_ids
+from helpdesk.domain.mail.threads import ticket_number_from_message_ids
 from helpdesk.extensions import db
 from helpdesk.models import Category, Channel
-from helpdesk.services import customer_mail, tickets
+from helpdesk.services.notifications import customer_mail
+from helpdesk.services.tickets import lifecycle
 from tests.fixtures.factories import make_contact, make_staff
 
 MONDAY_TEN = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
 
 
 def _ticket(contact, category=Category.BUG, details=None, message_id="abc@customer.example"):
-    ticket, _ = tickets.open_ticket(
+    ticket, _ = lifecycle.open_ticket(
         raised_by=contact, subject="Export\r\nBcc: evil@example.com", category=category,
         channel=Channel.EMAIL, body_text="It breaks", received_at=MONDAY_TEN, now=MONDAY_TEN,
         details=details, message_id=message_id)
@@ -57,7 +58,7 @@ def test_reply_carries_a_signed_message_id_that_threads_back_to_the_ticket(app):
     ticket = _ticket(make_contact())
     agent = make_staff()
     later = MONDAY_TEN + timedelta(hours=1)
-    message = tickets.reply(ticket, agent, "Fixed tonight.", later)
+    message = lifecycle.reply(ticket, agent, "Fixed tonight.", later)
     mail = customer_mail.queue_reply(ticket, message, later)
     db.session.commit()
     assert message.message_id == mail.smtp_message_id

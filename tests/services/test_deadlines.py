@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, Channel, ResponseRecord, TicketStatus
-from helpdesk.services import tickets
+from helpdesk.services.tickets import lifecycle
 from tests.fixtures.factories import make_contact, make_staff
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -18,7 +18,7 @@ def local(*args) -> datetime:
 
 
 def _open(received_at, category=Category.BUG):
-    ticket, _ = tickets.open_ticket(
+    ticket, _ = lifecycle.open_ticket(
         raised_by=make_contact(), subject="Export fails", category=category,
         channel=Channel.EMAIL, body_text="Steps: export", received_at=received_at,
         now=received_at)
@@ -67,12 +67,12 @@ def test_calamity_escalates_first_at_the_manager_renotification(app):
 def test_waiting_on_the_customer_pauses_and_a_customer_message_resumes(app):
     ticket = _open(local(2026, 11, 30, 10))
     agent = make_staff()
-    tickets.reply(ticket, agent, "Which browser do you use?", local(2026, 11, 30, 11))
+    lifecycle.reply(ticket, agent, "Which browser do you use?", local(2026, 11, 30, 11))
     db.session.commit()
     assert ticket.status == TicketStatus.WAITING
     assert (ticket.response_due_at, ticket.due_soon_at, ticket.next_escalation_at) == (
         None, None, None)
-    tickets.add_inbound_message(ticket, ticket.raised_by, "Firefox",
+    lifecycle.add_inbound_message(ticket, ticket.raised_by, "Firefox",
                                 received_at=local(2026, 12, 4, 16, 30),
                                 now=local(2026, 12, 4, 16, 31))
     db.session.commit()
@@ -86,7 +86,7 @@ def test_waiting_on_the_customer_pauses_and_a_customer_message_resumes(app):
 
 def test_setting_waiting_without_a_reply_cancels_the_owed_response(app):
     ticket = _open(local(2026, 11, 30, 10))
-    tickets.set_status(ticket, TicketStatus.WAITING, make_staff(), local(2026, 11, 30, 12))
+    lifecycle.set_status(ticket, TicketStatus.WAITING, make_staff(), local(2026, 11, 30, 12))
     db.session.commit()
     [record] = _records(ticket)
     assert record.cancelled_at == local(2026, 11, 30, 12) and record.met_at is None
@@ -95,10 +95,10 @@ def test_setting_waiting_without_a_reply_cancels_the_owed_response(app):
 
 def test_resolved_ticket_owes_nothing_until_the_customer_writes_again(app):
     ticket = _open(local(2026, 11, 30, 10))
-    tickets.set_status(ticket, TicketStatus.RESOLVED, make_staff(), local(2026, 11, 30, 12))
+    lifecycle.set_status(ticket, TicketStatus.RESOLVED, make_staff(), local(2026, 11, 30, 12))
     db.session.commit()
     assert ticket.response_due_at is None
-    tickets.add_inbound_message(ticket, ticket.raised_by, "It is back",
+    lifecycle.add_inbound_message(ticket, ticket.raised_by, "It is back",
                                 received_at=local(2026, 11, 30, 20), now=local(2026, 11, 30, 20))
     db.session.commit()
     assert ticket.response_due_at == local(2026, 12, 2, 9)  # after closing: Tue 09:00 + 24 h
@@ -107,8 +107,8 @@ def test_resolved_ticket_owes_nothing_until_the_customer_writes_again(app):
 def test_reopening_by_an_agent_alone_owes_no_response(app):
     ticket = _open(local(2026, 11, 30, 10))
     agent = make_staff()
-    tickets.set_status(ticket, TicketStatus.WAITING, agent, local(2026, 11, 30, 11))
-    tickets.set_status(ticket, TicketStatus.OPEN, agent, local(2026, 11, 30, 12))
+    lifecycle.set_status(ticket, TicketStatus.WAITING, agent, local(2026, 11, 30, 11))
+    lifecycle.set_status(ticket, TicketStatus.OPEN, agent, local(2026, 11, 30, 12))
     db.session.commit()
     assert ticket.response_due_at is None and ticket.next_escalation_at is None
 
@@ -116,9 +116,9 @@ def test_reopening_by_an_agent_alone_owes_no_response(app):
 def test_assigning_and_noting_leave_the_due_moment_alone(app):
     ticket = _open(local(2026, 11, 30, 10))
     agent = make_staff()
-    tickets.assign(ticket, agent, agent, local(2026, 11, 30, 10, 5))
-    tickets.add_note(ticket, agent, "Looking", local(2026, 11, 30, 10, 6))
-    tickets.set_status(ticket, TicketStatus.OPEN, agent, local(2026, 11, 30, 10, 7))
+    lifecycle.assign(ticket, agent, agent, local(2026, 11, 30, 10, 5))
+    lifecycle.add_note(ticket, agent, "Looking", local(2026, 11, 30, 10, 6))
+    lifecycle.set_status(ticket, TicketStatus.OPEN, agent, local(2026, 11, 30, 10, 7))
     db.session.commit()
     assert ticket.response_due_at == local(2026, 12, 1, 10)
 
@@ -128,7 +128,7 @@ def test_a_second_message_keeps_the_due_soon_flag_and_escalation_moment(app):
     ticket.due_soon = True
     ticket.next_escalation_at = local(2026, 12, 1, 10)  # as the sweep leaves it after due soon
     db.session.commit()
-    tickets.add_inbound_message(ticket, ticket.raised_by, "Any news?",
+    lifecycle.add_inbound_message(ticket, ticket.raised_by, "Any news?",
                                 received_at=local(2026, 12, 1, 5), now=local(2026, 12, 1, 5))
     db.session.commit()
     assert ticket.due_soon and ticket.next_escalation_at == local(2026, 12, 1, 10)
@@ -138,7 +138,7 @@ def test_a_second_message_keeps_the_due_soon_flag_and_escalation_moment(app):
 def test_category_change_to_calamity_runs_the_clock_at_all_hours(app):
     received = local(2026, 12, 4, 16, 30)  # Friday afternoon
     ticket = _open(received, Category.OUTAGE)
-    tickets.set_category(ticket, Category.CALAMITY, make_staff(), local(2026, 12, 4, 16, 40))
+    lifecycle.set_category(ticket, Category.CALAMITY, make_staff(), local(2026, 12, 4, 16, 40))
     db.session.commit()
     assert ticket.response_due_at == local(2026, 12, 4, 17, 30)
     assert ticket.next_escalation_at == local(2026, 12, 4, 16, 45)
@@ -148,7 +148,7 @@ def test_category_change_to_calamity_runs_the_clock_at_all_hours(app):
 
 def test_category_change_from_calamity_counts_working_days_again(app):
     ticket = _open(local(2026, 12, 5, 3), Category.CALAMITY)  # Saturday night
-    tickets.set_category(ticket, Category.BUG, make_staff(), local(2026, 12, 5, 3, 5))
+    lifecycle.set_category(ticket, Category.BUG, make_staff(), local(2026, 12, 5, 3, 5))
     db.session.commit()
     assert ticket.response_due_at == local(2026, 12, 8, 9)  # clock starts Monday 09:00
     assert ticket.next_escalation_at == ticket.due_soon_at == local(2026, 12, 8, 3)
@@ -158,15 +158,15 @@ def test_category_change_from_calamity_counts_working_days_again(app):
 def test_category_change_while_waiting_owes_nothing(app):
     ticket = _open(local(2026, 11, 30, 10))
     agent = make_staff()
-    tickets.reply(ticket, agent, "Done?", local(2026, 11, 30, 11))
-    tickets.set_category(ticket, Category.CALAMITY, agent, local(2026, 11, 30, 12))
+    lifecycle.reply(ticket, agent, "Done?", local(2026, 11, 30, 11))
+    lifecycle.set_category(ticket, Category.CALAMITY, agent, local(2026, 11, 30, 12))
     db.session.commit()
     assert ticket.response_due_at is None and ticket.next_escalation_at is None
 
 
 def test_calamity_response_time_is_counted_on_the_wall_clock(app):
     ticket = _open(local(2026, 12, 5, 3), Category.CALAMITY)  # Saturday: no working time
-    tickets.reply(ticket, make_staff(), "On it.", local(2026, 12, 5, 3, 20))
+    lifecycle.reply(ticket, make_staff(), "On it.", local(2026, 12, 5, 3, 20))
     db.session.commit()
     [record] = _records(ticket)
     assert record.working_seconds_to_response == 20 * 60 and not record.breached
@@ -178,6 +178,6 @@ def test_a_breach_recorded_by_the_sweep_stays_after_the_due_moment_moves(app):
     record.breached = ticket.breached = True  # as the sweep leaves it at the due moment
     record.due_at = local(2026, 12, 2, 10)  # as a recompute after a new closing day would
     db.session.commit()
-    tickets.reply(ticket, make_staff(), "Sorry.", local(2026, 12, 1, 10) + timedelta(minutes=5))
+    lifecycle.reply(ticket, make_staff(), "Sorry.", local(2026, 12, 1, 10) + timedelta(minutes=5))
     db.session.commit()
     assert record.breached and ticket.breached

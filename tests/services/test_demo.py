@@ -14,7 +14,8 @@ from helpdesk.models import (
     TicketEvent,
     TicketStatus,
 )
-from helpdesk.services import demo, escalation
+from helpdesk.services import demo
+from helpdesk.services.escalation import sweep
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -58,7 +59,7 @@ def test_the_bulk_history_is_settled_so_the_first_sweep_mails_nobody_about_the_p
         Ticket.status == TicketStatus.NEW, Ticket.response_due_at <= NOW)).all()
     assert len(overdue) > 50
     before = _queued()
-    escalation.sweep(NOW)
+    sweep.sweep(NOW)
     assert _queued() == before
     # The history says what the sweep would have done: the due-soon warning and the breach
     # happened at their moments, and the breach counts.
@@ -81,10 +82,10 @@ def test_tickets_still_due_keep_their_escalations(app):
                                  .where(Ticket.status == TicketStatus.NEW,
                                         Ticket.response_due_at > NOW)).all()
     assert waiting  # the demo desk's own fresh tickets at least
-    escalation.sweep(NOW)
+    sweep.sweep(NOW)
     # A worker that keeps running: a sweep at every moment due.
     for moment in sorted({m for _, *moments in waiting for m in moments if m > NOW}):
-        escalation.sweep(moment)
+        sweep.sweep(moment)
     mailed = db.session.execute(sa.select(OutboxMessage.ticket_id, OutboxMessage.kind)
                                 .where(OutboxMessage.kind.in_(["due_soon", "breach"]))).all()
     assert {(ticket_id, kind) for ticket_id, kind in mailed} == {

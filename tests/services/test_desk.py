@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from helpdesk.adapters.storage import blob_store
 from helpdesk.extensions import db
 from helpdesk.models import (
     Attachment,
@@ -17,9 +18,9 @@ from helpdesk.models import (
     TicketEvent,
     TicketStatus,
 )
-from helpdesk.services import ServiceError, desk, queue
-from helpdesk.services.uploads import Upload
-from helpdesk.storage import blob_store
+from helpdesk.services import ServiceError
+from helpdesk.services.tickets import desk, queue
+from helpdesk.services.tickets.uploads import Upload
 from tests.fixtures.factories import make_contact, make_organisation, make_staff, make_ticket
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday 10:00 in Amsterdam

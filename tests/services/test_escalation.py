@@ -16,7 +16,8 @@ from helpdesk.models import (
     StaffRole,
     TicketEvent,
 )
-from helpdesk.services import escalation, tickets
+from helpdesk.services.escalation import sweep
+from helpdesk.services.tickets import lifecycle
 from tests.fixtures.factories import make_contact, make_staff
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -45,11 +46,11 @@ def staff(app):
 
 
 def _open(received_at=RECEIVED, category=Category.BUG, subject="Export fails", assignee=None):
-    ticket, _ = tickets.open_ticket(
+    ticket, _ = lifecycle.open_ticket(
         raised_by=make_contact(), subject=subject, category=category, channel=Channel.EMAIL,
         body_text="Steps: export", received_at=received_at, now=received_at)
     if assignee is not None:
-        tickets.assign(ticket, assignee, assignee, received_at)
+        lifecycle.assign(ticket, assignee, assignee, received_at)
     db.session.commit()
     return ticket
 
@@ -79,7 +80,7 @@ def _record(ticket):
 
 
 def _sweep(at):
-    result = escalation.sweep(at)
+    result = sweep.sweep(at)
     db.session.expire_all()
     return result
 
@@ -190,9 +191,9 @@ def test_the_late_limit_is_a_setting(app, staff):
 
 def test_an_answered_ticket_is_not_swept(staff):
     ticket = _open()
-    tickets.reply(ticket, staff["anna"], "Fixed.", RECEIVED + timedelta(hours=1))
+    lifecycle.reply(ticket, staff["anna"], "Fixed.", RECEIVED + timedelta(hours=1))
     db.session.commit()
-    assert escalation.due_ticket_ids(DUE + timedelta(days=1)) == []
+    assert sweep.due_ticket_ids(DUE + timedelta(days=1)) == []
     assert _sweep(DUE + timedelta(days=1)).tickets == 0
 
 
@@ -260,7 +261,7 @@ def test_two_sweeps_at_once_notify_each_escalation_once(app, staff):
         try:
             with app.app_context():
                 start.wait(timeout=10)
-                results.append(escalation.sweep(at))
+                results.append(sweep.sweep(at))
                 db.session.remove()
         except Exception as error:  # reported below; a thread cannot fail the test itself
             errors.append(error)
@@ -301,7 +302,7 @@ def test_calamity_at_night_alerts_every_active_agent_manager_and_admin_at_once(s
 
 
 def test_calamity_alert_is_part_of_the_opening_transaction(staff):
-    tickets.open_ticket(raised_by=make_contact(), subject="All down", category=Category.CALAMITY,
+    lifecycle.open_ticket(raised_by=make_contact(), subject="All down", category=Category.CALAMITY,
                         channel=Channel.PHONE, body_text="x", received_at=SATURDAY_NIGHT,
                         now=SATURDAY_NIGHT)
     db.session.rollback()
@@ -330,7 +331,7 @@ def test_unanswered_calamity_renotifies_managers_and_admins_after_15_minutes_the
 
 def test_calamity_answered_within_15_minutes_is_not_renotified(staff):
     ticket = _open(received_at=SATURDAY_NIGHT, category=Category.CALAMITY)
-    tickets.reply(ticket, staff["anna"], "On it.", SATURDAY_NIGHT + timedelta(minutes=10))
+    lifecycle.reply(ticket, staff["anna"], "On it.", SATURDAY_NIGHT + timedelta(minutes=10))
     db.session.commit()
     assert _sweep(SATURDAY_NIGHT + timedelta(hours=2)).tickets == 0
     assert _mails(ticket, "calamity_renotify") == []
@@ -338,7 +339,7 @@ def test_calamity_answered_within_15_minutes_is_not_renotified(staff):
 
 def test_calamity_logged_late_renotifies_at_the_first_sweep(staff):
     """A call logged 20 minutes after it came in: the re-notification is already due."""
-    ticket, _ = tickets.open_ticket(
+    ticket, _ = lifecycle.open_ticket(
         raised_by=make_contact(), subject="All down", category=Category.CALAMITY,
         channel=Channel.PHONE, body_text="x", received_at=SATURDAY_NIGHT,
         now=SATURDAY_NIGHT + timedelta(minutes=20))
@@ -351,9 +352,9 @@ def test_calamity_logged_late_renotifies_at_the_first_sweep(staff):
 def test_recategorising_as_calamity_alerts_everyone_once(staff):
     ticket = _open()
     agent = staff["anna"]
-    tickets.set_category(ticket, Category.CALAMITY, agent, RECEIVED + timedelta(minutes=5))
-    tickets.set_category(ticket, Category.BUG, agent, RECEIVED + timedelta(minutes=6))
-    tickets.set_category(ticket, Category.CALAMITY, agent, RECEIVED + timedelta(minutes=7))
+    lifecycle.set_category(ticket, Category.CALAMITY, agent, RECEIVED + timedelta(minutes=5))
+    lifecycle.set_category(ticket, Category.BUG, agent, RECEIVED + timedelta(minutes=6))
+    lifecycle.set_category(ticket, Category.CALAMITY, agent, RECEIVED + timedelta(minutes=7))
     db.session.commit()
     assert len(_events(ticket, "calamity_alert")) == 1
     assert len(_mails(ticket, "calamity")) == 4
@@ -363,8 +364,8 @@ def test_a_sweep_takes_at_most_a_batch_and_asks_for_the_next_round(staff):
     opened = [_open(subject=f"Backlog {n}") for n in range(5)]
     swept = []
     for _ in range(3):
-        result = escalation.sweep(DUE + timedelta(minutes=1), batch_size=2)
+        result = sweep.sweep(DUE + timedelta(minutes=1), batch_size=2)
         swept.append((result.tickets, result.more))
     assert swept == [(2, True), (2, True), (1, False)]
     assert all(len(_events(ticket, "breached")) == 1 for ticket in opened)
-    assert escalation.sweep(DUE + timedelta(minutes=2), batch_size=2).more is False
+    assert sweep.sweep(DUE + timedelta(minutes=2), batch_size=2).more is False

@@ -15,7 +15,9 @@ from helpdesk.models import (
     OutboxMessage,
     TicketStatus,
 )
-from helpdesk.services import ServiceError, desk, held_mail
+from helpdesk.services import ServiceError
+from helpdesk.services.intake import held_mail
+from helpdesk.services.tickets import desk
 from tests.fixtures.factories import make_contact, make_organisation, make_staff, make_ticket
 from tests.fixtures.held import make_held_message, raw_mail
 

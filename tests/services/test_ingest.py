@@ -1,4 +1,4 @@
-"""Mail in through a real Dovecot: who may open tickets, threading, holding and the receipts."""
+"""Mail in through a real Dovecot: who may open lifecycle, threading, holding and the receipts."""
 import hashlib
 from datetime import timedelta
 from email import policy
@@ -7,6 +7,7 @@ from email.message import EmailMessage
 import pytest
 import sqlalchemy as sa
 
+from helpdesk.adapters.storage import blob_store
 from helpdesk.extensions import db
 from helpdesk.models import (
     Category,
@@ -23,10 +24,11 @@ from helpdesk.models import (
     Ticket,
     TicketStatus,
 )
-from helpdesk.services import customer_mail, ingest, parse_ahead, tickets
-from helpdesk.services.ingest import ingest_once
-from helpdesk.services.raw_mail import raw_bytes
-from helpdesk.storage import blob_store
+from helpdesk.services.intake import ingest, parse_ahead
+from helpdesk.services.intake.ingest import ingest_once
+from helpdesk.services.intake.raw_mail import raw_bytes
+from helpdesk.services.notifications import customer_mail
+from helpdesk.services.tickets import lifecycle
 from tests.fixtures.factories import make_contact, make_organisation, make_staff, make_ticket
 from tests.fixtures.mail import NOW, RECEIVED_AT, make_mail
 
@@ -107,7 +109,7 @@ def test_calamity_address_and_plus_tag_set_the_category_and_escalate(app, mailbo
 def test_reply_with_the_subject_tag_joins_its_ticket_and_reopens_it_when_resolved(app, mailbox):
     ann = make_contact(email="ann@customer.example")
     ticket = make_ticket(raised_by=ann, now=EARLIER)
-    tickets.set_status(ticket, TicketStatus.RESOLVED, make_staff(), EARLIER)
+    lifecycle.set_status(ticket, TicketStatus.RESOLVED, make_staff(), EARLIER)
     db.session.commit()
     mailbox.append(make_mail("ann@customer.example", f"Re: [#{ticket.number}] Export fails",
                              "Still broken."), RECEIVED_AT)
@@ -125,7 +127,7 @@ def test_reply_by_headers_joins_by_any_stored_message_id_inbound_or_ours(app, ma
     ann = make_contact(email="ann@customer.example")
     by_inbound = make_ticket(raised_by=ann, now=EARLIER, message_id="first@customer.example")
     by_reply = make_ticket(raised_by=ann, now=EARLIER)
-    answer = tickets.reply(by_reply, make_staff(), "Try again?", EARLIER)
+    answer = lifecycle.reply(by_reply, make_staff(), "Try again?", EARLIER)
     customer_mail.queue_reply(by_reply, answer, EARLIER)
     by_ack = make_ticket(raised_by=ann, now=EARLIER)
     ack = customer_mail.queue_acknowledgement(by_ack, EARLIER)
@@ -147,7 +149,7 @@ def test_reply_by_headers_joins_by_any_stored_message_id_inbound_or_ours(app, ma
 def test_reply_to_a_closed_ticket_opens_a_follow_up_that_links_it(app, mailbox):
     ann = make_contact(email="ann@customer.example")
     old = make_ticket(raised_by=ann, now=EARLIER)
-    tickets.set_status(old, TicketStatus.CLOSED, make_staff(), EARLIER)
+    lifecycle.set_status(old, TicketStatus.CLOSED, make_staff(), EARLIER)
     db.session.commit()
     mailbox.append(make_mail("ann@customer.example", f"Re: [#{old.number}] Export fails"),
                    RECEIVED_AT)
@@ -451,7 +453,7 @@ def test_replies_to_tickets_of_an_earlier_pass_keep_a_running_clock_and_restart_
     mailbox.append(make_mail("ann@customer.example", "Printer"), EARLIER)
     ingest_once(EARLIER)
     owed, answered = all_of(Ticket)
-    tickets.reply(answered, make_staff(), "Fixed, try again.", EARLIER + timedelta(hours=1),
+    lifecycle.reply(answered, make_staff(), "Fixed, try again.", EARLIER + timedelta(hours=1),
                   status_after=TicketStatus.OPEN)
     db.session.commit()
     for subject in ("Re: [#1000] Export fails", "Re: [#1000] Export fails",

@@ -1,13 +1,14 @@
 """Every message of the shared real-world corpus goes through the ingester: ticket or held."""
 import sqlalchemy as sa
 
-from helpdesk.domain.mail_parse import parse_email
+from helpdesk.domain.mail.parse import parse_email
 from helpdesk.extensions import db
 from helpdesk.models import Contact, HeldMessage, MailReceipt, Message
-from helpdesk.services import ServiceError, ingest
-from helpdesk.services.inbound_mail import MailSource, stage_mail
-from helpdesk.services.ingest import ingest_once
-from helpdesk.services.people import normalise_email
+from helpdesk.services import ServiceError
+from helpdesk.services.intake import ingest
+from helpdesk.services.intake.inbound_mail import MailSource, stage_mail
+from helpdesk.services.intake.ingest import ingest_once
+from helpdesk.services.people.directory import normalise_email
 from tests.fixtures.corpus import CORPUS, corpus_files, needs_corpus
 from tests.fixtures.factories import make_organisation
 from tests.fixtures.mail import NOW, RECEIVED_AT

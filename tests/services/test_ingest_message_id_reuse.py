@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import HeldMessage, MailReceipt, Message, Ticket
-from helpdesk.services.ingest import ingest_once
+from helpdesk.services.intake.ingest import ingest_once
 from tests.fixtures.corpus import CORPUS, corpus_files, needs_corpus
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import NOW, RECEIVED_AT, make_mail

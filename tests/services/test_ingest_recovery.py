@@ -8,8 +8,9 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 import sqlalchemy as sa
 
+from helpdesk.adapters.imap import ImapSession, MailboxError
+from helpdesk.adapters.storage import BlobStore
 from helpdesk.extensions import db
-from helpdesk.mail.imap import ImapSession, MailboxError
 from helpdesk.models import (
     HeldMessage,
     HeldReason,
@@ -19,11 +20,10 @@ from helpdesk.models import (
     OutboxMessage,
     Ticket,
 )
-from helpdesk.services import inbound_mail, ingest, parse_ahead
-from helpdesk.services.ingest import ingest_once
-from helpdesk.services.mailbox_lock import mailbox_lock
-from helpdesk.services.raw_mail import RAW_MAIL_INLINE_BYTES, raw_bytes
-from helpdesk.storage import BlobStore
+from helpdesk.services.intake import inbound_mail, ingest, parse_ahead
+from helpdesk.services.intake.ingest import ingest_once
+from helpdesk.services.intake.mailbox_lock import mailbox_lock
+from helpdesk.services.intake.raw_mail import RAW_MAIL_INLINE_BYTES, raw_bytes
 from tests.conftest import sign_in
 from tests.fixtures.factories import make_contact, make_staff
 from tests.fixtures.mail import NOW, RECEIVED_AT, make_mail

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
+from helpdesk.adapters.imap import ImapSession
 from helpdesk.extensions import db
-from helpdesk.mail.imap import ImapSession
 from helpdesk.models import MailboxState, Ticket
-from helpdesk.services.ingest import ingest_forever
+from helpdesk.services.intake.ingest import ingest_forever
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import make_mail
 

@@ -12,13 +12,16 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk import ROOT
-from helpdesk.domain.mail_parse import parse_email
-from helpdesk.domain.threading import ticket_number_from_message_ids
+from helpdesk.adapters.storage import blob_store
+from helpdesk.domain.mail.parse import parse_email
+from helpdesk.domain.mail.threads import ticket_number_from_message_ids
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Category, Channel, OutboxMessage, OutboxState, Ticket
-from helpdesk.services import ServiceError, customer_mail, desk, outbox, tickets
-from helpdesk.services.outbox_sender import claim_lease, claim_next, renew_lease, send_due_mail
-from helpdesk.storage import blob_store
+from helpdesk.services import ServiceError
+from helpdesk.services.mail_out import outbox
+from helpdesk.services.mail_out.sender import claim_lease, claim_next, renew_lease, send_due_mail
+from helpdesk.services.notifications import customer_mail
+from helpdesk.services.tickets import desk, lifecycle
 from tests.conftest import SECRET_KEY, sign_in
 from tests.fixtures.factories import make_contact, make_organisation, make_staff
 
@@ -26,7 +29,7 @@ MONDAY_TEN = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
 
 
 def _open_ticket(contact, subject="Export fails", at=MONDAY_TEN, category=Category.BUG):
-    ticket, _ = tickets.open_ticket(
+    ticket, _ = lifecycle.open_ticket(
         raised_by=contact, subject=subject, category=category, channel=Channel.EMAIL,
         body_text="It breaks", received_at=at, now=at,
         message_id=f"{uuid.uuid4().hex}@customer.example")
@@ -101,7 +104,7 @@ def test_agent_reply_arrives_with_its_attachment_threaded_and_not_auto_submitted
     contact = make_contact()
     ticket = _open_ticket(contact)
     later = MONDAY_TEN + timedelta(hours=1)
-    message = tickets.reply(ticket, make_staff(), "Fixed, see the log.", later)
+    message = lifecycle.reply(ticket, make_staff(), "Fixed, see the log.", later)
     content = b"line 1\nline 2\n"
     path, digest = blob_store().put(content)
     db.session.add(Attachment(message_id=message.id, filename="export log.txt",
@@ -474,7 +477,7 @@ def test_starttls_against_a_server_without_it_leaves_the_mail_unsent(app, smtp_s
 
 def test_a_missing_attachment_fails_the_mail_without_sending(app, smtp_server):
     ticket = _open_ticket(make_contact())
-    message = tickets.reply(ticket, make_staff(), "See attached.", MONDAY_TEN)
+    message = lifecycle.reply(ticket, make_staff(), "See attached.", MONDAY_TEN)
     db.session.add(Attachment(message_id=message.id, filename="gone.pdf",
                               content_type="application/pdf", size=3, sha256="0" * 64,
                               storage_path="00/" + "0" * 64))
@@ -546,7 +549,7 @@ def test_flask_outbox_send_says_when_the_server_cannot_be_reached(app, runner, s
 
 
 def test_the_worker_job_leaves_mail_waiting_when_no_smtp_server_is_configured(app):
-    from helpdesk.services.outbox_sender import send_job
+    from helpdesk.services.mail_out.sender import send_job
     app.config["MAIL_SERVER"] = ""
     _, mail = _acknowledged(make_contact())
     assert send_job(MONDAY_TEN) == ""
@@ -555,7 +558,7 @@ def test_the_worker_job_leaves_mail_waiting_when_no_smtp_server_is_configured(ap
 
 
 def test_the_worker_job_sends_due_mail_and_says_how_much(app, smtp_server):
-    from helpdesk.services.outbox_sender import send_job
+    from helpdesk.services.mail_out.sender import send_job
     _acknowledged(make_contact())
     assert str(send_job(MONDAY_TEN)) == "1 sent"
     assert len(smtp_server.arrivals) == 1

@@ -1,8 +1,8 @@
 """The parsing worker: each parse within a time and a memory limit; a dead worker is noticed."""
 import resource
 
-from helpdesk.domain.mail_parse import ParsedEmail
-from helpdesk.services.parse_ahead import Unparsed, ahead_parser
+from helpdesk.domain.mail.parse import ParsedEmail
+from helpdesk.services.intake.parse_ahead import Unparsed, ahead_parser
 from tests.fixtures.mail import make_mail
 from tests.fixtures.poison import parse_poisoned_within_limits
 

@@ -5,12 +5,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
-from helpdesk.domain.calendar import BusinessCalendar
+from helpdesk.domain.business_calendar import BusinessCalendar
 from helpdesk.domain.periods import Period
 from helpdesk.extensions import db
 from helpdesk.models import Ticket
-from helpdesk.services import stats
-from helpdesk.services.portable_sql import epoch_seconds, seconds_between
+from helpdesk.services.stats import figures
+from helpdesk.services.stats.portable_sql import epoch_seconds, seconds_between
 from tests.conftest import DATABASE
 from tests.fixtures.factories import make_contact, make_ticket
 
@@ -56,7 +56,7 @@ def test_heatmap_uses_the_offset_in_force_on_each_side_of_both_dst_changes(app):
     ]
     for moment in arrivals:
         make_ticket(raised_by=contact, received_at=moment, now=moment)
-    dashboard = stats.dashboard(stats.StatsFilter(Period(date(2026, 3, 1), date(2026, 10, 31))),
+    dashboard = figures.dashboard(figures.StatsFilter(Period(date(2026, 3, 1), date(2026, 10, 31))),
                                 utc(2026, 11, 1), BusinessCalendar())
     cells = {(day, hour): count for day, counts in enumerate(dashboard.heatmap)
              for hour, count in enumerate(counts) if count}

@@ -15,8 +15,9 @@ from helpdesk.models import (
     Ticket,
     TicketStatus,
 )
-from helpdesk.services import portal_tickets, tickets
-from helpdesk.services.portal_tickets import InvalidSubmission, NewTicket, ReadOnly
+from helpdesk.services.portal import customer_actions
+from helpdesk.services.portal.customer_actions import InvalidSubmission, NewTicket, ReadOnly
+from helpdesk.services.tickets import lifecycle
 from tests.fixtures.factories import make_contact, make_organisation, make_staff
 
 MONDAY_TEN = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
@@ -31,7 +32,7 @@ def _question(text="Where are my invoices?", **overrides) -> NewTicket:
 
 def test_filing_opens_a_portal_ticket_received_when_submitted(app):
     contact = make_contact()
-    ticket = portal_tickets.file_ticket(contact, _question(), MONDAY_TEN)
+    ticket = customer_actions.file_ticket(contact, _question(), MONDAY_TEN)
     assert ticket.created_at == MONDAY_TEN
     assert ticket.response_due_at == MONDAY_TEN + timedelta(days=1)
     assert db.session.scalar(sa.select(OutboxMessage.kind)) == "acknowledgement"
@@ -42,7 +43,7 @@ def test_every_mistake_is_reported_at_once(app):
     submission = NewTicket(category=Category.CALAMITY, subject=" ", answers={"users": "40"},
                            files=[FileStorage(io.BytesIO(b"MZ"), "tool.exe")])
     with pytest.raises(InvalidSubmission) as raised:
-        portal_tickets.file_ticket(contact, submission, MONDAY_TEN)
+        customer_actions.file_ticket(contact, submission, MONDAY_TEN)
     assert set(raised.value.errors) == {"affected", "since", "subject", "confirm_calamity",
                                         "attachments"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
@@ -51,38 +52,38 @@ def test_every_mistake_is_reported_at_once(app):
 def test_a_suspended_organisation_cannot_file_or_write(app):
     contact = make_contact(make_organisation(status=OrganisationStatus.SUSPENDED))
     with pytest.raises(ReadOnly):
-        portal_tickets.file_ticket(contact, _question(), MONDAY_TEN)
+        customer_actions.file_ticket(contact, _question(), MONDAY_TEN)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
 
 
 def test_reopening_on_friday_afternoon_makes_a_response_due_on_monday(app):
     contact = make_contact()
-    ticket = portal_tickets.file_ticket(contact, _question(), MONDAY_TEN)
-    tickets.reply(ticket, make_staff(), "In the billing menu.", MONDAY_TEN + timedelta(hours=1))
-    portal_tickets.resolve(contact, ticket, MONDAY_TEN + timedelta(hours=2))
+    ticket = customer_actions.file_ticket(contact, _question(), MONDAY_TEN)
+    lifecycle.reply(ticket, make_staff(), "In the billing menu.", MONDAY_TEN + timedelta(hours=1))
+    customer_actions.resolve(contact, ticket, MONDAY_TEN + timedelta(hours=2))
     assert ticket.status == TicketStatus.RESOLVED and ticket.response_due_at is None
 
-    portal_tickets.reopen(contact, ticket, "The menu is empty.", (), FRIDAY_HALF_FIVE)
+    customer_actions.reopen(contact, ticket, "The menu is empty.", (), FRIDAY_HALF_FIVE)
     assert ticket.status == TicketStatus.OPEN
     assert ticket.response_due_at == datetime(2026, 12, 7, 15, 30, tzinfo=UTC)  # Mon 16:30
 
 
 def test_a_colleague_from_another_organisation_cannot_write(app):
-    ticket = portal_tickets.file_ticket(make_contact(), _question(), MONDAY_TEN)
-    with pytest.raises(portal_tickets.ServiceError):
-        portal_tickets.reply(make_contact(), ticket, "Me too", (), MONDAY_TEN)
-    with pytest.raises(portal_tickets.ServiceError):
-        portal_tickets.resolve(make_contact(), ticket, MONDAY_TEN)
+    ticket = customer_actions.file_ticket(make_contact(), _question(), MONDAY_TEN)
+    with pytest.raises(customer_actions.ServiceError):
+        customer_actions.reply(make_contact(), ticket, "Me too", (), MONDAY_TEN)
+    with pytest.raises(customer_actions.ServiceError):
+        customer_actions.resolve(make_contact(), ticket, MONDAY_TEN)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 1
     assert ticket.status == TicketStatus.NEW
 
 
 def test_resolving_a_resolved_ticket_changes_nothing(app):
     contact = make_contact()
-    ticket = portal_tickets.file_ticket(contact, _question(), MONDAY_TEN)
-    portal_tickets.resolve(contact, ticket, MONDAY_TEN)
+    ticket = customer_actions.file_ticket(contact, _question(), MONDAY_TEN)
+    customer_actions.resolve(contact, ticket, MONDAY_TEN)
     events = len(ticket.events)
-    portal_tickets.resolve(contact, ticket, MONDAY_TEN + timedelta(hours=1))
+    customer_actions.resolve(contact, ticket, MONDAY_TEN + timedelta(hours=1))
     db.session.refresh(ticket)
     assert len(ticket.events) == events
     assert ticket.resolved_at == MONDAY_TEN

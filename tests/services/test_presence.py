@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import TicketPresence
-from helpdesk.services import presence
+from helpdesk.services.tickets import presence
 from tests.fixtures.factories import make_staff, make_ticket
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 from flask_babel import force_locale
 
-from helpdesk.services.promise import desk_hours, due_in_words, opening_in_words
+from helpdesk.services.notifications.wording import desk_hours, due_in_words, opening_in_words
 
 
 def test_due_moment_in_dutch_words(app):
@@ -38,7 +38,7 @@ def test_during_office_hours_the_desk_is_open_until_five(app):
 
 def test_the_promise_in_words_follows_the_configured_targets(app):
     from helpdesk.domain.sla import SlaPolicy
-    from helpdesk.services.promise import promise_in_words
+    from helpdesk.services.notifications.wording import promise_in_words
 
     with force_locale("nl"):
         assert promise_in_words() == ("We reageren op uw vraag binnen 1 werkdag; op een "

@@ -5,9 +5,9 @@ import pytest
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, Channel, TicketStatus
-from helpdesk.services import tickets
-from helpdesk.services.calendar_settings import configured_calendar
-from helpdesk.services.queue import (
+from helpdesk.services.promise.calendar_settings import configured_calendar
+from helpdesk.services.tickets import lifecycle
+from helpdesk.services.tickets.queue import (
     QueueFilters,
     new_calamities,
     open_calamities,
@@ -44,9 +44,9 @@ def desk(app):
         "waiting": _received(NOW - timedelta(hours=2), raised_by=eva, subject="Waiting one"),
         "closed": _received(NOW - timedelta(hours=3), raised_by=eva, subject="Closed one"),
     }
-    tickets.reply(made["waiting"], agent, "Can you send a screenshot?", NOW)
-    tickets.assign(made["fresh"], agent, agent, NOW)
-    tickets.set_status(made["closed"], TicketStatus.CLOSED, agent, NOW)
+    lifecycle.reply(made["waiting"], agent, "Can you send a screenshot?", NOW)
+    lifecycle.assign(made["fresh"], agent, agent, NOW)
+    lifecycle.set_status(made["closed"], TicketStatus.CLOSED, agent, NOW)
     db.session.commit()
     made["agent"] = agent
     return made
@@ -131,7 +131,7 @@ def test_new_calamities_are_those_the_page_has_not_shown(desk):
 
 
 def test_statistics_drill_down_filters_by_channel_and_local_received_dates(app):
-    from helpdesk.services.queue import QueueFilters, queue_query
+    from helpdesk.services.tickets.queue import QueueFilters, queue_query
     agent = make_staff()
     contact = make_contact()
     # 30 Nov 23:30 in Amsterdam is 22:30 UTC: a local-date filter must count it on the 30th.
@@ -151,7 +151,7 @@ def test_statistics_drill_down_filters_by_channel_and_local_received_dates(app):
 
 
 def test_nonsense_drill_down_values_are_ignored(app):
-    from helpdesk.services.queue import QueueFilters
+    from helpdesk.services.tickets.queue import QueueFilters
     filters = QueueFilters.from_args({"channel": "fax", "received_from": "yesterday"})
     assert filters.channel == "" and filters.received_from == ""
 
@@ -160,7 +160,7 @@ def test_nonsense_drill_down_values_are_ignored(app):
                                        "Re: [#{n}] Something else"])
 def test_a_ticket_number_finds_the_ticket_whatever_its_status(desk, reference):
     resolved = desk["due_soon"]
-    tickets.set_status(resolved, TicketStatus.RESOLVED, desk["agent"], NOW)
+    lifecycle.set_status(resolved, TicketStatus.RESOLVED, desk["agent"], NOW)
     db.session.commit()
     for ticket in (desk["closed"], resolved, desk["fresh"]):
         assert _numbers(desk, q=reference.format(n=ticket.number)) == [ticket.number]

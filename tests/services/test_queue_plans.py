@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.services.queue import QueueFilters, queue_query
+from helpdesk.services.tickets.queue import QueueFilters, queue_query
 from tests.fixtures.factories import make_staff
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

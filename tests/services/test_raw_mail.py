@@ -2,10 +2,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from helpdesk.adapters.storage import blob_store
 from helpdesk.extensions import db
 from helpdesk.models import RawMail
-from helpdesk.services.raw_mail import RAW_MAIL_INLINE_BYTES, keep_raw, raw_bytes
-from helpdesk.storage import blob_store
+from helpdesk.services.intake.raw_mail import RAW_MAIL_INLINE_BYTES, keep_raw, raw_bytes
 
 
 def stored_files(app) -> list[Path]:

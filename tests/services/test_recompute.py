@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, Channel, ClosingDay, RecomputeJob, Ticket
-from helpdesk.services import recompute, tickets
+from helpdesk.services.promise import recompute
+from helpdesk.services.tickets import lifecycle
 from tests.fixtures.factories import make_contact, make_staff
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -15,7 +16,7 @@ MONDAY = datetime(2026, 11, 30, 10, tzinfo=AMS)
 
 def _open(minutes_later=0):
     at = MONDAY + timedelta(minutes=minutes_later)
-    ticket, _ = tickets.open_ticket(raised_by=make_contact(), subject="x", category=Category.BUG,
+    ticket, _ = lifecycle.open_ticket(raised_by=make_contact(), subject="x", category=Category.BUG,
                                     channel=Channel.PORTAL, body_text="x", received_at=at, now=at)
     db.session.commit()
     return ticket
@@ -55,7 +56,7 @@ def test_recompute_commits_batch_by_batch_and_reports_progress(app):
 
 def test_tickets_owing_nothing_are_left_alone(app):
     answered = _open()
-    tickets.reply(answered, make_staff(), "Done.", MONDAY + timedelta(hours=1))
+    lifecycle.reply(answered, make_staff(), "Done.", MONDAY + timedelta(hours=1))
     db.session.commit()
     _open(5)
     job = _close_tuesday_and_request()

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Message, Ticket
-from helpdesk.services import search, tickets
+from helpdesk.services.tickets import lifecycle, search
 from tests.fixtures.factories import make_contact, make_staff, make_ticket
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -59,7 +59,8 @@ def test_a_number_finds_that_ticket(printer, plan, found):
 
 
 def test_later_messages_and_agent_replies_are_searchable_too(printer, plan, found):
-    tickets.reply(printer, make_staff(), "Replaced the toner cartridge.", NOW + timedelta(hours=1))
+    lifecycle.reply(printer, make_staff(), "Replaced the toner cartridge.",
+                    NOW + timedelta(hours=1))
     db.session.commit()
     assert found("toner") == {printer.number}
 

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from helpdesk.domain.calendar import BusinessCalendar
+from helpdesk.domain.business_calendar import BusinessCalendar
 from helpdesk.domain.periods import Period, month_period
 from helpdesk.models import Category, Channel
-from helpdesk.services import desk as agent_desk
-from helpdesk.services import stats, stats_rollup
-from helpdesk.services.desk import CallOutcome
+from helpdesk.services.stats import figures, rollup
+from helpdesk.services.tickets import desk as agent_desk
+from helpdesk.services.tickets.desk import CallOutcome
 from tests.fixtures.factories import make_contact, make_staff
 from tests.fixtures.stats_dataset import NOW, at, build_desk
 
@@ -26,12 +26,12 @@ def desk(app, request):
     """The desk, read live or with every settled day rolled up: the figures must not differ."""
     desk = build_desk()
     if request.param == "rolled up":
-        assert stats_rollup.refresh(NOW, BusinessCalendar().timezone) > 0
+        assert rollup.refresh(NOW, BusinessCalendar().timezone) > 0
     return desk
 
 
 def board(**filters):
-    return stats.dashboard(stats.StatsFilter(DECEMBER, **filters), NOW, BusinessCalendar())
+    return figures.dashboard(figures.StatsFilter(DECEMBER, **filters), NOW, BusinessCalendar())
 
 
 def test_received_and_resolved_count_by_their_own_moments(desk):
@@ -44,9 +44,9 @@ def test_compliance_counts_decided_responses_only(desk):
     totals = board().totals
     # On time: T1, T3 (calamity), T4 (holiday), T5 twice; late: T2 (weekend) and T7
     # (unanswered past due). T6 was resolved before it was due, T8 is not due yet.
-    assert totals.responses == stats.Outcomes(on_time=5, late=2)
+    assert totals.responses == figures.Outcomes(on_time=5, late=2)
     assert totals.responses.share_on_time == Decimal("71.4")  # 5 of 7, rounded half up
-    assert totals.first_responses == stats.Outcomes(on_time=4, late=2)
+    assert totals.first_responses == figures.Outcomes(on_time=4, late=2)
     assert totals.first_responses.share_on_time == Decimal("66.7")
 
 
@@ -54,7 +54,7 @@ def test_first_response_percentiles_on_both_clocks(desk):
     times = board().totals.times
     # Promise clock, sorted: T3 40 min (calamity, wall), T5 1.5 h, T1 2 h, T4 10 h, T2 41 h.
     # Wall clock, sorted: 40 min, 1.5 h, 3 h (T1 arrived at 08:00), 21 h (T4), 89 h (T2).
-    assert times == stats.ResponseTimes(count=5, p50=2 * HOUR, p90=41 * HOUR,
+    assert times == figures.ResponseTimes(count=5, p50=2 * HOUR, p90=41 * HOUR,
                                         p50_wall=3 * HOUR, p90_wall=89 * HOUR)
 
 
@@ -114,9 +114,9 @@ def test_breakdown_by_organisation(desk):
     assert list(by_organisation) == ["acme", "bakery"]  # by name
     acme, bakery = by_organisation["acme"], by_organisation["bakery"]
     assert (acme.received, acme.responses, acme.first_responses, acme.first_responses_met) == (
-        4, stats.Outcomes(3, 2), stats.Outcomes(2, 2), 3)
+        4, figures.Outcomes(3, 2), figures.Outcomes(2, 2), 3)
     assert (bakery.received, bakery.responses, bakery.first_responses) == (
-        4, stats.Outcomes(2, 0), stats.Outcomes(2, 0))
+        4, figures.Outcomes(2, 0), figures.Outcomes(2, 0))
     assert acme.responses.share_on_time == Decimal("60.0")
 
 
@@ -124,9 +124,9 @@ def test_breakdown_by_assigned_agent_lists_unassigned_last(desk):
     rows = board().by_agent
     assert [agent.name if agent else None for agent, _ in rows] == ["Anna", "Bob", None]
     anna, bob, unassigned = (figures for _, figures in rows)
-    assert (anna.received, anna.responses) == (4, stats.Outcomes(4, 0))
-    assert (bob.received, bob.responses) == (2, stats.Outcomes(0, 1))
-    assert (unassigned.received, unassigned.responses) == (2, stats.Outcomes(1, 1))
+    assert (anna.received, anna.responses) == (4, figures.Outcomes(4, 0))
+    assert (bob.received, bob.responses) == (2, figures.Outcomes(0, 1))
+    assert (unassigned.received, unassigned.responses) == (2, figures.Outcomes(1, 1))
 
 
 def test_first_responses_by_time_band(desk):
@@ -158,11 +158,11 @@ def test_backlog_now_by_age_with_overdue_tickets(desk):
 
 def test_filters_combine(desk):
     email = board(channel=Channel.EMAIL).totals
-    assert (email.received, email.responses) == (4, stats.Outcomes(2, 1))  # T1 T4 T6 T7
+    assert (email.received, email.responses) == (4, figures.Outcomes(2, 1))  # T1 T4 T6 T7
     bakery_calamity = board(organisation_id=desk.bakery.id, category=Category.CALAMITY).totals
     assert (bakery_calamity.received, bakery_calamity.times.p50) == (1, 40 * 60)
     anna = board(assignee_id=desk.anna.id).totals
-    assert anna.times == stats.ResponseTimes(count=3, p50=HOUR + HOUR // 2, p90=2 * HOUR,
+    assert anna.times == figures.ResponseTimes(count=3, p50=HOUR + HOUR // 2, p90=2 * HOUR,
                                              p50_wall=HOUR + HOUR // 2, p90_wall=3 * HOUR)
 
 
@@ -172,23 +172,23 @@ def test_a_category_filter_other_than_calamity_lists_no_calamities(desk):
 
 
 def test_an_empty_period_has_no_figures(desk):
-    empty = stats.dashboard(stats.StatsFilter(Period(date(2027, 6, 1), date(2027, 6, 30))),
+    empty = figures.dashboard(figures.StatsFilter(Period(date(2027, 6, 1), date(2027, 6, 30))),
                             NOW, BusinessCalendar())
     assert empty.totals.received == 0
-    assert empty.totals.times == stats.ResponseTimes(count=0)
+    assert empty.totals.times == figures.ResponseTimes(count=0)
     assert empty.totals.responses.share_on_time is None
 
 
 def test_a_single_day_is_one_bucket(desk):
-    day = stats.dashboard(stats.StatsFilter(Period(date(2026, 12, 4), date(2026, 12, 4))),
+    day = figures.dashboard(figures.StatsFilter(Period(date(2026, 12, 4), date(2026, 12, 4))),
                           NOW, BusinessCalendar())
     assert day.granularity == "day"
-    [(_, figures)] = day.trend
-    assert (figures.received, figures.responses) == (1, stats.Outcomes(0, 1))
+    [(_, day_figures)] = day.trend
+    assert (day_figures.received, day_figures.responses) == (1, figures.Outcomes(0, 1))
 
 
 def test_organisation_tickets_for_the_monthly_report(desk):
-    rows, count = stats.organisation_tickets(desk.acme.id, DECEMBER, "Europe/Amsterdam", 3)
+    rows, count = figures.organisation_tickets(desk.acme.id, DECEMBER, "Europe/Amsterdam", 3)
     assert count == 4
     assert [(row.subject, row.promise_seconds) for row in rows] == [
         ("Ticket T1", 2 * HOUR), ("Ticket T2", 41 * HOUR), ("Ticket T5", HOUR + HOUR // 2)]
@@ -205,9 +205,9 @@ def test_a_call_answered_on_the_phone_is_a_first_response_in_time_at_the_calls_e
                             outcome=CallOutcome.ANSWERED, now=call_at + timedelta(hours=1))
     for rolled_up in (False, True):
         if rolled_up:
-            assert stats_rollup.refresh(NOW, BusinessCalendar().timezone) > 0
+            assert rollup.refresh(NOW, BusinessCalendar().timezone) > 0
         totals = board().totals
-        assert totals.first_responses == stats.Outcomes(on_time=2, late=0)
+        assert totals.first_responses == figures.Outcomes(on_time=2, late=0)
         # Ten minutes on the promise's clock on a Tuesday; none on a Saturday (from Monday).
         assert (totals.times.count, totals.times.p90) == (2, 10 * 60)
         assert totals.times.p90_wall == 10 * 60

@@ -13,8 +13,9 @@ import pytest
 from helpdesk.domain.periods import Period
 from helpdesk.extensions import db
 from helpdesk.models import Category, Channel, StaffRole
-from helpdesk.services import stats, stats_rollup, tickets
-from helpdesk.services.calendar_settings import configured_calendar
+from helpdesk.services.promise.calendar_settings import configured_calendar
+from helpdesk.services.stats import figures, rollup
+from helpdesk.services.tickets import lifecycle
 from tests.fixtures.factories import make_contact, make_organisation, make_staff
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -32,7 +33,7 @@ def test_a_duplicate_merged_after_its_due_moment_counts_one_late_response(app, r
     anna = make_staff(StaffRole.AGENT, name="Anna")
 
     def ticket(subject, received):
-        made, _ = tickets.open_ticket(raised_by=eva, subject=subject, category=Category.BUG,
+        made, _ = lifecycle.open_ticket(raised_by=eva, subject=subject, category=Category.BUG,
                                       channel=Channel.EMAIL, body_text="Help",
                                       received_at=received, now=received)
         return made
@@ -40,17 +41,17 @@ def test_a_duplicate_merged_after_its_due_moment_counts_one_late_response(app, r
     original = ticket("Printer", at(7, 10))    # Mon, due Tue 10:00
     duplicate = ticket("Printer!", at(7, 11))  # Mon, due Tue 11:00
     db.session.commit()
-    tickets.reply(original, anna, "Looking", at(7, 12))  # on time
-    tickets.merge(duplicate, original, anna, at(9, 10))  # Wed: the duplicate's due passed
-    tickets.reply(original, anna, "Both fixed", at(9, 12))  # answers the duplicate, late
+    lifecycle.reply(original, anna, "Looking", at(7, 12))  # on time
+    lifecycle.merge(duplicate, original, anna, at(9, 10))  # Wed: the duplicate's due passed
+    lifecycle.reply(original, anna, "Both fixed", at(9, 12))  # answers the duplicate, late
     db.session.commit()
     if rolled_up:
-        assert stats_rollup.refresh(at(20, 10), configured_calendar().timezone) > 0
-    totals = stats.dashboard(stats.StatsFilter(WEEK), at(20, 10), configured_calendar()).totals
+        assert rollup.refresh(at(20, 10), configured_calendar().timezone) > 0
+    totals = figures.dashboard(figures.StatsFilter(WEEK), at(20, 10), configured_calendar()).totals
     assert totals.received == 2
-    assert totals.responses == stats.Outcomes(on_time=1, late=1)  # two messages, two answers
-    assert totals.first_responses == stats.Outcomes(on_time=1, late=1)  # the breach stays
-    listed, count = stats.organisation_tickets(acme.id, WEEK, configured_calendar().timezone,
+    assert totals.responses == figures.Outcomes(on_time=1, late=1)  # two messages, two answers
+    assert totals.first_responses == figures.Outcomes(on_time=1, late=1)  # the breach stays
+    listed, count = figures.organisation_tickets(acme.id, WEEK, configured_calendar().timezone,
                                                10)
     assert count == 2
     assert sorted(row.number for row in listed) == sorted([original.number, duplicate.number])

@@ -1,16 +1,16 @@
 """Outside office hours means outside the business calendar: holidays and closing days too.
 
-The statistic asks the one calendar (helpdesk/domain/calendar.py) which days are working days,
-and counts a moment inside office hours by the local time in force at that moment.
+The statistic asks the one calendar (helpdesk/domain/business_calendar.py) which days are
+working days, and counts a moment inside office hours by the local time in force at that moment.
 """
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpdesk.domain.calendar import BusinessCalendar
+from helpdesk.domain.business_calendar import BusinessCalendar
 from helpdesk.domain.periods import Period
-from helpdesk.services import stats, stats_rollup
+from helpdesk.services.stats import figures, rollup
 from tests.fixtures.factories import make_contact, make_ticket
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -43,11 +43,11 @@ def arrivals(app, request):
     for received_at in ARRIVALS:
         make_ticket(contact, received_at=received_at, now=received_at)
     if request.param == "rolled up":
-        assert stats_rollup.refresh(NOW, CALENDAR.timezone) > 0
+        assert rollup.refresh(NOW, CALENDAR.timezone) > 0
 
 
 def test_holidays_closing_days_and_hours_across_dst_count_as_outside(arrivals):
-    board = stats.dashboard(stats.StatsFilter(SPRING), NOW, CALENDAR)
+    board = figures.dashboard(figures.StatsFilter(SPRING), NOW, CALENDAR)
     assert board.totals.received == len(ARRIVALS)
     assert board.outside_office_hours == list(ARRIVALS.values()).count("outside")
     assert all(CALENDAR.is_open(at) == (where == "inside") for at, where in ARRIVALS.items())
@@ -55,12 +55,13 @@ def test_holidays_closing_days_and_hours_across_dst_count_as_outside(arrivals):
 
 def test_one_holiday_arrival_on_its_own(arrivals):
     kings_day = Period(date(2026, 4, 27), date(2026, 4, 27))
-    assert stats.dashboard(stats.StatsFilter(kings_day), NOW, CALENDAR).outside_office_hours == 1
+    board = figures.dashboard(figures.StatsFilter(kings_day), NOW, CALENDAR)
+    assert board.outside_office_hours == 1
 
 
 def test_hours_that_do_not_start_on_the_hour_are_counted_to_the_minute(arrivals):
     # Opening at 09:45: the 09:30 arrival on 30 March is outside too (the rollup holds whole
     # hours only, so these are read from the tickets).
     calendar = BusinessCalendar(opens_at=time(9, 45), extra_closed_days=CALENDAR.extra_closed_days)
-    board = stats.dashboard(stats.StatsFilter(SPRING), NOW, calendar)
+    board = figures.dashboard(figures.StatsFilter(SPRING), NOW, calendar)
     assert board.outside_office_hours == list(ARRIVALS.values()).count("outside") + 1

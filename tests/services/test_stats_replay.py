@@ -1,8 +1,8 @@
 """The auditor's replay: a hand-computed desk over October to December 2026, figure by figure.
 
 Every expected number below was worked out by hand from the definitions the dashboard and the
-report state (services/stats.py), not read back from the code. Each month is checked live, from
-the rollup (stats_rollup.refresh), and in the CSV downloads of the dashboard and the report.
+report state (services/figures.py), not read back from the code. Each month is checked live, from
+the rollup (rollup.refresh), and in the CSV downloads of the dashboard and the report.
 
 Local times, Europe/Amsterdam: CEST (UTC+2) until Sunday 25 October 03:00, CET (UTC+1) after.
 Office hours 09:00-17:00 on working days; Friday 13 November is a closing day; Friday 25
@@ -25,8 +25,10 @@ from helpdesk.domain.periods import month_period, trend_buckets
 from helpdesk.extensions import db
 from helpdesk.models import Category, Channel, ClosingDay, StaffRole, Ticket
 from helpdesk.models import TicketStatus as S
-from helpdesk.services import escalation, stats, stats_rollup, tickets
-from helpdesk.services.calendar_settings import configured_calendar
+from helpdesk.services.escalation import sweep
+from helpdesk.services.promise.calendar_settings import configured_calendar
+from helpdesk.services.stats import figures, rollup
+from helpdesk.services.tickets import lifecycle
 from tests.conftest import sign_in
 from tests.fixtures.factories import make_contact, make_organisation, make_staff
 
@@ -61,23 +63,23 @@ def build_replay() -> Replay:
     made = {}
 
     def ticket(key, category, received, channel=Channel.EMAIL):
-        made[key], _ = tickets.open_ticket(
+        made[key], _ = lifecycle.open_ticket(
             raised_by=eva, subject=f"Ticket {key}", category=category, channel=channel,
             body_text="Help", received_at=received, now=received)
-        tickets.assign(made[key], anna, anna, received)
+        lifecycle.assign(made[key], anna, anna, received)
         db.session.commit()
         return made[key]
 
     def answer(key, moment):
-        tickets.reply(made[key], anna, "Answer", moment)
+        lifecycle.reply(made[key], anna, "Answer", moment)
         db.session.commit()
 
     def status(key, value, moment):
-        tickets.set_status(made[key], value, anna, moment)
+        lifecycle.set_status(made[key], value, anna, moment)
         db.session.commit()
 
     def customer_writes(key, moment):
-        tickets.add_inbound_message(made[key], eva, "Again", received_at=moment, now=moment)
+        lifecycle.add_inbound_message(made[key], eva, "Again", received_at=moment, now=moment)
         db.session.commit()
 
     # October
@@ -95,9 +97,9 @@ def build_replay() -> Replay:
     answer("A2", at(10, 26, 15))                          # 8 h Fri + 15 h Mon = 23 h, on time
     answer("A3", at(10, 27, 9, 0, 30))                    # due Tue 09:00: 30 s late
     ticket("A6", Category.CALAMITY, at(10, 28, 10))       # Wed, due 11:00 on the wall clock
-    escalation.sweep(at(10, 28, 11, 5))                   # the breach notice goes out
+    sweep.sweep(at(10, 28, 11, 5))                   # the breach notice goes out
     db.session.commit()
-    tickets.clear_calamity(made["A6"], Category.BUG, "Only one user", anna, at(10, 28, 11, 30))
+    lifecycle.clear_calamity(made["A6"], Category.BUG, "Only one user", anna, at(10, 28, 11, 30))
     db.session.commit()
     answer("A6", at(10, 28, 12))                          # an hour after the missed 11:00
     ticket("A7", Category.WISH, at(10, 29, 10), Channel.PORTAL)
@@ -108,7 +110,7 @@ def build_replay() -> Replay:
     # November
     status("A2", S.RESOLVED, at(11, 1, 0, 30))            # 00:30 CET: 31 Oct 23:30 UTC
     customer_writes("A4", at(11, 2, 10))                  # ... reopened in November, due Tue
-    tickets.set_category(made["A8"], Category.CONFIGURATION, anna, at(11, 2, 9, 30))
+    lifecycle.set_category(made["A8"], Category.CONFIGURATION, anna, at(11, 2, 9, 30))
     db.session.commit()
     ticket("B1", Category.BUG, at(11, 2, 9, 15))          # Mon, due Tue 09:15
     answer("A4", at(11, 2, 11))                           # the reopen's response, on time
@@ -218,13 +220,13 @@ MONTHS = {"2026-10": OCTOBER, "2026-11": NOVEMBER, "2026-12": DECEMBER}
 def replay(app, request):
     built = build_replay()
     if request.param == "rolled up":
-        assert stats_rollup.refresh(NOW, configured_calendar().timezone) > 0
+        assert rollup.refresh(NOW, configured_calendar().timezone) > 0
         db.session.commit()
     return built
 
 
 def _board(period):
-    return stats.dashboard(stats.StatsFilter(period), NOW, configured_calendar())
+    return figures.dashboard(figures.StatsFilter(period), NOW, configured_calendar())
 
 
 def _figures(board, numbers) -> dict:
@@ -248,7 +250,7 @@ def test_every_dashboard_figure_equals_the_hand_computed_one(replay, month):
 
 
 def test_the_quarter_is_the_sum_of_its_months(replay):
-    quarter = stats.dashboard(stats.StatsFilter(stats.Period(OCTOBER.start, DECEMBER.end)),
+    quarter = figures.dashboard(figures.StatsFilter(figures.Period(OCTOBER.start, DECEMBER.end)),
                               NOW, configured_calendar())
     for name in ("received", "resolved", "on_time", "late", "first_on_time", "first_late",
                  "first_met", "outside"):
@@ -294,7 +296,7 @@ def test_the_csv_downloads_hold_the_hand_computed_figures(replay, client, month)
                 expected["p50"])
             assert summary["first_response_p90_wall_clock_minutes"] == _minutes(
                 expected["p90_wall"])
-            share = stats.percentage(expected["on_time"], expected["on_time"] + expected["late"])
+            share = figures.percentage(expected["on_time"], expected["on_time"] + expected["late"])
             assert summary["responses_on_time_percent"] == f"{share:.1f}"
         by_category = _csv(client, f"/manage/stats/by_category.csv?{query}")
         assert len(by_category) == len(expected["by_category"])
@@ -319,8 +321,8 @@ def test_every_drilldown_count_equals_its_figure(replay, month):
     zone = configured_calendar().timezone
 
     def count(figure, **narrower):
-        stats_filter = stats.StatsFilter(period, **narrower)
-        return stats.drilldown(stats_filter, figure, NOW, zone).count
+        stats_filter = figures.StatsFilter(period, **narrower)
+        return figures.drilldown(stats_filter, figure, NOW, zone).count
 
     assert count("received") == expected["received"]
     assert count("late") == expected["late"]
@@ -372,16 +374,16 @@ FILTERS = {
     "all": {}, "bug": {"category": Category.BUG}, "calamity": {"category": Category.CALAMITY},
     "phone": {"channel": Channel.PHONE}, "unassigned": {"unassigned": True},
 }
-PERIODS = {**MONTHS, "quarter": stats.Period(OCTOBER.start, DECEMBER.end),
-           "dst week": stats.Period(date(2026, 10, 19), date(2026, 10, 25)),
-           "across months": stats.Period(date(2026, 10, 26), date(2026, 11, 8)),
+PERIODS = {**MONTHS, "quarter": figures.Period(OCTOBER.start, DECEMBER.end),
+           "dst week": figures.Period(date(2026, 10, 19), date(2026, 10, 25)),
+           "across months": figures.Period(date(2026, 10, 26), date(2026, 11, 8)),
            # a year is counted per month: the whole months are read from the month rollup
-           "year": stats.Period(date(2026, 1, 1), date(2026, 12, 31))}
+           "year": figures.Period(date(2026, 1, 1), date(2026, 12, 31))}
 
 
 def _every_figure(period, **narrower) -> dict:
     """Every figure of a dashboard, the moment it was made at aside."""
-    board = stats.dashboard(stats.StatsFilter(period, **narrower), NOW, configured_calendar())
+    board = figures.dashboard(figures.StatsFilter(period, **narrower), NOW, configured_calendar())
     return {name: value for name, value in vars(board).items() if name not in ("now",)}
 
 
@@ -398,11 +400,11 @@ def _all_boards() -> dict:
 def test_every_figure_is_the_same_live_and_from_the_rollup(app):
     build_replay()
     live = _all_boards()
-    assert stats_rollup.refresh(NOW, configured_calendar().timezone) > 0
+    assert rollup.refresh(NOW, configured_calendar().timezone) > 0
     db.session.commit()
-    assert stats_rollup.readable_days(PERIODS["quarter"], configured_calendar().timezone, NOW)
+    assert rollup.readable_days(PERIODS["quarter"], configured_calendar().timezone, NOW)
     rolled = _all_boards()
-    months = stats_rollup.readable_spans(PERIODS["year"], configured_calendar().timezone, NOW,
+    months = rollup.readable_spans(PERIODS["year"], configured_calendar().timezone, NOW,
                                          trend_buckets(PERIODS["year"])[1]).months
     assert date(2026, 11, 1) in months  # the year reads November from the month rollup
     for key in live:
@@ -413,17 +415,17 @@ def test_every_figure_is_the_same_live_and_from_the_rollup(app):
 def test_changes_after_the_rollup_are_seen_before_and_after_the_next_refresh(app):
     replay = build_replay()
     zone = configured_calendar().timezone
-    stats_rollup.refresh(NOW, zone)
+    rollup.refresh(NOW, zone)
     db.session.commit()
     later = NOW + timedelta(days=1)
     a8, a1 = (db.session.scalar(sa.select(Ticket).where(Ticket.number == replay.numbers[key]))
               for key in ("A8", "A1"))
     anna = a8.assignee
-    tickets.set_category(a8, Category.WISH, anna, later)      # October's row moves
-    tickets.assign(a1, None, anna, later)                      # October's agent moves
+    lifecycle.set_category(a8, Category.WISH, anna, later)      # October's row moves
+    lifecycle.assign(a1, None, anna, later)                      # October's agent moves
     db.session.commit()
     changed = _all_boards()
-    stats_rollup.refresh(NOW + timedelta(days=2), zone)
+    rollup.refresh(NOW + timedelta(days=2), zone)
     db.session.commit()
     assert _all_boards() == changed
     october = changed[("2026-10", "all")]

@@ -5,11 +5,12 @@ to the later month and take none away from the earlier one, live and from the ro
 """
 import pytest
 
-from helpdesk.domain.calendar import BusinessCalendar
+from helpdesk.domain.business_calendar import BusinessCalendar
 from helpdesk.domain.periods import month_period
 from helpdesk.extensions import db
 from helpdesk.models import TicketStatus
-from helpdesk.services import stats, stats_rollup, tickets
+from helpdesk.services.stats import figures, rollup
+from helpdesk.services.tickets import lifecycle
 from tests.fixtures.stats_dataset import at, build_desk
 
 OCTOBER, NOVEMBER, DECEMBER = (month_period(2026, month) for month in (10, 11, 12))
@@ -18,7 +19,7 @@ LATER = at(12, 15, 12)
 
 
 def resolved(period, now=LATER) -> int:
-    return stats.dashboard(stats.StatsFilter(period), now, CALENDAR).totals.resolved
+    return figures.dashboard(figures.StatsFilter(period), now, CALENDAR).totals.resolved
 
 
 @pytest.fixture(params=["live", "rolled up"])
@@ -26,22 +27,22 @@ def rolled(app, request):
     """Whether the ended months are read from the rollup (refreshed after every change)."""
     def refresh():
         if request.param == "rolled up":
-            assert stats_rollup.refresh(LATER, CALENDAR.timezone) > 0
+            assert rollup.refresh(LATER, CALENDAR.timezone) > 0
     return refresh
 
 
 def test_a_reopen_and_second_resolution_keep_the_first_month_its_resolution(rolled):
     desk = build_desk()
     t10 = desk.tickets["T10"]  # received 15 October, still open with the desk
-    tickets.set_status(t10, TicketStatus.RESOLVED, desk.anna, at(10, 20, 10))
+    lifecycle.set_status(t10, TicketStatus.RESOLVED, desk.anna, at(10, 20, 10))
     db.session.commit()
     rolled()
     october_as_sent = resolved(OCTOBER)
     november_before = resolved(NOVEMBER)
     assert october_as_sent == 1
 
-    tickets.set_status(t10, TicketStatus.OPEN, desk.anna, at(11, 3, 10))  # reopened
-    tickets.set_status(t10, TicketStatus.RESOLVED, desk.anna, at(11, 10, 10))
+    lifecycle.set_status(t10, TicketStatus.OPEN, desk.anna, at(11, 3, 10))  # reopened
+    lifecycle.set_status(t10, TicketStatus.RESOLVED, desk.anna, at(11, 10, 10))
     db.session.commit()
     rolled()
     assert resolved(OCTOBER) == october_as_sent
@@ -52,7 +53,7 @@ def test_closing_a_resolved_ticket_is_no_second_resolution(rolled):
     desk = build_desk()
     t1 = desk.tickets["T1"]  # resolved Wed 2 December 09:00
     before = resolved(DECEMBER)
-    tickets.set_status(t1, TicketStatus.CLOSED, desk.anna, at(12, 9, 9))
+    lifecycle.set_status(t1, TicketStatus.CLOSED, desk.anna, at(12, 9, 9))
     db.session.commit()
     rolled()
     assert resolved(DECEMBER) == before
@@ -62,7 +63,7 @@ def test_closing_a_resolved_ticket_is_no_second_resolution(rolled):
 def test_a_ticket_closed_while_open_is_resolved_then(rolled):
     desk = build_desk()
     t10 = desk.tickets["T10"]
-    tickets.set_status(t10, TicketStatus.CLOSED, desk.anna, at(11, 4, 10))
+    lifecycle.set_status(t10, TicketStatus.CLOSED, desk.anna, at(11, 4, 10))
     db.session.commit()
     rolled()
     assert resolved(NOVEMBER) == 1

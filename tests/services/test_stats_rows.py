@@ -6,11 +6,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpdesk.domain.calendar import BusinessCalendar
+from helpdesk.domain.business_calendar import BusinessCalendar
 from helpdesk.domain.periods import Period
 from helpdesk.extensions import db
 from helpdesk.models import Category, Channel, StaffRole
-from helpdesk.services import stats, stats_rollup, tickets
+from helpdesk.services.stats import figures, rollup
+from helpdesk.services.tickets import lifecycle
 from tests.fixtures.factories import make_contact, make_staff
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -24,23 +25,23 @@ def recategorised(app, request):
     """A calamity answered in time, then re-categorised to bug, and a plain question."""
     agent = make_staff(StaffRole.AGENT, name="Anna")
     contact = make_contact()
-    calamity, _ = tickets.open_ticket(
+    calamity, _ = lifecycle.open_ticket(
         raised_by=contact, subject="Down", category=Category.CALAMITY, channel=Channel.PORTAL,
         body_text="Down", received_at=MONDAY, now=MONDAY)
-    tickets.reply(calamity, agent, "On it", MONDAY + timedelta(minutes=20))
-    tickets.set_category(calamity, Category.BUG, agent, MONDAY + timedelta(hours=3))
-    question, _ = tickets.open_ticket(
+    lifecycle.reply(calamity, agent, "On it", MONDAY + timedelta(minutes=20))
+    lifecycle.set_category(calamity, Category.BUG, agent, MONDAY + timedelta(hours=3))
+    question, _ = lifecycle.open_ticket(
         raised_by=contact, subject="How?", category=Category.QUESTION, channel=Channel.EMAIL,
         body_text="How?", received_at=MONDAY, now=MONDAY)
-    tickets.reply(question, agent, "Like this", MONDAY + timedelta(hours=1))
+    lifecycle.reply(question, agent, "Like this", MONDAY + timedelta(hours=1))
     db.session.commit()
     if request.param == "rolled up":
-        assert stats_rollup.refresh(LATER, BusinessCalendar().timezone) > 0
+        assert rollup.refresh(LATER, BusinessCalendar().timezone) > 0
     return calamity
 
 
 def _board(**filters):
-    return stats.dashboard(stats.StatsFilter(WEEK, **filters), LATER, BusinessCalendar())
+    return figures.dashboard(figures.StatsFilter(WEEK, **filters), LATER, BusinessCalendar())
 
 
 def test_a_recategorised_ticket_counts_in_one_row_in_every_column(recategorised):

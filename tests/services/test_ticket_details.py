@@ -1,6 +1,6 @@
 """What each category asks, and how the answers read as the first message."""
 from helpdesk.models import Category
-from helpdesk.services.ticket_details import (
+from helpdesk.services.tickets.details import (
     CATEGORY_FIELDS,
     clean_details,
     details_as_text,

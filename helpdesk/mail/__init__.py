@@ -1,1 +1,0 @@
-"""Thin adapters to mail servers; the rules about mail live in domain/ and services/."""

@@ -1,6 +1,0 @@
-"""The super-user portal: sign-in and the organisation's tickets."""
-from flask import Blueprint
-
-bp = Blueprint("portal", __name__)
-
-from helpdesk.portal import account, views  # noqa: E402,F401

@@ -1,0 +1,115 @@
+"""Notifications to staff about a ticket: one small composer per kind, in the reader's language.
+
+Mails are queued in the caller's transaction; the outbox worker sends them.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import render_template
+from flask_babel import force_locale, format_datetime, ngettext
+from flask_babel import gettext as _
+
+from helpdesk import desk_url
+from helpdesk.domain.mail.threads import clean_header_value
+from helpdesk.models import ResponseRecord, StaffMember, Ticket
+from helpdesk.services.mail_out.outbox import queue_mail
+from helpdesk.services.notifications.wording import due_in_words, duration_label, moment_in_words
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A composed staff notification, in the recipient's language."""
+
+    subject: str
+    body_text: str
+    body_html: str
+
+
+Compose = Callable[[Ticket, ResponseRecord, StaffMember, datetime], Notification]
+
+
+def notify(recipients: list[StaffMember], compose: Compose, kind: str, ticket: Ticket,
+           record: ResponseRecord, now: datetime, once_key: str) -> None:
+    """Queue one mail per recipient, each with its own once-only key derived from `once_key`."""
+    for staff in recipients:
+        with force_locale(staff.language):
+            notification = compose(ticket, record, staff, now)
+        # Not `automatic`: the loop brake is for customers' autoresponders, never our own staff.
+        queue_mail(to_address=staff.email, kind=kind, subject=notification.subject,
+                   body_text=notification.body_text, body_html=notification.body_html,
+                   now=now, language=staff.language, ticket=ticket, automatic=False,
+                   once_key=f"{once_key}:{staff.id}")
+
+
+def notify_staff(recipients: list[StaffMember], compose: Callable[..., Notification], kind: str,
+                 subject_matter: object, now: datetime, once_key: str) -> None:
+    """Queue a notification that is about no single ticket, one per recipient."""
+    for staff in recipients:
+        with force_locale(staff.language):
+            notification = compose(subject_matter, staff, now)
+        queue_mail(to_address=staff.email, kind=kind, subject=notification.subject,
+                   body_text=notification.body_text, body_html=notification.body_html,
+                   now=now, language=staff.language, automatic=False,
+                   headers={"Auto-Submitted": "auto-generated"},
+                   once_key=f"{once_key}:{staff.id}")
+
+
+# A summary names this many tickets; the queue's breached filter lists them all.
+SUMMARY_TICKETS = 50
+
+
+def compose_late_breaches(late: list, staff: StaffMember, now: datetime) -> Notification:
+    """Breaches the sweep found long after their moment, in one mail (after a worker outage)."""
+    context = {
+        "staff": staff, "count": len(late),
+        # Oldest first, with the year: after a long outage they may span more than one.
+        "tickets": [(b.number, b.subject, format_datetime(b.due_at, "d MMMM yyyy HH:mm"))
+                    for b in sorted(late, key=lambda b: b.due_at)[:SUMMARY_TICKETS]],
+        "more": max(len(late) - SUMMARY_TICKETS, 0),
+        "link": desk_url.link("agent.queue", breached="1"),
+    }
+    subject = ngettext("%(num)s response overdue, found late",
+                       "%(num)s responses overdue, found late", len(late))
+    return Notification(subject=clean_header_value(subject),
+                        body_text=render_template("email/late_breaches.txt", **context),
+                        body_html=render_template("email/late_breaches.html", **context))
+
+
+def _render(template: str, subject: str, ticket: Ticket, record: ResponseRecord,
+            staff: StaffMember, now: datetime) -> Notification:
+    context = {
+        "ticket": ticket, "staff": staff,
+        "link": desk_url.link("agent.ticket", number=ticket.number),
+        "received": moment_in_words(record.received_at), "due": due_in_words(record.due_at),
+        "due_moment": moment_in_words(record.due_at),
+        "waited": duration_label(max(now - record.received_at, timedelta(0))),
+    }
+    return Notification(subject=clean_header_value(f"[#{ticket.number}] {subject}"),
+                        body_text=render_template(f"email/{template}.txt", **context),
+                        body_html=render_template(f"email/{template}.html", **context))
+
+
+def compose_due_soon(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
+                     now: datetime) -> Notification:
+    return _render("due_soon", _("Due soon: %(subject)s", subject=ticket.subject),
+                   ticket, record, staff, now)
+
+
+def compose_breach(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
+                   now: datetime) -> Notification:
+    return _render("breach", _("Response overdue: %(subject)s", subject=ticket.subject),
+                   ticket, record, staff, now)
+
+
+def compose_calamity(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
+                     now: datetime) -> Notification:
+    return _render("calamity", _("Calamity: %(subject)s", subject=ticket.subject),
+                   ticket, record, staff, now)
+
+
+def compose_calamity_renotify(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
+                              now: datetime) -> Notification:
+    return _render("calamity_renotify",
+                   _("Calamity still unanswered: %(subject)s", subject=ticket.subject),
+                   ticket, record, staff, now)

@@ -1,0 +1,5 @@
+"""People and sign-in: organisations, their contacts, staff, and checking who someone is.
+
+Owns the directory (directory) and passwords, TOTP, one-time links and throttling (signin).
+May use models only.
+"""

@@ -1,0 +1,194 @@
+"""What an agent does to a ticket: each use case changes it, queues mail and commits once."""
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import (
+    AuditEntry,
+    Category,
+    Contact,
+    Message,
+    OrganisationStatus,
+    OutboxMessage,
+    StaffMember,
+    Ticket,
+    TicketStatus,
+)
+from helpdesk.services import ServiceError
+from helpdesk.services.mail_out import outbox
+from helpdesk.services.notifications import customer_mail
+from helpdesk.services.tickets import lifecycle, presence, uploads
+from helpdesk.services.tickets.uploads import Upload
+
+# The statuses an agent may choose; "new" is only ever set by the desk itself.
+AGENT_STATUSES = (TicketStatus.OPEN, TicketStatus.WAITING, TicketStatus.RESOLVED,
+                  TicketStatus.CLOSED)
+REPLY_STATUSES = (TicketStatus.WAITING, TicketStatus.OPEN, TicketStatus.RESOLVED)
+
+
+def open_ticket_view(ticket: Ticket, agent: StaffMember, now: datetime) -> None:
+    """An agent opened the ticket: audited (who read what, when) and shown to colleagues."""
+    db.session.add(AuditEntry(at=now, staff_id=agent.id, action="view_ticket",
+                              subject_type="ticket", subject_id=ticket.id,
+                              detail=f"#{ticket.number}"))
+    presence.touch(ticket, agent, now, replying=False)
+    db.session.commit()
+
+
+def still_here(ticket: Ticket, agent: StaffMember, now: datetime, *, replying: bool) -> None:
+    """The open page checks in; `replying` says whether it holds a reply draft."""
+    presence.touch(ticket, agent, now, replying=replying)
+    db.session.commit()
+
+
+def reply(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime, *,
+          status_after: TicketStatus = TicketStatus.WAITING,
+          files: list[Upload] | None = None) -> Message:
+    """Answer the customer through the outbox, with attachments; resolving also says so.
+
+    `files` passed uploads.accept (the same file rules as the portal) in the view.
+    """
+    files = files or []
+    if not body_text.strip():
+        raise ServiceError("a reply needs text")
+    if status_after not in REPLY_STATUSES:
+        raise ServiceError("choose open, waiting on customer or resolved after a reply")
+    _refuse_if_closed(ticket)
+    message = lifecycle.reply(ticket, agent, body_text, now, status_after=status_after)
+    uploads.attach(message, files)
+    customer_mail.queue_reply(ticket, message, now)
+    if status_after == TicketStatus.RESOLVED:
+        customer_mail.queue_resolved_notice(ticket, now)
+    presence.touch(ticket, agent, now, replying=False)
+    db.session.commit()
+    return message
+
+
+def add_note(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime) -> Message:
+    message = lifecycle.add_note(ticket, agent, body_text, now)
+    db.session.commit()
+    return message
+
+
+def assign(ticket: Ticket, agent: StaffMember, assignee_id: int | None,
+           now: datetime) -> None:
+    """Give the ticket to a colleague (or to nobody)."""
+    if assignee_id == ticket.assignee_id:
+        return  # unchanged, even when the colleague has left since (the page shows them)
+    assignee = None
+    if assignee_id is not None:
+        assignee = db.session.get(StaffMember, assignee_id)
+        if assignee is None or not assignee.active:
+            raise ServiceError("choose an active colleague")
+    lifecycle.assign(ticket, assignee, agent, now)
+    db.session.commit()
+
+
+def set_status(ticket: Ticket, agent: StaffMember, status: TicketStatus,
+               now: datetime) -> None:
+    """Change the status; resolving tells the customer."""
+    if status == ticket.status:
+        return  # unchanged: a New ticket's status is shown, and may come back as it is
+    if status not in AGENT_STATUSES:
+        raise ServiceError("choose open, waiting on customer, resolved or closed")
+    if ticket.merged_into_id is not None:
+        raise ServiceError("a merged ticket stays closed")
+    lifecycle.set_status(ticket, status, agent, now)
+    if status == TicketStatus.RESOLVED:
+        customer_mail.queue_resolved_notice(ticket, now)
+    db.session.commit()
+
+
+def set_category(ticket: Ticket, agent: StaffMember, category: Category,
+                 now: datetime) -> None:
+    """Re-categorise (the response clock is recomputed); calamities go through mark_calamity."""
+    if Category.CALAMITY in (category, ticket.category):
+        raise ServiceError("mark or clear a calamity with a reason")
+    lifecycle.set_category(ticket, category, agent, now)
+    db.session.commit()
+
+
+def mark_calamity(ticket: Ticket, agent: StaffMember, reason: str, now: datetime) -> None:
+    lifecycle.mark_calamity(ticket, reason, agent, now)
+    db.session.commit()
+
+
+def clear_calamity(ticket: Ticket, agent: StaffMember, category: Category, reason: str,
+                   now: datetime) -> None:
+    lifecycle.clear_calamity(ticket, category, reason, agent, now)
+    db.session.commit()
+
+
+def merge(source: Ticket, agent: StaffMember, target_number: int, now: datetime) -> Ticket:
+    """Merge `source` into the ticket with that number; returns the target."""
+    target = db.session.scalar(sa.select(Ticket).filter_by(number=target_number))
+    if target is None:
+        raise ServiceError("there is no ticket with that number")
+    lifecycle.merge(source, target, agent, now)
+    db.session.commit()
+    return target
+
+
+class CallOutcome(StrEnum):
+    """What a logged call achieved, as the agent records it."""
+
+    ANSWERED = "answered"  # answered during the call: its end is the first response
+    FOLLOW_UP = "follow_up"  # the desk owes a response, due from the call's time
+
+
+# An answered call resolves the ticket or keeps it open for more work.
+ANSWERED_CALL_STATUSES = (TicketStatus.RESOLVED, TicketStatus.OPEN)
+
+
+def log_call(agent: StaffMember, contact_id: int, *, category: Category, subject: str,
+             summary: str, call_at: datetime, outcome: CallOutcome, now: datetime,
+             call_ended_at: datetime | None = None,
+             status_after: TicketStatus = TicketStatus.OPEN,
+             internal_note: str = "") -> Ticket:
+    """A phone call as a ticket for the super-user who called, in the agent's words.
+
+    The summary is what the customer sees; the internal note is an agents-only note. An
+    answered call mails nothing (the customer has the answer); a call to follow up is
+    confirmed once, with the summary and the ticket number to reply to.
+    """
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or not contact.is_super_user or not contact.active:
+        raise ServiceError("choose a super-user to log the call for")
+    if contact.organisation.status == OrganisationStatus.ENDED:
+        raise ServiceError("the contract with this organisation has ended")
+    call_ended_at = call_ended_at or call_at
+    if call_at > now or call_ended_at > now:
+        raise ServiceError("the call cannot have happened later than now")
+    if call_ended_at < call_at:
+        raise ServiceError("the call cannot have ended before it began")
+    if not subject.strip():
+        raise ServiceError("a call needs a subject")
+    answered = outcome == CallOutcome.ANSWERED
+    if answered and status_after not in ANSWERED_CALL_STATUSES:
+        raise ServiceError("an answered call resolves the ticket or keeps it open")
+    ticket, call = lifecycle.open_call_ticket(
+        caller=contact, agent=agent, subject=subject, category=category,
+        summary=summary.strip() or subject.strip(), call_at=call_at,
+        call_ended_at=call_ended_at, now=now, answered_status=status_after if answered else None)
+    if internal_note.strip():
+        lifecycle.add_note(ticket, agent, internal_note.strip(), now)
+    if not answered:
+        customer_mail.queue_call_confirmation(ticket, call, now)
+    db.session.commit()
+    return ticket
+
+
+def send_mail_again(ticket: Ticket, agent: StaffMember, mail_id: int, now: datetime) -> None:
+    """Try a mail about this ticket that failed or was held back once more."""
+    outgoing = db.session.get(OutboxMessage, mail_id)
+    if outgoing is None or outgoing.ticket_id != ticket.id:
+        raise ServiceError("there is no such mail on this ticket")
+    outbox.send_again(outgoing, agent, now)
+    db.session.commit()
+
+
+def _refuse_if_closed(ticket: Ticket) -> None:
+    if ticket.status == TicketStatus.CLOSED:
+        raise ServiceError("a closed ticket takes no replies; open a follow-up instead")

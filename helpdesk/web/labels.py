@@ -1,0 +1,69 @@
+"""Translated names for enum values, shared by pages and mail."""
+from datetime import timedelta
+
+from babel.dates import format_timedelta
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+
+from helpdesk.models import Category, Channel, OrganisationStatus, TicketStatus
+from helpdesk.services.notifications.wording import duration_label, lateness_label
+
+CATEGORY_LABELS = {
+    Category.BUG: _l("Bug"),
+    Category.OUTAGE: _l("Outage"),
+    Category.WISH: _l("Feature request"),
+    Category.CONFIGURATION: _l("Configuration question"),
+    Category.QUESTION: _l("Knowledge question"),
+    Category.CALAMITY: _l("Calamity"),
+}
+CHANNEL_LABELS = {
+    Channel.EMAIL: _l("Email"),
+    Channel.PORTAL: _l("Portal"),
+    Channel.PHONE: _l("Phone"),
+}
+STATUS_LABELS = {
+    TicketStatus.NEW: _l("New"),
+    TicketStatus.OPEN: _l("Open"),
+    TicketStatus.WAITING: _l("Waiting on customer"),
+    TicketStatus.RESOLVED: _l("Resolved"),
+    TicketStatus.CLOSED: _l("Closed"),
+}
+ORGANISATION_STATUS_LABELS = {
+    OrganisationStatus.ACTIVE: _l("Active"),
+    OrganisationStatus.SUSPENDED: _l("Suspended"),
+    OrganisationStatus.ENDED: _l("Ended"),
+}
+
+
+def category_label(category) -> str:
+    return str(CATEGORY_LABELS[Category(category)])
+
+
+def channel_label(channel) -> str:
+    return str(CHANNEL_LABELS[Channel(channel)])
+
+
+def status_label(status) -> str:
+    return str(STATUS_LABELS[TicketStatus(status)])
+
+
+def organisation_status_label(status) -> str:
+    return str(ORGANISATION_STATUS_LABELS[OrganisationStatus(status)])
+
+
+def age_label(age: timedelta) -> str:
+    """How long something has waited, short and rounded: "12 min", "2 uur"."""
+    if abs(age) < timedelta(minutes=1):
+        return duration_label(age)  # "less than a minute", where babel says "0 min"
+    return format_timedelta(age, granularity="minute", threshold=1, format="short",
+                            locale=get_locale())
+
+
+def register_template_helpers(app) -> None:
+    app.jinja_env.globals.update(category_label=category_label, status_label=status_label,
+                                 channel_label=channel_label,
+                                 organisation_status_label=organisation_status_label,
+                                 age_label=age_label, duration_label=duration_label,
+                                 lateness_label=lateness_label, get_locale=get_locale)
+    app.jinja_env.filters["datetimeformat"] = format_datetime
+    app.jinja_env.filters["dateformat"] = format_date

@@ -1,0 +1,6 @@
+"""The super-user portal: sign-in and the organisation's tickets."""
+from flask import Blueprint
+
+bp = Blueprint("portal", __name__)
+
+from helpdesk.web.portal import account, views  # noqa: E402,F401
