@@ -373,7 +373,7 @@ class StatsQueries:
 
     # --- drill-downs: the very sets the figures count ---------------------------------------
     # Each returns the ids of what one figure counts, by the conditions the figure is counted
-    # with; the rollup counts the same (tests/services/test_stats_drilldown.py holds them equal).
+    # with; the rollup counts the same (tests/web/manager/test_stats_drilldown.py holds them equal).
 
     def received_ids(self) -> sa.Select:
         """Tickets received in the period: the "received" figures."""

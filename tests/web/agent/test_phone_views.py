@@ -6,9 +6,9 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Channel, Message, MessageKind, OutboxMessage, Ticket, TicketStatus
-from tests.agent.conftest import htmx
 from tests.conftest import post_form
 from tests.fixtures.factories import make_contact, make_organisation
+from tests.web.agent.conftest import htmx
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 

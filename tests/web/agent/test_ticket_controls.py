@@ -7,9 +7,9 @@ import pytest
 from helpdesk.extensions import db
 from helpdesk.models import Category, StaffRole, TicketStatus
 from helpdesk.services.tickets import lifecycle
-from tests.agent.conftest import htmx
 from tests.conftest import post_form
 from tests.fixtures.factories import make_staff, make_ticket
+from tests.web.agent.conftest import htmx
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 

@@ -3,7 +3,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Category, Channel
 from helpdesk.services.tickets import lifecycle
 from tests.fixtures.stats_dataset import at
-from tests.manager.test_stats_views import (  # noqa: F401
+from tests.web.manager.test_stats_views import (  # noqa: F401
     DECEMBER,
     desk,
     manager_client,

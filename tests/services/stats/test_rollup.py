@@ -1,6 +1,6 @@
 """The statistics rollup: which days it holds, and that an edit never leaves a stale figure.
 
-tests/services/test_stats.py checks every figure with and without the rollup; these tests pin
+tests/services/stats/test_stats.py checks every figure with and without the rollup; these tests pin
 when a day is rolled up, and what happens when rolled-up data changes afterwards.
 """
 from datetime import date, timedelta

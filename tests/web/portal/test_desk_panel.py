@@ -4,8 +4,8 @@ import time_machine
 
 from tests.conftest import sign_in
 from tests.fixtures.factories import make_ticket
-from tests.portal.conftest import SATURDAY_ELEVEN
-from tests.portal.routes import PORTAL_ROUTES
+from tests.web.portal.conftest import SATURDAY_ELEVEN
+from tests.web.portal.routes import PORTAL_ROUTES
 
 # Pages, not files: the attachment route sends the file itself.
 PAGES = sorted({rule for rule, method, endpoint, _ in PORTAL_ROUTES

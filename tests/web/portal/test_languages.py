@@ -5,7 +5,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Ticket
 from tests.conftest import post_form, sign_in
 from tests.fixtures.factories import make_contact
-from tests.portal.conftest import MONDAY_TEN, SATURDAY_ELEVEN
+from tests.web.portal.conftest import MONDAY_TEN, SATURDAY_ELEVEN
 
 BUG = {"category": "bug", "subject": "Export fails", "bug_steps": "Click export",
        "bug_expected": "A file", "bug_actual": "An error"}

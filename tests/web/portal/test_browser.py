@@ -19,7 +19,7 @@ from helpdesk.services.tickets import lifecycle
 from tests.conftest import SCREENSHOTS
 from tests.fixtures.factories import PASSWORD, make_contact, make_staff
 from tests.fixtures.images import make_png
-from tests.portal.conftest import MONDAY_TEN
+from tests.web.portal.conftest import MONDAY_TEN
 
 pytestmark = pytest.mark.browser
 

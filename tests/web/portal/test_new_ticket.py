@@ -9,7 +9,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Category, Channel, OutboxMessage, Ticket, TicketStatus
 from tests.conftest import post_form, sign_in
 from tests.fixtures.factories import make_contact, make_staff
-from tests.portal.conftest import SATURDAY_ELEVEN
+from tests.web.portal.conftest import SATURDAY_ELEVEN
 
 REQUIRED = {
     Category.BUG: {"steps", "expected", "actual"},

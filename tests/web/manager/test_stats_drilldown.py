@@ -20,7 +20,7 @@ from helpdesk.services.stats import figures, rollup
 from helpdesk.services.tickets import lifecycle
 from tests.conftest import sign_in
 from tests.fixtures.stats_dataset import NOW, at, build_desk
-from tests.manager.test_stats_views import DECEMBER, page_tables
+from tests.web.manager.test_stats_views import DECEMBER, page_tables
 
 DECEMBER_PERIOD = month_period(2026, 12)
 LINK = re.compile(r'<a href="(/manage/stats/tickets/[^"]+)">([^<]+)</a>')

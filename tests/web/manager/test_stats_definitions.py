@@ -1,6 +1,6 @@
 """What the statistics pages say their figures mean, in the manager's language."""
 from helpdesk.extensions import db
-from tests.manager.test_stats_views import DECEMBER, desk, manager_client  # noqa: F401
+from tests.web.manager.test_stats_views import DECEMBER, desk, manager_client  # noqa: F401
 
 
 def test_the_pages_define_resolved_by_resolution_events(manager_client, desk):  # noqa: F811

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from helpdesk.extensions import db
-from tests.manager.test_stats_views import (  # noqa: F401
+from tests.web.manager.test_stats_views import (  # noqa: F401
     DASHBOARD_TABLES,
     DECEMBER,
     REPORT_TABLES,

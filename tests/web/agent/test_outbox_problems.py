@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import OutboxMessage, OutboxState, TicketEvent
 from helpdesk.services.mail_out import outbox
-from tests.agent.conftest import htmx
 from tests.conftest import post_form, sign_in
 from tests.fixtures.factories import make_contact, make_ticket
+from tests.web.agent.conftest import htmx
 
 
 def _mail_that(ticket, state: OutboxState, error: str) -> OutboxMessage:

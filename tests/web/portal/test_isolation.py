@@ -16,7 +16,7 @@ from helpdesk.web.access import SUPER_USER
 from tests.conftest import post_form, sign_in
 from tests.fixtures.factories import make_contact, make_organisation, make_staff, make_ticket
 from tests.fixtures.images import make_png
-from tests.portal.routes import PORTAL_ROUTES
+from tests.web.portal.routes import PORTAL_ROUTES
 
 THEIR_SUBJECT = "Their confidential subject"
 # Arguments that name something outside any ticket (a one-time token) rather than an object.

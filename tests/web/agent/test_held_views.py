@@ -6,11 +6,11 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, Contact, Ticket
-from tests.agent.conftest import htmx
 from tests.conftest import post_form
 from tests.fixtures.factories import make_contact, make_organisation, make_ticket
 from tests.fixtures.held import make_held_message as make_held_at
 from tests.fixtures.held import raw_mail
+from tests.web.agent.conftest import htmx
 
 TARGET = "held-message"
 

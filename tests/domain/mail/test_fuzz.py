@@ -13,7 +13,7 @@ from helpdesk.domain.mail.parse import ParsedEmail, parse_email
 
 CORPUS = Path(
     os.environ.get("HELPDESK_MAIL_CORPUS")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "mail-corpus"
+    or Path(__file__).resolve().parents[3].parent / "shared" / "mail-corpus"
 )
 SAMPLE_SIZE = 20
 MAX_SAMPLE_BYTES = 60_000  # keep mutation runs fast; big files are covered by the corpus test

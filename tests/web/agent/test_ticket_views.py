@@ -16,9 +16,9 @@ from helpdesk.models import (
     TicketStatus,
 )
 from helpdesk.services.tickets import desk, lifecycle, presence
-from tests.agent.conftest import htmx
 from tests.conftest import post_form
 from tests.fixtures.factories import make_contact, make_organisation, make_staff, make_ticket
+from tests.web.agent.conftest import htmx
 
 # The viewer, the ticket, its messages with attachments, events, responses, colleagues, canned
 # replies, the calendar (while a response is owed), who else is on it, the calamity banner,

@@ -11,7 +11,7 @@ from helpdesk.services.intake.ingest import ingest_once
 from tests.fixtures.corpus import CORPUS, corpus_files, needs_corpus
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import NOW, RECEIVED_AT, make_mail
-from tests.services.test_ingest_corpus import register_senders
+from tests.services.intake.test_ingest_corpus import register_senders
 
 
 def delivered(raw: bytes, to: str, hop: str) -> bytes:

@@ -3,9 +3,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from helpdesk.models import Category
-from tests.agent.conftest import htmx
 from tests.conftest import sign_in
 from tests.fixtures.factories import make_contact, make_organisation, make_ticket
+from tests.web.agent.conftest import htmx
 
 
 def test_queue_page_lists_open_work_with_every_column(agent_client, agent):
