@@ -1,6 +1,6 @@
 """Time the manager dashboard on 100,000 tickets, on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/figures.py [--tickets 100000] [--runs 30] [--only sqlite|postgresql]
+    .venv/bin/python bench/stats.py [--tickets 100000] [--runs 30] [--only sqlite|postgresql]
 
 Each database is created for the run (PostgreSQL: a database on the local server; SQLite: a
 file under /tmp), migrated, seeded with the demo desk and `--tickets` bulk tickets (topped up

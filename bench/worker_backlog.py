@@ -94,7 +94,7 @@ def run(database: str, server, count: int, backlog: timedelta, samples: int) -> 
         engine = sa.create_engine(url)
         with engine.connect() as connection:
             due_at_start = due_now(connection)
-        print(f"\n== {database}: {count:,} open lifecycle, {due_at_start:,} due after "
+        print(f"\n== {database}: {count:,} open tickets, {due_at_start:,} due after "
               f"{backlog} without a worker; sweep batches of {SWEEP_BATCH}; "
               f"load average {os.getloadavg()[0]:.1f}")
         env = {**os.environ, "FLASK_APP": "app.py", "HELPDESK_SQLALCHEMY_DATABASE_URI": url,

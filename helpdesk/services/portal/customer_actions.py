@@ -59,7 +59,7 @@ def may_write(contact: Contact) -> bool:
 
 def ensure_writable(contact: Contact) -> None:
     if not may_write(contact):
-        raise ReadOnly(_("Your organisation's access is limited: you can read your lifecycle, "
+        raise ReadOnly(_("Your organisation's access is limited: you can read your tickets, "
                          "but not open or answer them."))
 
 

@@ -1,4 +1,4 @@
-"""Mail in through a real Dovecot: who may open lifecycle, threading, holding and the receipts."""
+"""Mail in through a real Dovecot: who may open tickets, threading, holding and the receipts."""
 import hashlib
 from datetime import timedelta
 from email import policy
