@@ -32,8 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 def configure_settings(app: Flask, config: dict | None) -> None:
     app.config.from_object(DefaultConfig)
-    app.config.from_prefixed_env("HELPDESK")  # keys helpdesk/settings.py does not declare
-    app.config.update(from_environment(os.environ))  # typed; a bad value stops here
+    # Only the settings helpdesk/settings.py declares, each converted; a bad value stops here.
+    app.config.update(from_environment(os.environ))
     if config:
         app.config.update(config)
     instance = Path(app.instance_path)

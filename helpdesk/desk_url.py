@@ -3,12 +3,13 @@
 A link in a mail is never built from the request (its Host header is the sender's to choose),
 so a forged Host cannot make the desk mail a genuine token pointing somewhere else.
 """
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult
 
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from helpdesk.adapters.smtp import is_loopback
+from helpdesk.settings import split_http_address
 
 # Names a loopback desk also answers to, so `make run` and tests work from either.
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
@@ -16,10 +17,11 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 
 def parse(desk_url: str) -> SplitResult:
     """DESK_URL split up; ValueError unless it is an absolute http(s) address."""
-    parts = urlsplit(str(desk_url).strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"DESK_URL must be an absolute http(s) address, not {desk_url!r}")
-    return parts
+    try:
+        return split_http_address(str(desk_url))
+    except ValueError:
+        raise ValueError(f"DESK_URL must be an absolute http(s) address, not {desk_url!r}"
+                         ) from None
 
 
 def is_https(config) -> bool:

@@ -89,7 +89,7 @@ class SweepResult:
 
 def late_after() -> timedelta:
     """How late a breach notice may still go out on its own (ESCALATION_LATE_MINUTES)."""
-    return timedelta(minutes=int(current_app.config["ESCALATION_LATE_MINUTES"]))
+    return timedelta(minutes=current_app.config["ESCALATION_LATE_MINUTES"])
 
 
 def due_ticket_ids(now: datetime, limit: int | None = None) -> list[int]:

