@@ -71,6 +71,7 @@ def configure_extensions(app: Flask) -> None:
         _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
+    configure_mail(app)
     csrf.init_app(app)
     babel.init_app(
         app,
@@ -78,6 +79,15 @@ def configure_extensions(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
+
+
+def configure_mail(app: Flask) -> None:
+    """Attach Flask-Mail, which reads its MAIL_* settings now: run again after changing them."""
+    from helpdesk.adapters.smtp import flask_mail_settings
+    from helpdesk.extensions import mail
+
+    app.config.update(flask_mail_settings(app.config))
+    mail.init_app(app)
 
 
 def _tune_sqlite(engine) -> None:

@@ -1,18 +1,26 @@
-"""Hand one composed message to the SMTP server: verified TLS that never falls back, timeouts.
+"""Hand one composed message to the SMTP server through Flask-Mail: verified TLS, timeouts.
 
-Flask-Mail 0.10 opens its connection with smtplib's defaults: no timeout (a stalled server
-hangs the worker) and TLS without certificate verification (smtplib's default SSL context
-verifies nothing, for SMTP_SSL and STARTTLS alike). It also suppresses sending whenever the
-app is TESTING. So the transport is smtplib itself, with a verifying SSL context and a
-timeout; the settings keep Flask-Mail's MAIL_* names. smtplib's exceptions carry the
-server's reply code, which tells a temporary refusal (4xx) from a permanent one (5xx).
+Flask-Mail is the mail extension: `mail.init_app` reads its MAIL_* settings, whose
+MAIL_USE_SSL and MAIL_USE_TLS are derived here from the desk's MAIL_SECURITY. Its stock
+Connection opens smtplib with the library's defaults: no timeout (a stalled server would hang
+the worker) and TLS without certificate verification (smtplib's default SSL context verifies
+nothing). VerifiedConnection opens the host with a timeout and a verifying SSL context
+instead, and STARTTLS never falls back to plaintext. Flask-Mail suppresses sending when the
+app is TESTING; MAIL_SUPPRESS_SEND is False always, because a desk that must not send has no
+MAIL_SERVER and its mail waits in the outbox, visibly, instead of being marked sent. The desk
+composes the exact MIME bytes itself (its Message-ID, threading headers), so Flask-Mail's
+Message, which builds its own, is not used: the bytes go to the host as they are. smtplib's
+exceptions carry the server's reply code, which tells a temporary refusal (4xx) from a
+permanent one (5xx).
 """
 import ipaddress
 import smtplib
 import ssl
-from dataclasses import dataclass
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.policy import SMTP
+
+from flask_mail import Connection
 
 from helpdesk.settings import SECURITY_MODES
 
@@ -37,32 +45,25 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int
-    security: str
-    timeout_seconds: float
-    username: str | None = None
-    password: str | None = None
-    ca_file: str | None = None
+def flask_mail_settings(config: Mapping) -> dict[str, bool]:
+    """Flask-Mail's TLS switches and MAIL_SUPPRESS_SEND, from the desk's MAIL_SECURITY."""
+    security = str(config["MAIL_SECURITY"]).strip().lower()
+    if security not in SECURITY_MODES:
+        raise ValueError(f"MAIL_SECURITY must be ssl, starttls or none, not {security!r}")
+    return {"MAIL_USE_SSL": security == "ssl", "MAIL_USE_TLS": security == "starttls",
+            "MAIL_SUPPRESS_SEND": False}
 
-    @classmethod
-    def from_config(cls, config) -> "SmtpSettings":
-        """The MAIL_* settings; ValueError when they would send in plaintext over a network."""
-        security = str(config["MAIL_SECURITY"]).strip().lower()
-        host = str(config["MAIL_SERVER"]).strip()
-        if not host:
-            raise ValueError("outgoing mail is not configured: set HELPDESK_MAIL_SERVER")
-        if security not in SECURITY_MODES:
-            raise ValueError(f"MAIL_SECURITY must be ssl, starttls or none, not {security!r}")
-        if security == "none" and not is_loopback(host):
-            raise ValueError("MAIL_SECURITY none is only allowed for a loopback MAIL_SERVER")
-        return cls(host=host, port=int(config["MAIL_PORT"]), security=security,
-                   timeout_seconds=float(config["MAIL_TIMEOUT_SECONDS"]),
-                   username=config.get("MAIL_USERNAME") or None,
-                   password=config.get("MAIL_PASSWORD") or None,
-                   ca_file=config.get("MAIL_CA_FILE") or None)
+
+def connect(app) -> "VerifiedConnection":
+    """A connection to the app's mail server; ValueError for none, or for plaintext on a network."""
+    state = app.extensions["mail"]
+    host = str(state.server).strip()
+    if not host:
+        raise ValueError("outgoing mail is not configured: set HELPDESK_MAIL_SERVER")
+    if not (state.use_ssl or state.use_tls) and not is_loopback(host):
+        raise ValueError("MAIL_SECURITY none is only allowed for a loopback MAIL_SERVER")
+    return VerifiedConnection(state, timeout_seconds=float(app.config["MAIL_TIMEOUT_SECONDS"]),
+                              ca_file=app.config.get("MAIL_CA_FILE") or None)
 
 
 def _refusal(code: int, text: bytes | str) -> SendFailure:
@@ -72,25 +73,31 @@ def _refusal(code: int, text: bytes | str) -> SendFailure:
     return SendFailure(reason, permanent=500 <= code < 600)
 
 
-class SmtpSession:
-    """One connection, opened on first use and reused; any failure closes it."""
+class VerifiedConnection(Connection):
+    """Flask-Mail's connection, opened on first send and reused; any failure closes it.
 
-    def __init__(self, settings: SmtpSettings):
-        self.settings = settings
-        self._smtp: smtplib.SMTP | None = None
+    Not opened on `with`, as Flask-Mail's is: a run with nothing due never contacts the server.
+    """
 
-    def __enter__(self) -> "SmtpSession":
+    def __init__(self, mail, *, timeout_seconds: float, ca_file: str | None = None):
+        super().__init__(mail)
+        self.timeout_seconds = timeout_seconds
+        self.ca_file = ca_file
+
+    def __enter__(self) -> "VerifiedConnection":
         return self
 
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def send(self, message: EmailMessage, envelope_from: str, recipients: list[str]) -> None:
+    def send_composed(self, message: EmailMessage, envelope_from: str,
+                      recipients: list[str]) -> None:
         """Send to exactly `recipients` (the headers never add any); raise SendFailure."""
         data = message.as_bytes(policy=SMTP)
-        smtp = self._connection()
+        if self.host is None:
+            self.host = self.configure_host()
         try:
-            smtp.sendmail(envelope_from, recipients, data)
+            self.host.sendmail(envelope_from, recipients, data)
         except smtplib.SMTPRecipientsRefused as error:
             self.close()
             code, text = next(iter(error.recipients.values()))
@@ -103,44 +110,41 @@ class SmtpSession:
             raise SendFailure(f"{type(error).__name__}: {error}", permanent=False,
                               connection=True) from error
 
-    def _connection(self) -> smtplib.SMTP:
-        if self._smtp is not None:
-            return self._smtp
-        settings = self.settings
+    def configure_host(self) -> smtplib.SMTP:
+        """Open with the timeout and a verifying context; STARTTLS when asked, or nothing."""
+        mail = self.mail
         # Verifies the certificate and that it names the host.
-        context = ssl.create_default_context(cafile=settings.ca_file)
+        context = ssl.create_default_context(cafile=self.ca_file)
         try:
-            if settings.security == "ssl":
-                smtp = smtplib.SMTP_SSL(settings.host, settings.port, context=context,
-                                        timeout=settings.timeout_seconds)
+            if mail.use_ssl:
+                host = smtplib.SMTP_SSL(mail.server, mail.port, context=context,
+                                        timeout=self.timeout_seconds)
             else:
-                smtp = smtplib.SMTP(settings.host, settings.port,
-                                    timeout=settings.timeout_seconds)
+                host = smtplib.SMTP(mail.server, mail.port, timeout=self.timeout_seconds)
         except (smtplib.SMTPException, OSError) as error:
-            raise SendFailure(f"cannot connect to {settings.host}:{settings.port}: "
+            raise SendFailure(f"cannot connect to {mail.server}:{mail.port}: "
                               f"{type(error).__name__}: {error}", permanent=False,
                               connection=True) from error
         try:
-            smtp.ehlo()
-            if settings.security == "starttls":
+            host.ehlo()
+            if mail.use_tls:
                 # Raises when the server does not offer STARTTLS: never go on in plaintext.
-                smtp.starttls(context=context)
-                smtp.ehlo()
-            if settings.username:
-                smtp.login(settings.username, settings.password or "")
+                host.starttls(context=context)
+                host.ehlo()
+            if mail.username:
+                host.login(mail.username, mail.password or "")
         except (smtplib.SMTPException, OSError) as error:
-            smtp.close()
-            raise SendFailure(f"SMTP session with {settings.host} failed: "
+            host.close()
+            raise SendFailure(f"SMTP session with {mail.server} failed: "
                               f"{type(error).__name__}: {error}", permanent=False,
                               connection=True) from error
-        self._smtp = smtp
-        return smtp
+        return host
 
     def close(self) -> None:
-        if self._smtp is None:
+        if self.host is None:
             return
         try:
-            self._smtp.quit()
+            self.host.quit()
         except (smtplib.SMTPException, OSError):
-            self._smtp.close()
-        self._smtp = None
+            self.host.close()
+        self.host = None

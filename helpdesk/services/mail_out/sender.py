@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from helpdesk.adapters.smtp import SendFailure, SmtpSession, SmtpSettings
+from helpdesk.adapters.smtp import SendFailure, VerifiedConnection, connect
 from helpdesk.adapters.storage import blob_store
 from helpdesk.domain.mail.compose import (
     OutgoingAttachment,
@@ -72,7 +72,7 @@ class SendReport:
 
 def send_job(now: datetime) -> SendReport | str:
     """The worker's job: send a batch of what is due when an SMTP server is configured."""
-    if not str(current_app.config["MAIL_SERVER"]).strip():
+    if not str(current_app.extensions["mail"].server).strip():
         return ""  # a development desk without SMTP: mail waits in the outbox, visible to agents
     report = send_due_mail(now, limit=SEND_BATCH)
     if report.connection_error:  # the worker says so once per outage
@@ -96,9 +96,9 @@ def retry_delay(attempts: int, first_delay: timedelta) -> timedelta:
     return min(first_delay * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
 
 
-def _smtp_settings() -> SmtpSettings:
+def _smtp_connection() -> VerifiedConnection:
     try:
-        return SmtpSettings.from_config(current_app.config)
+        return connect(current_app)
     except ValueError as error:
         raise ServiceError(str(error)) from None
 
@@ -119,12 +119,12 @@ def send_due_mail(now: datetime, limit: int = 200) -> SendReport:
     report = SendReport()
     envelope_from = _envelope_from()
     clock, moment = batch_clock(now), now
-    with SmtpSession(_smtp_settings()) as session:
+    with _smtp_connection() as smtp:
         for _ in range(limit):
             outgoing = claim_next(moment)
             if outgoing is None:
                 break
-            failure = _deliver(outgoing, session, envelope_from, moment, clock, report)
+            failure = _deliver(outgoing, smtp, envelope_from, moment, clock, report)
             if failure is not None and failure.connection:
                 report.connection_error = failure.reason
                 break
@@ -254,7 +254,7 @@ def _outgoing_mail(outgoing: OutboxMessage, now: datetime) -> OutgoingMail:
     )
 
 
-def _deliver(outgoing: OutboxMessage, session: SmtpSession, envelope_from: str,
+def _deliver(outgoing: OutboxMessage, smtp: VerifiedConnection, envelope_from: str,
              now: datetime, clock: Callable[[], datetime],
              report: SendReport) -> SendFailure | None:
     """Send one claimed row and record the outcome in its own commit."""
@@ -278,7 +278,7 @@ def _deliver(outgoing: OutboxMessage, session: SmtpSession, envelope_from: str,
     db.session.commit()  # no transaction stays open while the server takes its time
     try:
         with LeaseHeartbeat(row_id, held_until, clock):
-            session.send(message, envelope_from, recipients)
+            smtp.send_composed(message, envelope_from, recipients)
     except SendFailure as failure:
         _record_failure(outgoing, failure, now, report)
         return failure

@@ -24,6 +24,7 @@ from helpdesk.services.notifications import customer_mail
 from helpdesk.services.tickets import desk, lifecycle
 from tests.conftest import SECRET_KEY, sign_in
 from tests.fixtures.factories import make_contact, make_organisation, make_staff
+from tests.fixtures.smtp import use_mail_settings
 
 MONDAY_TEN = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
 
@@ -467,7 +468,7 @@ def test_person_to_person_mail_is_never_held_back(app, smtp_server):
 
 
 def test_starttls_against_a_server_without_it_leaves_the_mail_unsent(app, smtp_server):
-    app.config["MAIL_SECURITY"] = "starttls"
+    use_mail_settings(app, MAIL_SECURITY="starttls")
     mail = _plain_mail(make_contact(), MONDAY_TEN)
     report = send_due_mail(MONDAY_TEN)
     row = _row(mail.id)
@@ -525,7 +526,7 @@ def test_flask_outbox_send_sends_what_is_due(app, runner, smtp_server):
 
 
 def test_flask_outbox_send_refuses_plaintext_to_a_remote_server(app, runner):
-    app.config.update(MAIL_SECURITY="none", MAIL_SERVER="smtp.example.com")
+    use_mail_settings(app, MAIL_SECURITY="none", MAIL_SERVER="smtp.example.com")
     result = runner.invoke(args=["outbox", "send"])
     assert result.exit_code == 1
     assert "only allowed for a loopback MAIL_SERVER" in result.output
@@ -550,7 +551,7 @@ def test_flask_outbox_send_says_when_the_server_cannot_be_reached(app, runner, s
 
 def test_the_worker_job_leaves_mail_waiting_when_no_smtp_server_is_configured(app):
     from helpdesk.services.mail_out.sender import send_job
-    app.config["MAIL_SERVER"] = ""
+    use_mail_settings(app, MAIL_SERVER="")
     _, mail = _acknowledged(make_contact())
     assert send_job(MONDAY_TEN) == ""
     db.session.refresh(mail)
@@ -565,7 +566,7 @@ def test_the_worker_job_sends_due_mail_and_says_how_much(app, smtp_server):
 
 
 def test_flask_outbox_send_without_a_configured_server_fails_with_one_line(app):
-    app.config["MAIL_SERVER"] = ""
+    use_mail_settings(app, MAIL_SERVER="")
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
     assert result.exit_code != 0
     assert "outgoing mail is not configured" in result.output
