@@ -212,9 +212,3 @@ def parse_email(
                 fields = attempt
     fields["parse_error"] = f"unparsable: {type(error).__name__}: {scrub(str(error))[:200]}"
     return ParsedEmail(**fields)
-
-
-def parse_many(raws: dict[int, bytes], max_attachment_bytes: int) -> dict[int, ParsedEmail]:
-    """`parse_email` for several messages by key: the work a parsing process is handed."""
-    return {key: parse_email(raw, max_attachment_bytes=max_attachment_bytes)
-            for key, raw in raws.items()}

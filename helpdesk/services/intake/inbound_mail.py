@@ -176,13 +176,6 @@ def dedupe_key(message_id: str | None, raw_sha256: str) -> str:
     return key
 
 
-def accept_mail(raw: bytes, *, received_at: datetime, now: datetime,
-                source: MailSource = MailSource(), sla_terms: SlaTerms | None = None) -> Result:
-    """Keep, parse and route one message, then commit; a second delivery changes nothing."""
-    return commit_staged(stage_mail(raw, received_at=received_at, now=now, source=source,
-                                    sla_terms=sla_terms))
-
-
 def commit_staged(result: Result, staging: Staging | None = None) -> Result:
     """Commit what was staged; losing a race to another ingester ends as a duplicate."""
     try:
@@ -209,14 +202,6 @@ def keep(raw: bytes, store: BlobStore, parsed: ParsedEmail | None = None) -> Kep
     parsed = storable(parsed)
     return Kept(raw_mail, parsed, dedupe_key(parsed.message_id, raw_mail.sha256),
                 content_fingerprint(raw))
-
-
-def stage_mail(raw: bytes, *, received_at: datetime, now: datetime, source: MailSource,
-               sla_terms: SlaTerms | None = None, staging: Staging | None = None) -> Result:
-    """Keep, parse and route one message; the caller commits."""
-    staging = staging or Staging(blob_store())
-    return stage_kept(keep(raw, staging.store), received_at=received_at, now=now,
-                      source=source, sla_terms=sla_terms, staging=staging)
 
 
 def stage_kept(kept: Kept, *, received_at: datetime, now: datetime, source: MailSource,
