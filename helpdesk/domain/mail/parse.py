@@ -206,7 +206,7 @@ def parse_email(
             _parse_into(strip_preamble(data), max_attachment_bytes, attempt, mail_policy,
                         detached)
             return ParsedEmail(**attempt)
-        except Exception as exc:  # noqa: BLE001 - the contract is to never raise
+        except Exception as exc:  # the contract is to never raise
             error = error or exc
             if len(attempt) > len(fields):
                 fields = attempt

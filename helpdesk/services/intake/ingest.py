@@ -149,7 +149,7 @@ def ingest_forever(stop: threading.Event, clock: Callable[[], datetime],
                         session.idle(IDLE_RENEW_SECONDS if locked else poll_seconds, stop.is_set)
                     else:
                         stop.wait(poll_seconds)
-        except Exception as error:  # noqa: BLE001 - the worker outlives any one failure
+        except Exception as error:  # the worker outlives any one failure
             db.session.rollback()
             tracker.failed(task, error, clock())
             stop.wait(tracker.delay_seconds(task))
@@ -285,7 +285,7 @@ class _FolderPass:
         except _INFRASTRUCTURE_ERRORS:
             db.session.rollback()
             raise
-        except Exception:  # noqa: BLE001 - one_by_one finds the culprit
+        except Exception:  # one_by_one finds the culprit
             db.session.rollback()
             log.info("a batch of %s failed; ingesting it message by message", self.mailbox)
             return None
@@ -314,7 +314,7 @@ class _FolderPass:
             except _INFRASTRUCTURE_ERRORS:
                 db.session.rollback()
                 raise
-            except Exception as error:  # noqa: BLE001 - one bad message never stops the rest
+            except Exception as error:  # one bad message never stops the rest
                 db.session.rollback()
                 log.exception("ingesting UID %s of %s failed", envelope.uid, self.mailbox)
                 self.failures[envelope.uid] = _count_failure(

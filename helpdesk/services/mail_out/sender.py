@@ -197,7 +197,7 @@ class LeaseHeartbeat:
                 try:
                     renewed = _renew(connection, self.row_id, self.held_until, self.clock(),
                                      self._lease)
-                except Exception:  # noqa: BLE001 - the send goes on; the lease may run out
+                except Exception:  # the send goes on; the lease may run out
                     log.warning("outbox %s: could not renew the lease", self.row_id,
                                 exc_info=True)
                     connection.rollback()

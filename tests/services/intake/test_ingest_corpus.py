@@ -63,7 +63,7 @@ def test_every_corpus_message_is_ingested_as_a_ticket_message_or_held(app):
             keys[relative_path] = (result.dedupe_key, result.fingerprint)
             if n % COMMIT_EVERY == 0 or n == len(files):
                 db.session.commit()
-        except Exception as error:  # noqa: BLE001 - collected, so one run shows them all
+        except Exception as error:  # collected, so one run shows them all
             db.session.rollback()
             problems.append(f"{relative_path}: {type(error).__name__}: {error}")
     for relative_path, (key, fingerprint) in keys.items():

@@ -229,7 +229,7 @@ def test_two_ingesters_at_once_ingest_every_message_exactly_once(app, mailbox, a
                 start.wait()
                 reports.append(ingest_once(NOW))
                 reports.append(ingest_once(NOW))
-            except Exception as error:  # noqa: BLE001 - reported to the test below
+            except Exception as error:  # reported to the test below
                 errors.append(error)
             finally:
                 db.session.remove()
