@@ -37,28 +37,31 @@ TICKET_NOTICE_SUBJECTS = {
 
 def notify(recipients: list[StaffMember], kind: str, ticket: Ticket, record: ResponseRecord,
            now: datetime, once_key: str) -> None:
-    """Queue one mail per recipient, each with its own once-only key derived from `once_key`."""
-    for staff in recipients:
-        with force_locale(staff.language):
-            notification = compose_ticket_notice(kind, ticket, record, staff, now)
-        # Not `automatic`: the loop brake is for customers' autoresponders, never our own staff.
-        queue_mail(to_address=staff.email, kind=kind, subject=notification.subject,
-                   body_text=notification.body_text, body_html=notification.body_html,
-                   now=now, language=staff.language, ticket=ticket, automatic=False,
-                   once_key=f"{once_key}:{staff.id}")
+    """One notice of TICKET_NOTICE_SUBJECTS about the response `record` owes, to each recipient."""
+    _queue_each(recipients, kind,
+                lambda staff: compose_ticket_notice(kind, ticket, record, staff, now),
+                now, once_key, ticket=ticket)
 
 
 def notify_staff(recipients: list[StaffMember], compose: Callable[..., Notification], kind: str,
                  subject_matter: object, now: datetime, once_key: str) -> None:
     """Queue a notification that is about no single ticket, one per recipient."""
+    _queue_each(recipients, kind, lambda staff: compose(subject_matter, staff, now), now,
+                once_key, headers={"Auto-Submitted": "auto-generated"})
+
+
+def _queue_each(recipients: list[StaffMember], kind: str,
+                compose_for: Callable[[StaffMember], Notification], now: datetime,
+                once_key: str, **mail_fields) -> None:
+    """One mail per recipient in their language, each with a once-only key from `once_key`."""
     for staff in recipients:
         with force_locale(staff.language):
-            notification = compose(subject_matter, staff, now)
+            notification = compose_for(staff)
+        # Not `automatic`: the loop brake is for customers' autoresponders, never our own staff.
         queue_mail(to_address=staff.email, kind=kind, subject=notification.subject,
                    body_text=notification.body_text, body_html=notification.body_html,
                    now=now, language=staff.language, automatic=False,
-                   headers={"Auto-Submitted": "auto-generated"},
-                   once_key=f"{once_key}:{staff.id}")
+                   once_key=f"{once_key}:{staff.id}", **mail_fields)
 
 
 # A summary names this many tickets; the queue's breached filter lists them all.
