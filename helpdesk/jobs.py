@@ -54,7 +54,7 @@ def run_job(job: Job, now: datetime, tracker: OutageTracker | None = None) -> ob
     tracker = tracker or OutageTracker(log)
     try:
         summary = job.run(now)
-    except Exception as error:  # noqa: BLE001 - the worker outlives any one failure
+    except Exception as error:  # the worker outlives any one failure
         db.session.rollback()
         tracker.failed(job.name, error, now)
         return None
@@ -109,7 +109,7 @@ def _start_beside(job: Job, stop: threading.Event, tracker: OutageTracker) -> th
         with app.app_context():
             try:
                 job.forever(stop, _now, tracker)
-            except Exception:  # noqa: BLE001 - the other jobs go on; the log says why
+            except Exception:  # the other jobs go on; the log says why
                 log.exception("job %s stopped", job.name)
             finally:
                 db.session.remove()

@@ -191,10 +191,10 @@ class ImapSession:
     def close(self) -> None:
         try:
             self.client.logout()
-        except Exception:  # noqa: BLE001 - the connection may be gone already
+        except Exception:  # the connection may be gone already
             try:
                 self.client.shutdown()
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 log.debug("IMAP connection did not close cleanly: %s", error)
 
 

@@ -28,8 +28,3 @@ def parse_number(text: str | None, *, least: int, most: int) -> int | None:
         return None
     value = int(text)
     return value if least <= value <= most else None
-
-
-def valid_id(value: int | None) -> bool:
-    """Whether an int could name a row: positive and within the column's range."""
-    return value is not None and 0 < value <= MAX_ID

@@ -25,10 +25,10 @@ from helpdesk.models import (
 )
 from helpdesk.services.escalation import sweep
 from helpdesk.services.people import directory
+from helpdesk.services.promise.calendar_settings import SlaTerms
 from helpdesk.services.promise.deadlines import whole_seconds_between
 from helpdesk.services.stats import changes
 from helpdesk.services.tickets import lifecycle
-from helpdesk.services.tickets.lifecycle import Clock
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (demo data only, printed for the user)
 DEMO_STAFF = [
@@ -90,7 +90,7 @@ def seed_demo(now: datetime) -> dict:
 
 def _seed_conversations(now: datetime, agent: StaffMember) -> None:
     """A handful of tickets in every state, made through the service layer."""
-    clock = Clock.configured()
+    sla_terms = SlaTerms.configured()
     eva = db.session.scalar(sa.select(Contact).filter_by(email="eva@acme.example"))
     tom = db.session.scalar(sa.select(Contact).filter_by(email="tom@acme.example"))
     sanne = db.session.scalar(sa.select(Contact).filter_by(email="sanne@devries.example"))
@@ -110,16 +110,16 @@ def _seed_conversations(now: datetime, agent: StaffMember) -> None:
             ticket, _ = lifecycle.open_call_ticket(
                 caller=contact, agent=agent, subject=subject, category=category, summary=body,
                 call_at=received, call_ended_at=received + timedelta(minutes=8),
-                now=received + timedelta(minutes=10), clock=clock)
+                now=received + timedelta(minutes=10), sla_terms=sla_terms)
         else:
             ticket, _ = lifecycle.open_ticket(
                 raised_by=contact, subject=subject, category=category, channel=channel,
-                body_text=body, received_at=received, now=received, clock=clock,
+                body_text=body, received_at=received, now=received, sla_terms=sla_terms,
                 message_id=None)
         if final is not None:
             lifecycle.assign(ticket, agent, agent, received + timedelta(minutes=20))
             lifecycle.reply(ticket, agent, REPLIES[index % len(REPLIES)],
-                          received + timedelta(hours=1), clock=clock,
+                          received + timedelta(hours=1), sla_terms=sla_terms,
                           status_after=TicketStatus.OPEN if final == TicketStatus.OPEN
                           else TicketStatus.WAITING)
             if final in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
@@ -136,7 +136,7 @@ def seed_bulk_tickets(count: int, now: datetime, *, seed: int = 7,
     1, 2, 4, 6, 8 or 10 messages, 5.2 on average; a sixth of them wait unanswered (new).
     """
     rng = random.Random(seed)
-    clock = Clock.configured()
+    sla_terms = SlaTerms.configured()
     contacts = db.session.execute(
         sa.select(Contact.id, Contact.organisation_id, Contact.email, Contact.name)
         .where(Contact.is_super_user.is_(True))).all()
@@ -167,7 +167,7 @@ def seed_bulk_tickets(count: int, now: datetime, *, seed: int = 7,
             plans.append((contact, received, replies, category))
         inserted = sa.insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True)
         ids = db.session.scalars(inserted, ticket_rows).all()
-        _bulk_conversations(rng, clock, ids, ticket_rows, plans, agents, now)
+        _bulk_conversations(rng, sla_terms, ids, ticket_rows, plans, agents, now)
         db.session.commit()
         done += size
         progress(size)
@@ -189,11 +189,11 @@ def _bulk_status(rng: random.Random, received: datetime, now: datetime,
     return rng.choice([TicketStatus.OPEN, TicketStatus.WAITING, TicketStatus.RESOLVED])
 
 
-def _bulk_conversations(rng, clock: Clock, ids, ticket_rows, plans, agents, now) -> None:
+def _bulk_conversations(rng, sla_terms: SlaTerms, ids, ticket_rows, plans, agents, now) -> None:
     messages, records, events, updates, unanswered = [], [], [], [], []
     for ticket_id, row, (contact, received, replies, category) in zip(
             ids, ticket_rows, plans, strict=True):
-        deadline = deadline_for(received, category, clock.calendar, clock.policy)
+        deadline = deadline_for(received, category, sla_terms.calendar, sla_terms.policy)
         at = received
         messages.append({"ticket_id": ticket_id, "kind": MessageKind.INBOUND, "created_at": at,
                          "sender": contact.email, "author_contact_id": contact.id,
@@ -215,7 +215,7 @@ def _bulk_conversations(rng, clock: Clock, ids, ticket_rows, plans, agents, now)
                              "author_staff_id": agent.id, "body_text": rng.choice(REPLIES)})
             if reply_index == 0:
                 first_response_at = response_at
-                working = clock.calendar.working_time_between(deadline.clock_started_at,
+                working = sla_terms.calendar.working_time_between(deadline.clock_started_at,
                                                               response_at)
                 wall_seconds = whole_seconds_between(received, response_at)
                 records.append({"ticket_id": ticket_id, "is_first": True, "category": category,
@@ -245,7 +245,7 @@ def _bulk_conversations(rng, clock: Clock, ids, ticket_rows, plans, agents, now)
                            "after": row["status"].value})
         if replies == 0:
             steps = escalation_steps(category, received, deadline.due_soon_at,
-                                     deadline.response_due_at, clock.policy)
+                                     deadline.response_due_at, sla_terms.policy)
             passed = {step.name for step in steps if step.at <= now}
             records.append({"ticket_id": ticket_id, "is_first": True, "category": category,
                             "received_at": received, "clock_started_at": deadline.clock_started_at,

@@ -19,7 +19,7 @@ class IdConverter(IntegerConverter):
 
     regex = rf"[0-9]{{1,{MAX_ID_DIGITS}}}"
 
-    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
+    def __init__(self, map, *args, **kwargs) -> None:  # werkzeug's name
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 

@@ -1,7 +1,7 @@
 """Ids from text: digits that fit the database's integer, or nothing."""
 import pytest
 
-from helpdesk.domain.ids import MAX_ID, parse_id, parse_number, valid_id
+from helpdesk.domain.ids import MAX_ID, parse_id, parse_number
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -11,11 +11,6 @@ from helpdesk.domain.ids import MAX_ID, parse_id, parse_number, valid_id
 ])
 def test_parse_id(text, expected):
     assert parse_id(text) == expected
-
-
-def test_valid_id():
-    assert valid_id(1) and valid_id(MAX_ID)
-    assert not valid_id(0) and not valid_id(MAX_ID + 1) and not valid_id(None)
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -68,7 +68,7 @@ def _mailboxes(value: str) -> list[tuple[str, str]]:
     try:
         header = PARSING_POLICY.header_factory("From", value)
         return [(a.display_name or "", a.addr_spec or "") for a in header.addresses]
-    except Exception:  # noqa: BLE001 - policy.default's parser has sharp edges
+    except Exception:  # policy.default's parser has sharp edges
         return [(decode_words(n), a) for n, a in getaddresses([value]) if a]
 
 

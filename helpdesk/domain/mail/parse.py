@@ -206,15 +206,9 @@ def parse_email(
             _parse_into(strip_preamble(data), max_attachment_bytes, attempt, mail_policy,
                         detached)
             return ParsedEmail(**attempt)
-        except Exception as exc:  # noqa: BLE001 - the contract is to never raise
+        except Exception as exc:  # the contract is to never raise
             error = error or exc
             if len(attempt) > len(fields):
                 fields = attempt
     fields["parse_error"] = f"unparsable: {type(error).__name__}: {scrub(str(error))[:200]}"
     return ParsedEmail(**fields)
-
-
-def parse_many(raws: dict[int, bytes], max_attachment_bytes: int) -> dict[int, ParsedEmail]:
-    """`parse_email` for several messages by key: the work a parsing process is handed."""
-    return {key: parse_email(raw, max_attachment_bytes=max_attachment_bytes)
-            for key, raw in raws.items()}

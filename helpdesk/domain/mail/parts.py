@@ -28,15 +28,15 @@ class Leaf:
 def _describe(part: Message) -> Leaf:
     try:
         content_type = part.get_content_type()
-    except Exception:  # noqa: BLE001
+    except Exception:
         content_type = "application/octet-stream"
     try:
         disposition = part.get_content_disposition()
-    except Exception:  # noqa: BLE001
+    except Exception:
         disposition = None
     try:
         charset = part.get_content_charset()
-    except Exception:  # noqa: BLE001
+    except Exception:
         charset = None
     textual = content_type in ("text/plain", "text/html") or content_type.startswith("multipart/")
     is_body = textual and disposition != "attachment" and not filename_of(part)
@@ -72,11 +72,11 @@ def payload_bytes(part: Message) -> bytes:
         inner = [p for p in payload if isinstance(p, Message)]
         try:
             return inner[0].as_bytes(policy=policy.compat32.clone(linesep="\r\n")) if inner else b""
-        except Exception:  # noqa: BLE001
+        except Exception:
             return str(inner[0]).encode("utf-8", "surrogateescape") if inner else b""
     try:
         data = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001
+    except Exception:
         data = None
     if isinstance(data, bytes):
         return data
@@ -86,7 +86,7 @@ def payload_bytes(part: Message) -> bytes:
 def _param(part: Message, name: str, header: str) -> str | None:
     try:
         value = part.get_param(name, None, header)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     if isinstance(value, tuple):  # RFC 2231: (charset, language, percent-decoded latin-1 text)
         charset, _, text = value

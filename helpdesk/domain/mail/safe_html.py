@@ -106,7 +106,7 @@ def html_to_text(html: str) -> str:
     try:
         renderer.feed(scrub(html))
         renderer.close()
-    except Exception:  # noqa: BLE001, S110 - html.parser edge cases; keep what was collected
+    except Exception:  # noqa: S110 - html.parser edge cases; keep what was collected
         pass
     text = "".join(renderer.chunks)
     lines = [line.strip() for line in text.split("\n")]

@@ -42,7 +42,7 @@ def _report_type(msg: Message) -> str | None:
         if msg.get_content_type() != "multipart/report":
             return None
         return str(msg.get_param("report-type", "") or "").strip().lower()
-    except Exception:  # noqa: BLE001 - a broken Content-Type is simply not a report
+    except Exception:  # a broken Content-Type is simply not a report
         return None
 
 

@@ -1,4 +1,4 @@
-"""Notifications to staff about a ticket: one small composer per kind, in the reader's language.
+"""Notifications to staff, in the reader's language; a ticket notice is a subject and a template.
 
 Mails are queued in the caller's transaction; the outbox worker sends them.
 """
@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import render_template
 from flask_babel import force_locale, format_datetime, ngettext
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from helpdesk import desk_url
 from helpdesk.domain.mail.threads import clean_header_value
@@ -26,33 +26,42 @@ class Notification:
     body_html: str
 
 
-Compose = Callable[[Ticket, ResponseRecord, StaffMember, datetime], Notification]
+# The subject of each kind of notice about one owed response; its body is email/<kind>.txt|html.
+TICKET_NOTICE_SUBJECTS = {
+    "due_soon": _l("Due soon: %(subject)s"),
+    "breach": _l("Response overdue: %(subject)s"),
+    "calamity": _l("Calamity: %(subject)s"),
+    "calamity_renotify": _l("Calamity still unanswered: %(subject)s"),
+}
 
 
-def notify(recipients: list[StaffMember], compose: Compose, kind: str, ticket: Ticket,
-           record: ResponseRecord, now: datetime, once_key: str) -> None:
-    """Queue one mail per recipient, each with its own once-only key derived from `once_key`."""
-    for staff in recipients:
-        with force_locale(staff.language):
-            notification = compose(ticket, record, staff, now)
-        # Not `automatic`: the loop brake is for customers' autoresponders, never our own staff.
-        queue_mail(to_address=staff.email, kind=kind, subject=notification.subject,
-                   body_text=notification.body_text, body_html=notification.body_html,
-                   now=now, language=staff.language, ticket=ticket, automatic=False,
-                   once_key=f"{once_key}:{staff.id}")
+def notify(recipients: list[StaffMember], kind: str, ticket: Ticket, record: ResponseRecord,
+           now: datetime, once_key: str) -> None:
+    """One notice of TICKET_NOTICE_SUBJECTS about the response `record` owes, to each recipient."""
+    _queue_each(recipients, kind,
+                lambda staff: compose_ticket_notice(kind, ticket, record, staff, now),
+                now, once_key, ticket=ticket)
 
 
 def notify_staff(recipients: list[StaffMember], compose: Callable[..., Notification], kind: str,
                  subject_matter: object, now: datetime, once_key: str) -> None:
     """Queue a notification that is about no single ticket, one per recipient."""
+    _queue_each(recipients, kind, lambda staff: compose(subject_matter, staff, now), now,
+                once_key, headers={"Auto-Submitted": "auto-generated"})
+
+
+def _queue_each(recipients: list[StaffMember], kind: str,
+                compose_for: Callable[[StaffMember], Notification], now: datetime,
+                once_key: str, **mail_fields) -> None:
+    """One mail per recipient in their language, each with a once-only key from `once_key`."""
     for staff in recipients:
         with force_locale(staff.language):
-            notification = compose(subject_matter, staff, now)
+            notification = compose_for(staff)
+        # Not `automatic`: the loop brake is for customers' autoresponders, never our own staff.
         queue_mail(to_address=staff.email, kind=kind, subject=notification.subject,
                    body_text=notification.body_text, body_html=notification.body_html,
                    now=now, language=staff.language, automatic=False,
-                   headers={"Auto-Submitted": "auto-generated"},
-                   once_key=f"{once_key}:{staff.id}")
+                   once_key=f"{once_key}:{staff.id}", **mail_fields)
 
 
 # A summary names this many tickets; the queue's breached filter lists them all.
@@ -76,8 +85,9 @@ def compose_late_breaches(late: list, staff: StaffMember, now: datetime) -> Noti
                         body_html=render_template("email/late_breaches.html", **context))
 
 
-def _render(template: str, subject: str, ticket: Ticket, record: ResponseRecord,
-            staff: StaffMember, now: datetime) -> Notification:
+def compose_ticket_notice(kind: str, ticket: Ticket, record: ResponseRecord,
+                          staff: StaffMember, now: datetime) -> Notification:
+    """One notice of TICKET_NOTICE_SUBJECTS about the response `record` owes."""
     context = {
         "ticket": ticket, "staff": staff,
         "link": desk_url.link("agent.ticket", number=ticket.number),
@@ -85,31 +95,7 @@ def _render(template: str, subject: str, ticket: Ticket, record: ResponseRecord,
         "due_moment": moment_in_words(record.due_at),
         "waited": duration_label(max(now - record.received_at, timedelta(0))),
     }
+    subject = TICKET_NOTICE_SUBJECTS[kind] % {"subject": ticket.subject}
     return Notification(subject=clean_header_value(f"[#{ticket.number}] {subject}"),
-                        body_text=render_template(f"email/{template}.txt", **context),
-                        body_html=render_template(f"email/{template}.html", **context))
-
-
-def compose_due_soon(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
-                     now: datetime) -> Notification:
-    return _render("due_soon", _("Due soon: %(subject)s", subject=ticket.subject),
-                   ticket, record, staff, now)
-
-
-def compose_breach(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
-                   now: datetime) -> Notification:
-    return _render("breach", _("Response overdue: %(subject)s", subject=ticket.subject),
-                   ticket, record, staff, now)
-
-
-def compose_calamity(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
-                     now: datetime) -> Notification:
-    return _render("calamity", _("Calamity: %(subject)s", subject=ticket.subject),
-                   ticket, record, staff, now)
-
-
-def compose_calamity_renotify(ticket: Ticket, record: ResponseRecord, staff: StaffMember,
-                              now: datetime) -> Notification:
-    return _render("calamity_renotify",
-                   _("Calamity still unanswered: %(subject)s", subject=ticket.subject),
-                   ticket, record, staff, now)
+                        body_text=render_template(f"email/{kind}.txt", **context),
+                        body_html=render_template(f"email/{kind}.html", **context))

@@ -39,10 +39,6 @@ from helpdesk.models import (
     TicketEvent,
 )
 from helpdesk.services.escalation.staff_mail import (
-    compose_breach,
-    compose_calamity,
-    compose_calamity_renotify,
-    compose_due_soon,
     compose_late_breaches,
     notify,
     notify_staff,
@@ -215,8 +211,7 @@ def alert_calamity(ticket: Ticket, now: datetime) -> None:
     if _done_keys([key]):
         return
     record_event(ticket, "calamity_alert", now, once_key=key)
-    notify(_active_staff(StaffRole.AGENT, *MANAGERS), compose_calamity, "calamity",
-            ticket, record, now, key)
+    notify(_active_staff(StaffRole.AGENT, *MANAGERS), "calamity", ticket, record, now, key)
 
 
 def once_key(step: str, ticket_id: int, record_id: int) -> str:
@@ -246,17 +241,16 @@ def _mail_due_soon(ticket: Ticket, record: ResponseRecord, now: datetime, once_k
     """The assignee is warned; an unassigned ticket warns every agent."""
     assignee = ticket.assignee
     recipients = [assignee] if assignee and assignee.active else _active_staff(StaffRole.AGENT)
-    notify(recipients, compose_due_soon, "due_soon", ticket, record, now, once_key)
+    notify(recipients, "due_soon", ticket, record, now, once_key)
 
 
 def _mail_breach(ticket: Ticket, record: ResponseRecord, now: datetime, once_key: str) -> None:
-    notify(_active_staff(*MANAGERS), compose_breach, "breach", ticket, record, now, once_key)
+    notify(_active_staff(*MANAGERS), "breach", ticket, record, now, once_key)
 
 
 def _mail_calamity_renotify(ticket: Ticket, record: ResponseRecord, now: datetime,
                             once_key: str) -> None:
-    notify(_active_staff(*MANAGERS), compose_calamity_renotify, "calamity_renotify",
-            ticket, record, now, once_key)
+    notify(_active_staff(*MANAGERS), "calamity_renotify", ticket, record, now, once_key)
 
 
 _STEP_MAILS: dict[str, Callable[[Ticket, ResponseRecord, datetime, str], None]] = {

@@ -55,6 +55,7 @@ from helpdesk.services.notifications.customer_mail import (
     queue_not_super_user_notice,
 )
 from helpdesk.services.promise import deadlines
+from helpdesk.services.promise.calendar_settings import SlaTerms
 from helpdesk.services.tickets import lifecycle
 
 
@@ -175,13 +176,6 @@ def dedupe_key(message_id: str | None, raw_sha256: str) -> str:
     return key
 
 
-def accept_mail(raw: bytes, *, received_at: datetime, now: datetime,
-                source: MailSource = MailSource(), clock: lifecycle.Clock | None = None) -> Result:
-    """Keep, parse and route one message, then commit; a second delivery changes nothing."""
-    return commit_staged(stage_mail(raw, received_at=received_at, now=now, source=source,
-                                    clock=clock))
-
-
 def commit_staged(result: Result, staging: Staging | None = None) -> Result:
     """Commit what was staged; losing a race to another ingester ends as a duplicate."""
     try:
@@ -210,16 +204,8 @@ def keep(raw: bytes, store: BlobStore, parsed: ParsedEmail | None = None) -> Kep
                 content_fingerprint(raw))
 
 
-def stage_mail(raw: bytes, *, received_at: datetime, now: datetime, source: MailSource,
-               clock: lifecycle.Clock | None = None, staging: Staging | None = None) -> Result:
-    """Keep, parse and route one message; the caller commits."""
-    staging = staging or Staging(blob_store())
-    return stage_kept(keep(raw, staging.store), received_at=received_at, now=now,
-                      source=source, clock=clock, staging=staging)
-
-
 def stage_kept(kept: Kept, *, received_at: datetime, now: datetime, source: MailSource,
-               clock: lifecycle.Clock | None, staging: Staging) -> Result:
+               sla_terms: SlaTerms | None, staging: Staging) -> Result:
     """Route a kept message: a ticket message or a held message, with its receipt."""
     parsed, key, fingerprint = kept.parsed, kept.dedupe_key, kept.fingerprint
     if staging.has_receipt(key, fingerprint):
@@ -234,7 +220,7 @@ def stage_kept(kept: Kept, *, received_at: datetime, now: datetime, source: Mail
     if isinstance(routed, Held):
         written = _hold(parsed, routed, kept.raw_mail, received_at, now)
     else:
-        written = _add_to_ticket(parsed, routed, kept.raw_mail, received_at, now, auth, clock,
+        written = _add_to_ticket(parsed, routed, kept.raw_mail, received_at, now, auth, sla_terms,
                                  staging)
         staging.threads.add(written.ticket, written.message.message_id)
     return _add_receipt(written, key, fingerprint, kept.raw_mail, received_at, source, staging)
@@ -314,7 +300,7 @@ def _hold(parsed: ParsedEmail, held: Held, raw_mail: RawMail | None, received_at
 
 def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_mail: RawMail,
                    received_at: datetime, now: datetime, auth: SenderAuth | None,
-                   clock: lifecycle.Clock | None, staging: Staging) -> _Written:
+                   sla_terms: SlaTerms | None, staging: Staging) -> _Written:
     kept, too_big = within_limit(parsed)
     message_fields = {
         "message_id": parsed.message_id[:998] if parsed.message_id else None,
@@ -333,7 +319,7 @@ def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_mail: RawMail,
         ticket, message = lifecycle.open_ticket(
             raised_by=accepted.contact, subject=strip_category_marker(subject),
             category=Category(category), channel=Channel.EMAIL, body_text=parsed.body_text,
-            received_at=received_at, now=now, clock=clock, number=staging.numbers.take(),
+            received_at=received_at, now=now, sla_terms=sla_terms, number=staging.numbers.take(),
             **message_fields)
         if old is not None:
             ticket.follows_up_id = old.id
@@ -342,7 +328,7 @@ def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_mail: RawMail,
     else:
         ticket = old
         message = lifecycle.add_inbound_message(ticket, accepted.contact, parsed.body_text,
-                                              received_at=received_at, now=now, clock=clock,
+                                              received_at=received_at, now=now, sla_terms=sla_terms,
                                               **message_fields)
         outcome = Outcome.REPLY
     store_attachments(message, kept, staging.store)
@@ -352,7 +338,7 @@ def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_mail: RawMail,
             ticket, f"Attachments over the {limit_mb} MB limit were not stored separately: "
                     f"{', '.join(too_big)}. They are kept in the raw message.", now)
     if outcome == Outcome.NEW_TICKET:
-        queue_acknowledgement(ticket, now, clock.calendar if clock else None,
+        queue_acknowledgement(ticket, now, sla_terms.calendar if sla_terms else None,
                               first_message=message)
     return _Written(outcome, ticket=ticket, message=message)
 

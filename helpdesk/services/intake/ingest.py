@@ -51,7 +51,7 @@ from helpdesk.services.intake.inbound_mail import (
 from helpdesk.services.intake.mailbox_lock import mailbox_lock
 from helpdesk.services.intake.parse_ahead import AheadParser, Parsed, Unparsed, ahead_parser
 from helpdesk.services.intake.routing import sender_auth_mode
-from helpdesk.services.tickets.lifecycle import Clock
+from helpdesk.services.promise.calendar_settings import SlaTerms
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ def ingest_forever(stop: threading.Event, clock: Callable[[], datetime],
                         session.idle(IDLE_RENEW_SECONDS if locked else poll_seconds, stop.is_set)
                     else:
                         stop.wait(poll_seconds)
-        except Exception as error:  # noqa: BLE001 - the worker outlives any one failure
+        except Exception as error:  # the worker outlives any one failure
             db.session.rollback()
             tracker.failed(task, error, clock())
             stop.wait(tracker.delay_seconds(task))
@@ -179,7 +179,7 @@ def run_pass(session: ImapSession, now: datetime) -> PassReport:
         sa.select(IngestFailure).where(IngestFailure.mailbox == mailbox,
                                        IngestFailure.uidvalidity == uidvalidity,
                                        IngestFailure.uid > last_uid))}
-    folder = _FolderPass(session, mailbox, uidvalidity, now, Clock.configured(),
+    folder = _FolderPass(session, mailbox, uidvalidity, now, SlaTerms.configured(),
                          current_app.config["MAX_MESSAGE_BYTES"], failures)
     stuck = False  # a failed message keeps the position below it until it is dealt with
     batches = list(_batches(envelopes, done, folder.limit))
@@ -261,7 +261,7 @@ class _FolderPass:
     mailbox: str
     uidvalidity: int
     now: datetime
-    clock: Clock
+    sla_terms: SlaTerms
     limit: int
     failures: dict[int, IngestFailure]
 
@@ -285,7 +285,7 @@ class _FolderPass:
         except _INFRASTRUCTURE_ERRORS:
             db.session.rollback()
             raise
-        except Exception:  # noqa: BLE001 - one_by_one finds the culprit
+        except Exception:  # one_by_one finds the culprit
             db.session.rollback()
             log.info("a batch of %s failed; ingesting it message by message", self.mailbox)
             return None
@@ -314,7 +314,7 @@ class _FolderPass:
             except _INFRASTRUCTURE_ERRORS:
                 db.session.rollback()
                 raise
-            except Exception as error:  # noqa: BLE001 - one bad message never stops the rest
+            except Exception as error:  # one bad message never stops the rest
                 db.session.rollback()
                 log.exception("ingesting UID %s of %s failed", envelope.uid, self.mailbox)
                 self.failures[envelope.uid] = _count_failure(
@@ -358,7 +358,7 @@ class _FolderPass:
                                  received_at=received_at, now=self.now, source=source,
                                  staging=staging)
         return stage_kept(kept or _keep(raw, staging, parsed), received_at=received_at,
-                          now=self.now, source=source, clock=self.clock, staging=staging)
+                          now=self.now, source=source, sla_terms=self.sla_terms, staging=staging)
 
 
 def _keep(raw: bytes, staging: Staging, parsed: Parsed | None) -> Kept:

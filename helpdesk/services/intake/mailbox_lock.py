@@ -45,7 +45,7 @@ def _advisory_lock(key: int) -> Iterator[bool]:
             if locked:
                 connection.scalar(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
                 connection.commit()
-        except Exception:  # noqa: BLE001 - a dead connection has released the lock already
+        except Exception:  # a dead connection has released the lock already
             log.warning("could not release the ingest lock; dropping the connection")
             connection.invalidate()
         connection.close()

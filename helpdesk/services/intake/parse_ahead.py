@@ -85,7 +85,7 @@ class AheadParser:
             log.warning("a parsing worker did not answer in %.0f s; stopped", timeout)
             self._stop()
             return None
-        except Exception as error:  # noqa: BLE001 - the ingester parses the batch itself
+        except Exception as error:  # the ingester parses the batch itself
             log.warning("parsing a batch ahead failed (%s: %s); parsing it in the ingester",
                         type(error).__name__, error)
             if self.pool is not None and getattr(self.pool, "_broken", False):
@@ -111,7 +111,7 @@ def parse_within_limits(raws: dict[int, bytes], max_attachment_bytes: int,
         try:
             with time_limit(seconds):
                 parsed[key] = parse_email(raw, max_attachment_bytes=max_attachment_bytes)
-        except Exception as error:  # noqa: BLE001 - reported per message, the rest go on
+        except Exception as error:  # reported per message, the rest go on
             parsed[key] = Unparsed(f"{type(error).__name__}: {error}"[:400])
     return parsed
 

@@ -159,16 +159,9 @@ def claim_next(now: datetime) -> OutboxMessage | None:
     return db.session.get(OutboxMessage, claimed_id) if claimed_id is not None else None
 
 
-def renew_lease(connection, row_id: int, held_until: datetime, now: datetime) -> datetime | None:
-    """Extend a lease this sender still holds (`held_until` unchanged) and commit; None if lost.
-
-    `connection` is a session or a connection of its own (the heartbeat's thread).
-    """
-    return _renew(connection, row_id, held_until, now, claim_lease())
-
-
 def _renew(connection, row_id: int, held_until: datetime, now: datetime,
            lease: timedelta) -> datetime | None:
+    """Extend a lease this sender still holds (`held_until` unchanged) and commit; None if lost."""
     renewed = connection.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.state == OutboxState.PENDING,
@@ -204,7 +197,7 @@ class LeaseHeartbeat:
                 try:
                     renewed = _renew(connection, self.row_id, self.held_until, self.clock(),
                                      self._lease)
-                except Exception:  # noqa: BLE001 - the send goes on; the lease may run out
+                except Exception:  # the send goes on; the lease may run out
                     log.warning("outbox %s: could not renew the lease", self.row_id,
                                 exc_info=True)
                     connection.rollback()

@@ -132,16 +132,6 @@ def end_all_sessions(person: StaffMember | Contact) -> None:
     db.session.commit()
 
 
-def set_password(person: StaffMember | Contact, password: str) -> None:
-    person.password_hash = hash_password(password)
-    end_all_sessions(person)
-
-
-def set_active(person: StaffMember | Contact, active: bool) -> None:
-    person.active = active
-    end_all_sessions(person)
-
-
 def find_super_users(text: str, limit: int = 20) -> list[Contact]:
     """Active super-users whose name, email or organisation contains the text."""
     text = text.strip()

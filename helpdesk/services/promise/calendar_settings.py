@@ -1,4 +1,6 @@
 """The configured business calendar and SLA policy, read from the database."""
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from helpdesk.domain.business_calendar import BusinessCalendar
@@ -32,3 +34,15 @@ def configured_policy() -> SlaPolicy:
         calamity_target_minutes=(settings.calamity_target_minutes if settings
                                  else SlaPolicy().calamity_target_minutes),
     )
+
+
+@dataclass(frozen=True)
+class SlaTerms:
+    """The business calendar and SLA policy in force, loaded once per use case."""
+
+    calendar: BusinessCalendar
+    policy: SlaPolicy
+
+    @classmethod
+    def configured(cls) -> "SlaTerms":
+        return cls(configured_calendar(), configured_policy())

@@ -7,7 +7,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 
-class epoch_seconds(FunctionElement):  # noqa: N801  (reads as a SQL function)
+class epoch_seconds(FunctionElement):  # reads as a SQL function
     """Whole seconds since 1970 of a stored UTC moment, fractions dropped on both databases."""
 
     type = sa.BigInteger()
@@ -70,7 +70,7 @@ def local_hour_of_week(column, segments: Sequence[tuple[datetime, int]]):
     return (local_seconds(column, segments) // 3600 + 72) % 168
 
 
-class not_an_index_key(FunctionElement):  # noqa: N801  (reads as a SQL function)
+class not_an_index_key(FunctionElement):  # reads as a SQL function
     """The column's value, but not for the planner to choose an index by (SQLite's unary +).
 
     SQLite picks a range index over an index that already gives the ORDER BY, and then sorts

@@ -3,13 +3,10 @@
 These are building blocks: they flush but do not commit, so a use case (ingesting a mail,
 an agent's reply with its outbox mail) commits everything it changed in one transaction.
 """
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from helpdesk.domain.business_calendar import BusinessCalendar
-from helpdesk.domain.sla import SlaPolicy
 from helpdesk.extensions import db
 from helpdesk.models import (
     AWAITING_DESK_STATUSES,
@@ -29,22 +26,10 @@ from helpdesk.services import ServiceError
 from helpdesk.services.escalation import sweep
 from helpdesk.services.history import Actor, record_event, ticket_link
 from helpdesk.services.promise import deadlines
-from helpdesk.services.promise.calendar_settings import configured_calendar, configured_policy
+from helpdesk.services.promise.calendar_settings import SlaTerms
 
 FIRST_TICKET_NUMBER = 1000
 SYSTEM_SENDER = "helpdesk"  # the sender shown on notes the desk writes itself
-
-
-@dataclass(frozen=True)
-class Clock:
-    """The calendar and policy in force, loaded once per use case."""
-
-    calendar: BusinessCalendar
-    policy: SlaPolicy
-
-    @classmethod
-    def configured(cls) -> "Clock":
-        return cls(configured_calendar(), configured_policy())
 
 
 def next_ticket_number(count: int = 1) -> int:
@@ -96,7 +81,7 @@ class TicketNumbers:
 def open_ticket(*, raised_by: Contact, subject: str, category: Category, channel: Channel,
                 body_text: str, received_at: datetime, now: datetime,
                 logged_by: StaffMember | None = None, details: dict | None = None,
-                clock: Clock | None = None, number: int | None = None,
+                sla_terms: SlaTerms | None = None, number: int | None = None,
                 kind: MessageKind = MessageKind.INBOUND,
                 **message_fields) -> tuple[Ticket, Message]:
     """A super-user's new question: the ticket, its first message and its response clock.
@@ -110,7 +95,7 @@ def open_ticket(*, raised_by: Contact, subject: str, category: Category, channel
         raise ServiceError("only a super-user can raise a ticket")
     if received_at > now:
         raise ServiceError("a ticket cannot be received in the future")
-    clock = clock or Clock.configured()
+    sla_terms = sla_terms or SlaTerms.configured()
     ticket = Ticket(
         number=number or next_ticket_number(), subject=(subject.strip() or "(no subject)")[:300],
         category=category, channel=channel, status=TicketStatus.NEW,
@@ -121,7 +106,7 @@ def open_ticket(*, raised_by: Contact, subject: str, category: Category, channel
     fields = {"sender": raised_by.email, "author_contact_id": raised_by.id} | message_fields
     message = _add_message(ticket, kind, received_at, body_text, **fields)
     record_event(ticket, "created", now, logged_by or raised_by, after=channel.value)
-    deadlines.owe_first_response(ticket, received_at, clock.calendar, clock.policy)
+    deadlines.owe_first_response(ticket, received_at, sla_terms.calendar, sla_terms.policy)
     if ticket.is_calamity:
         sweep.alert_calamity(ticket, now)
     return ticket, message
@@ -130,57 +115,57 @@ def open_ticket(*, raised_by: Contact, subject: str, category: Category, channel
 def open_call_ticket(*, caller: Contact, agent: StaffMember, subject: str, category: Category,
                      summary: str, call_at: datetime, call_ended_at: datetime, now: datetime,
                      answered_status: TicketStatus | None = None,
-                     clock: Clock | None = None) -> tuple[Ticket, Message]:
+                     sla_terms: SlaTerms | None = None) -> tuple[Ticket, Message]:
     """A phone call as the agent logged it: the agent's summary with the caller, not her words.
 
     The response clock runs from the call. A call that answered the question (answered_status
     given) is the ticket's first response at the call's end; the ticket then takes that status.
     """
-    clock = clock or Clock.configured()
+    sla_terms = sla_terms or SlaTerms.configured()
     ticket, call = open_ticket(
         raised_by=caller, subject=subject, category=category, channel=Channel.PHONE,
-        body_text=summary, received_at=call_at, now=now, logged_by=agent, clock=clock,
+        body_text=summary, received_at=call_at, now=now, logged_by=agent, sla_terms=sla_terms,
         kind=MessageKind.CALL, sender=agent.name, author_staff_id=agent.id,
         call_ended_at=call_ended_at)
     if answered_status is not None:
         record_event(ticket, "call_answered", now, agent)
-        deadlines.meet_response(ticket, call_ended_at, clock.calendar)
+        deadlines.meet_response(ticket, call_ended_at, sla_terms.calendar)
         if ticket.status != answered_status:
             _change_status(ticket, answered_status, now, agent)
     return ticket, call
 
 
 def add_inbound_message(ticket: Ticket, contact: Contact, body_text: str, *,
-                        received_at: datetime, now: datetime, clock: Clock | None = None,
+                        received_at: datetime, now: datetime, sla_terms: SlaTerms | None = None,
                         **message_fields) -> Message:
     """A customer's message on an existing ticket; it reopens a resolved one (no flush)."""
     if contact.organisation_id != ticket.organisation_id:
         raise ServiceError("a contact can only write on their organisation's tickets")
     if ticket.status == TicketStatus.CLOSED:
         raise ServiceError("a closed ticket takes no messages; open a follow-up instead")
-    clock = clock or Clock.configured()
+    sla_terms = sla_terms or SlaTerms.configured()
     message = _add_message(ticket, MessageKind.INBOUND, received_at, body_text,
                            sender=contact.email, author_contact_id=contact.id, **message_fields)
     record_event(ticket, "customer_message", now, contact)
     if ticket.status not in AWAITING_DESK_STATUSES:
         _change_status(ticket, TicketStatus.OPEN, now, contact)
-    deadlines.owe_response(ticket, received_at, clock.calendar, clock.policy)
+    deadlines.owe_response(ticket, received_at, sla_terms.calendar, sla_terms.policy)
     ticket.updated_at = now
     return message
 
 
 def reply(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime, *,
-          status_after: TicketStatus = TicketStatus.WAITING, clock: Clock | None = None,
+          status_after: TicketStatus = TicketStatus.WAITING, sla_terms: SlaTerms | None = None,
           **message_fields) -> Message:
     """A public answer to the customer; the first one after a customer message meets the SLA."""
     if not body_text.strip():
         raise ServiceError("a reply needs text")
-    clock = clock or Clock.configured()
+    sla_terms = sla_terms or SlaTerms.configured()
     message = _add_message(ticket, MessageKind.OUTBOUND, now, body_text, sender=agent.name,
                            author_staff_id=agent.id, **message_fields)
     db.session.flush()  # the caller's outbox mail names the message by id
     record_event(ticket, "replied", now, agent)
-    deadlines.meet_response(ticket, now, clock.calendar)
+    deadlines.meet_response(ticket, now, sla_terms.calendar)
     if ticket.status != status_after:
         _change_status(ticket, status_after, now, agent)
     ticket.updated_at = now
@@ -224,15 +209,15 @@ def set_status(ticket: Ticket, status: TicketStatus, actor: Actor, now: datetime
 
 
 def set_category(ticket: Ticket, category: Category, actor: Actor, now: datetime, *,
-                 clock: Clock | None = None) -> None:
+                 sla_terms: SlaTerms | None = None) -> None:
     """Re-categorise; the owed response is recomputed, and a new calamity alerts everyone."""
     if ticket.category == category:
         return
-    clock = clock or Clock.configured()
+    sla_terms = sla_terms or SlaTerms.configured()
     before = ticket.category
     ticket.category = category
     record_event(ticket, "category", now, actor, before=before.value, after=category.value)
-    deadlines.recompute(ticket, clock.calendar, clock.policy, now=now)
+    deadlines.recompute(ticket, sla_terms.calendar, sla_terms.policy, now=now)
     if ticket.is_calamity:
         sweep.alert_calamity(ticket, now)
     ticket.updated_at = now
@@ -261,18 +246,18 @@ def _add_message(ticket: Ticket, kind: MessageKind, created_at: datetime, body_t
 
 
 def mark_calamity(ticket: Ticket, reason: str, actor: Actor, now: datetime, *,
-                  clock: Clock | None = None) -> None:
+                  sla_terms: SlaTerms | None = None) -> None:
     """Escalate to a calamity (its clock runs at all hours); the reason goes in the history."""
     if ticket.is_calamity:
         raise ServiceError("this ticket is a calamity already")
     if not reason.strip():
         raise ServiceError("say why this is a calamity")
     record_event(ticket, "calamity_marked", now, actor, after=reason.strip())
-    set_category(ticket, Category.CALAMITY, actor, now, clock=clock)
+    set_category(ticket, Category.CALAMITY, actor, now, sla_terms=sla_terms)
 
 
 def clear_calamity(ticket: Ticket, category: Category, reason: str, actor: Actor,
-                   now: datetime, *, clock: Clock | None = None) -> None:
+                   now: datetime, *, sla_terms: SlaTerms | None = None) -> None:
     """No calamity after all: back to an ordinary category, with the reason in the history."""
     if not ticket.is_calamity:
         raise ServiceError("this ticket is not a calamity")
@@ -281,11 +266,11 @@ def clear_calamity(ticket: Ticket, category: Category, reason: str, actor: Actor
     if not reason.strip():
         raise ServiceError("say why this is no calamity")
     record_event(ticket, "calamity_cleared", now, actor, after=reason.strip())
-    set_category(ticket, category, actor, now, clock=clock)
+    set_category(ticket, category, actor, now, sla_terms=sla_terms)
 
 
 def merge(source: Ticket, target: Ticket, actor: Actor, now: datetime, *,
-          clock: Clock | None = None) -> None:
+          sla_terms: SlaTerms | None = None) -> None:
     """Fold a duplicate into another ticket of the same organisation.
 
     Its messages move to the target; an unanswered customer message keeps its due moment there.
@@ -299,7 +284,7 @@ def merge(source: Ticket, target: Ticket, actor: Actor, now: datetime, *,
         raise ServiceError("this ticket was merged already")
     if target.merged_into_id is not None or target.status == TicketStatus.CLOSED:
         raise ServiceError("that ticket is closed; merge into an open ticket")
-    clock = clock or Clock.configured()
+    sla_terms = sla_terms or SlaTerms.configured()
     owed = deadlines.open_response(source)
     db.session.execute(sa.update(Message).where(Message.ticket_id == source.id)
                        .values(ticket_id=target.id))
@@ -311,7 +296,7 @@ def merge(source: Ticket, target: Ticket, actor: Actor, now: datetime, *,
     if owed is not None:
         if target.status not in AWAITING_DESK_STATUSES:
             _change_status(target, TicketStatus.OPEN, now, actor)
-        deadlines.move_response(owed, target, clock.calendar, clock.policy, now)
+        deadlines.move_response(owed, target, sla_terms.calendar, sla_terms.policy, now)
     if source.status != TicketStatus.CLOSED:
         _change_status(source, TicketStatus.CLOSED, now, actor)
     source.updated_at = target.updated_at = now
@@ -319,18 +304,18 @@ def merge(source: Ticket, target: Ticket, actor: Actor, now: datetime, *,
 
 def add_held_message(ticket: Ticket, sender: str, body_text: str, *, received_at: datetime,
                      now: datetime, agent: StaffMember, contact: Contact | None = None,
-                     clock: Clock | None = None, **message_fields) -> Message:
+                     sla_terms: SlaTerms | None = None, **message_fields) -> Message:
     """A held mail an agent filed on a ticket: a customer message, whoever its sender was."""
     if ticket.status == TicketStatus.CLOSED:
         raise ServiceError("a closed ticket takes no messages; open a follow-up instead")
     if contact is not None and contact.organisation_id != ticket.organisation_id:
         raise ServiceError("the sender is a contact of another organisation")
-    clock = clock or Clock.configured()
+    sla_terms = sla_terms or SlaTerms.configured()
     message = _add_message(ticket, MessageKind.INBOUND, received_at, body_text, sender=sender,
                            author_contact_id=contact.id if contact else None, **message_fields)
     record_event(ticket, "held_mail_added", now, agent, after=sender)
     if ticket.status not in AWAITING_DESK_STATUSES:
         _change_status(ticket, TicketStatus.OPEN, now, agent)
-    deadlines.owe_response(ticket, received_at, clock.calendar, clock.policy)
+    deadlines.owe_response(ticket, received_at, sla_terms.calendar, sla_terms.policy)
     ticket.updated_at = now
     return message

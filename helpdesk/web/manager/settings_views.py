@@ -61,17 +61,19 @@ def remove_closing_day():
 @bp.post("/settings/holidays/reopen")
 @policy(MANAGER)
 def reopen_holiday():
-    form = DayForm()
-    return _apply(form, lambda now: sla_settings.set_holiday_open(
-        form.day.data, True, current_user, now))
+    return _set_holiday_open(True)
 
 
 @bp.post("/settings/holidays/close")
 @policy(MANAGER)
 def close_holiday():
+    return _set_holiday_open(False)
+
+
+def _set_holiday_open(reopen: bool):
     form = DayForm()
     return _apply(form, lambda now: sla_settings.set_holiday_open(
-        form.day.data, False, current_user, now))
+        form.day.data, reopen, current_user, now))
 
 
 @bp.get("/settings/recompute")

@@ -20,7 +20,7 @@ from helpdesk.web.portal.forms import CATEGORY_HINTS, MessageForm, NewTicketForm
 
 
 @bp.context_processor
-def desk_panel_helper():
+def portal_template_helpers():
     """Every portal page shows the desk's hours and promise (computed only where shown)."""
     return {"desk_panel": _desk_panel, "shown_inline": shown_inline,
             "may_write": customer_actions.may_write}

@@ -26,7 +26,7 @@ from helpdesk.services.intake.mailbox_lock import mailbox_lock
 from helpdesk.services.intake.raw_mail import RAW_MAIL_INLINE_BYTES, raw_bytes
 from tests.conftest import sign_in
 from tests.fixtures.factories import make_contact, make_staff
-from tests.fixtures.mail import NOW, RECEIVED_AT, make_mail
+from tests.fixtures.mail import NOW, RECEIVED_AT, accept_mail, make_mail
 from tests.fixtures.poison import poison_parser, run_poisoned_ingester
 from tests.fixtures.tcp_proxy import FaultyProxy
 
@@ -188,11 +188,11 @@ def test_poisonous_message_is_held_after_bounded_attempts_and_the_mailbox_moves_
 def test_losing_the_race_to_another_ingester_ends_in_a_duplicate_not_an_error(app, ann,
                                                                               monkeypatch):
     raw = make_mail(ann.email)
-    inbound_mail.accept_mail(raw, received_at=RECEIVED_AT, now=NOW)
+    accept_mail(raw)
     # The other ingester commits between our lookup and our commit: the constraint decides.
     monkeypatch.setattr(inbound_mail, "_receipt", _first_lookup_misses(inbound_mail._receipt))
 
-    result = inbound_mail.accept_mail(raw, received_at=RECEIVED_AT, now=NOW)
+    result = accept_mail(raw)
 
     assert result.outcome == inbound_mail.Outcome.DUPLICATE
     assert (count(Ticket), count(OutboxMessage), count(MailReceipt)) == (1, 1, 1)
@@ -229,7 +229,7 @@ def test_two_ingesters_at_once_ingest_every_message_exactly_once(app, mailbox, a
                 start.wait()
                 reports.append(ingest_once(NOW))
                 reports.append(ingest_once(NOW))
-            except Exception as error:  # noqa: BLE001 - reported to the test below
+            except Exception as error:  # reported to the test below
                 errors.append(error)
             finally:
                 db.session.remove()

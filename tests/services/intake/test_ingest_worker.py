@@ -39,7 +39,7 @@ def worker(app, mailbox):
         with app.app_context():
             try:
                 ingest_forever(stop, clock=lambda: datetime.now(UTC))
-            except BaseException as error:  # noqa: BLE001 - reported by the fixture
+            except BaseException as error:  # reported by the fixture
                 errors.append(error)
             finally:
                 db.session.remove()

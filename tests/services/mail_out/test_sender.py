@@ -19,7 +19,12 @@ from helpdesk.extensions import db
 from helpdesk.models import Attachment, Category, Channel, OutboxMessage, OutboxState, Ticket
 from helpdesk.services import ServiceError
 from helpdesk.services.mail_out import outbox
-from helpdesk.services.mail_out.sender import claim_lease, claim_next, renew_lease, send_due_mail
+from helpdesk.services.mail_out.sender import (
+    LeaseHeartbeat,
+    claim_lease,
+    claim_next,
+    send_due_mail,
+)
 from helpdesk.services.notifications import customer_mail
 from helpdesk.services.tickets import desk, lifecycle
 from tests.conftest import SECRET_KEY, sign_in
@@ -336,25 +341,38 @@ def test_a_dead_senders_row_is_claimed_again_within_a_minute(app):
     assert claim_next(MONDAY_TEN + lease).id == mail.id
 
 
-def test_a_renewed_lease_is_not_taken_over(app):
+def _within_seconds(condition, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return condition()
+
+
+def test_a_lease_renewed_by_the_heartbeat_is_not_taken_over(app):
+    app.config["OUTBOX_LEASE_SECONDS"] = 0.3
     mail = _plain_mail(make_contact(), MONDAY_TEN)
     held_until = claim_next(MONDAY_TEN).claimed_until
     lease = claim_lease()
-    renewed_at = MONDAY_TEN + lease - timedelta(seconds=10)
+    renewed_at = held_until - timedelta(seconds=0.1)
 
-    renewed_until = renew_lease(db.session, mail.id, held_until, renewed_at)
+    with LeaseHeartbeat(mail.id, held_until, lambda: renewed_at) as heartbeat:
+        assert _within_seconds(lambda: heartbeat.held_until != held_until)
 
-    assert renewed_until == renewed_at + lease
-    assert claim_next(MONDAY_TEN + lease + timedelta(seconds=1)) is None
-    assert claim_next(renewed_until).id == mail.id
+    assert heartbeat.held_until == renewed_at + lease
+    assert claim_next(held_until) is None
+    assert claim_next(heartbeat.held_until).id == mail.id
 
 
-def test_a_lease_another_sender_took_over_is_not_renewed(app):
+def test_a_lease_another_sender_took_over_is_not_renewed(app, caplog):
+    app.config["OUTBOX_LEASE_SECONDS"] = 0.3
     mail = _plain_mail(make_contact(), MONDAY_TEN)
     held_until = claim_next(MONDAY_TEN).claimed_until
     taken_over = claim_next(held_until)
 
-    assert renew_lease(db.session, mail.id, held_until, held_until) is None
+    with LeaseHeartbeat(mail.id, held_until, lambda: held_until) as heartbeat:
+        assert _within_seconds(lambda: "the lease was lost to another sender" in caplog.text)
+
+    assert heartbeat.held_until == held_until
     assert _row(mail.id).claimed_until == taken_over.claimed_until
 
 

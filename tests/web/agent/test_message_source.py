@@ -5,10 +5,9 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, Message, MessageKind, Ticket
-from helpdesk.services.intake.inbound_mail import accept_mail
 from tests.conftest import sign_in
 from tests.fixtures.factories import make_contact, make_ticket
-from tests.fixtures.mail import make_mail
+from tests.fixtures.mail import accept_mail, make_mail
 
 RAW = make_mail("ann@customer.example", "Export fails", "It <b>breaks</b>.",
                 headers={"Authentication-Results": "mx.desk.example; dmarc=pass"})
