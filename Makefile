@@ -57,9 +57,9 @@ translations: $(VENV)/.installed-app
 	@$(BIN)/pybabel compile -d helpdesk/translations >/dev/null
 
 # Refresh the catalogue after adding strings: make messages, then translate the .po file.
-# ServiceError messages are extracted too: agents and customers read them translated.
+# Refusal messages are extracted too: agents and customers read them translated.
 messages: $(VENV)/.installed-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k ServiceError -o helpdesk/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k Refusal -o helpdesk/translations/messages.pot .
 	$(BIN)/pybabel update -i helpdesk/translations/messages.pot -d helpdesk/translations
 
 # Real servers the tests talk to: Dovecot (IMAP) and Chromium (browser tests).

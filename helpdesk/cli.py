@@ -13,6 +13,7 @@ import click
 import pyotp
 import sqlalchemy as sa
 from flask import Blueprint
+from flask_babel import force_locale
 
 from helpdesk import jobs
 from helpdesk.adapters.private_files import write_private
@@ -21,7 +22,7 @@ from helpdesk.domain.sla import response_due_at
 from helpdesk.extensions import db
 from helpdesk.models import Category, HeldMessage, StaffMember
 from helpdesk.outages import EX_TEMPFAIL, SMTP_SERVER, OutageTracker, Unavailable, unavailable
-from helpdesk.services import ServiceError, demo
+from helpdesk.services import Refusal, demo
 from helpdesk.services.escalation import sweep
 from helpdesk.services.intake import ingest
 from helpdesk.services.mail_out import sender
@@ -46,14 +47,15 @@ class TemporaryFailure(click.ClickException):
 
 
 def one_line_errors(command):
-    """A ServiceError: one line, exit code 1; a server that is down: one line, exit code 75."""
+    """A Refusal: one line, exit code 1; a server that is down: one line, exit code 75."""
     @wraps(command)
     def run(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except ServiceError as error:
+        except Refusal as error:
             db.session.rollback()
-            raise click.ClickException(str(error)) from None
+            with force_locale("en"):  # the operator's console speaks English
+                raise click.ClickException(str(error)) from None
         except Exception as error:
             outage = unavailable(error)
             if outage is None:
@@ -113,7 +115,7 @@ def staff_code(email: str):
     """Print a staff member's current TOTP code (demo, or recovery with server access)."""
     staff = db.session.scalar(sa.select(StaffMember).filter_by(email=email.strip().lower()))
     if staff is None:
-        raise ServiceError(f"no staff member with email {email}")
+        raise Refusal(f"no staff member with email {email}")
     click.echo(pyotp.TOTP(staff.totp_secret).now())
 
 
@@ -258,7 +260,7 @@ def sla_due(received: str, category: str):
         category = Category(category.strip().lower())
     except ValueError:
         names = ", ".join(c.value for c in Category)
-        raise ServiceError(f"unknown category {category!r}; use one of {names}") from None
+        raise Refusal(f"unknown category {category!r}; use one of {names}") from None
     calendar = configured_calendar()
     due = response_due_at(received_at, category, calendar, configured_policy())
     click.echo(due.astimezone(ZoneInfo(calendar.timezone)).isoformat())
@@ -268,9 +270,9 @@ def _parse_moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ServiceError(f"not an ISO 8601 moment: {text!r}") from None
+        raise Refusal(f"not an ISO 8601 moment: {text!r}") from None
     if moment.utcoffset() is None:
-        raise ServiceError(f"give {text!r} with an offset or Z, e.g. 2026-11-30T10:00:00+01:00")
+        raise Refusal(f"give {text!r} with an offset or Z, e.g. 2026-11-30T10:00:00+01:00")
     return moment
 
 

@@ -7,7 +7,7 @@ from helpdesk import ROOT
 
 CATALOGUE = ROOT / "helpdesk" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
 # As `make messages` extracts: gettext and friends, lazy texts, and service refusals.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "ServiceError": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "Refusal": None}
 # Refusals only the command line prints, to the operator, in English; and the tail of an
 # f-string naming an address, which no catalogue entry can match (it guards against a bug).
 OPERATOR_ONLY = {

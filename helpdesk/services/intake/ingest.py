@@ -36,7 +36,7 @@ from helpdesk.adapters.imap import (
 from helpdesk.extensions import db
 from helpdesk.models import IngestFailure, MailboxState, MailReceipt
 from helpdesk.outages import OutageTracker
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.intake.inbound_mail import (
     Kept,
     MailSource,
@@ -94,7 +94,7 @@ def imap_settings() -> ImapSettings:
     try:
         return ImapSettings.from_config(current_app.config)
     except ImapConfigError as error:
-        raise ServiceError(str(error)) from None
+        raise Refusal(str(error)) from None
 
 
 def ingest_once(now: datetime) -> PassReport:

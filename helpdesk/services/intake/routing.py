@@ -14,7 +14,7 @@ from helpdesk.domain.mail.sender_rules import BOUNCE
 from helpdesk.domain.mail.threads import ticket_number_from_message_ids, ticket_number_from_subject
 from helpdesk.extensions import db
 from helpdesk.models import Contact, HeldReason, Message, OrganisationStatus, Ticket
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.notifications.customer_mail import message_id_secret
 from helpdesk.settings import SENDER_AUTH_MODES
 
@@ -44,9 +44,9 @@ def sender_auth_mode() -> str:
     """The configured mode, checked: enforcing without a trusted server would hold all mail."""
     mode = str(current_app.config["SENDER_AUTH"]).lower()
     if mode not in SENDER_AUTH_MODES:
-        raise ServiceError(f"SENDER_AUTH must be off, log or enforce, not {mode!r}")
+        raise Refusal(f"SENDER_AUTH must be off, log or enforce, not {mode!r}")
     if mode == "enforce" and not current_app.config["AUTHSERV_ID"]:
-        raise ServiceError("SENDER_AUTH enforce needs AUTHSERV_ID (your mail server's name)")
+        raise Refusal("SENDER_AUTH enforce needs AUTHSERV_ID (your mail server's name)")
     return mode
 
 

@@ -8,7 +8,7 @@ from flask import current_app
 
 from helpdesk.extensions import db
 from helpdesk.models import Contact, OutboxMessage, OutboxState, StaffMember, Ticket
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.history import record_event, ticket_link
 from helpdesk.services.people.directory import normalise_email
 
@@ -63,7 +63,7 @@ def queue_mail(*, to_address: str, kind: str, subject: str, body_text: str, now:
     """
     to_address = normalise_email(to_address)
     if not is_registered_recipient(to_address, ticket):
-        raise ServiceError(f"{to_address} is not a registered contact of the ticket's "
+        raise Refusal(f"{to_address} is not a registered contact of the ticket's "
                            "organisation or a staff member; no mail is sent there")
     headers = {name: value for name, value in (headers or {}).items()
                if name != "Auto-Submitted"}
@@ -97,9 +97,9 @@ def send_again(outgoing: OutboxMessage, agent: StaffMember, now: datetime) -> No
     so two agents (or a double click) release it once. The caller commits.
     """
     if outgoing.state not in PROBLEM_STATES:
-        raise ServiceError("only mail that failed or was held back can be sent again")
+        raise Refusal("only mail that failed or was held back can be sent again")
     if not is_registered_recipient(outgoing.to_address, outgoing.ticket):
-        raise ServiceError("the recipient is no longer a registered contact of the ticket's "
+        raise Refusal("the recipient is no longer a registered contact of the ticket's "
                            "organisation or a staff member")
     error = outgoing.last_error
     released = db.session.execute(
@@ -112,7 +112,7 @@ def send_again(outgoing: OutboxMessage, agent: StaffMember, now: datetime) -> No
         .execution_options(synchronize_session=False))
     db.session.expire(outgoing)
     if released.rowcount != 1:
-        raise ServiceError("only mail that failed or was held back can be sent again")
+        raise Refusal("only mail that failed or was held back can be sent again")
     if outgoing.ticket is not None:
         record_event(outgoing.ticket, "mail_sent_again", now, agent, before=error,
                      after=f"{outgoing.subject} ({outgoing.to_address})")

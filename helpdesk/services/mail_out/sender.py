@@ -39,7 +39,7 @@ from helpdesk.domain.mail.compose import (
 from helpdesk.extensions import db
 from helpdesk.models import Message, OutboxMessage, OutboxState
 from helpdesk.outages import SMTP_SERVER, Unavailable
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.mail_out.outbox import desk_address
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def _smtp_connection() -> VerifiedConnection:
     try:
         return connect(current_app)
     except ValueError as error:
-        raise ServiceError(str(error)) from None
+        raise Refusal(str(error)) from None
 
 
 def _envelope_from() -> str:
@@ -108,9 +108,9 @@ def _envelope_from() -> str:
     try:
         address = envelope_address(desk_address())
     except ValueError as error:
-        raise ServiceError(f"MAIL_DEFAULT_SENDER: {error}") from None
+        raise Refusal(f"MAIL_DEFAULT_SENDER: {error}") from None
     if "@" not in address:
-        raise ServiceError("MAIL_DEFAULT_SENDER must be an email address")
+        raise Refusal("MAIL_DEFAULT_SENDER must be an email address")
     return address
 
 

@@ -20,7 +20,7 @@ from helpdesk.models import (
     Ticket,
     TicketStatus,
 )
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.notifications import customer_mail
 from helpdesk.services.tickets import lifecycle, uploads
 from helpdesk.services.tickets.details import clean_details, details_as_text, missing_fields
@@ -29,11 +29,11 @@ MAX_SUBJECT_LENGTH = 200
 MAX_MESSAGE_LENGTH = 20_000
 
 
-class ReadOnly(ServiceError):
+class ReadOnly(Refusal):
     """The organisation is suspended: its super-users may read, not write."""
 
 
-class InvalidSubmission(ServiceError):
+class InvalidSubmission(Refusal):
     """What a person must fix, per form field ("subject", a detail's name, "attachments")."""
 
     def __init__(self, errors: dict[str, str]):
@@ -141,4 +141,4 @@ def _accept_files(files: Iterable, errors: dict[str, str]) -> list[uploads.Uploa
 def _ensure_may_write_on(contact: Contact, ticket: Ticket) -> None:
     ensure_writable(contact)
     if ticket.organisation_id != contact.organisation_id:
-        raise ServiceError("a super-user can only act on their organisation's tickets")
+        raise Refusal("a super-user can only act on their organisation's tickets")

@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import CannedReply
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 
 LANGUAGES = ("nl", "en")
 
@@ -21,13 +21,13 @@ def save(title: str, body: str, language: str, reply: CannedReply | None = None)
     """Add a canned reply, or change `reply`; titles are unique."""
     title, body = title.strip(), body.strip()
     if not title or not body:
-        raise ServiceError("a canned reply needs a title and a text")
+        raise Refusal("a canned reply needs a title and a text")
     if language not in LANGUAGES:
-        raise ServiceError("choose Dutch or English")
+        raise Refusal("choose Dutch or English")
     clash = db.session.scalar(sa.select(CannedReply.id).where(
         CannedReply.title == title, CannedReply.id != (reply.id if reply else -1)))
     if clash:
-        raise ServiceError("a canned reply with this title exists already")
+        raise Refusal("a canned reply with this title exists already")
     if reply is None:
         reply = CannedReply()
         db.session.add(reply)

@@ -10,7 +10,7 @@ from helpdesk.adapters.storage import blob_store
 from helpdesk.domain import files
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Message
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 
 MEGABYTE = 1024 * 1024
 
@@ -32,7 +32,7 @@ class Upload:
     content: bytes
 
 
-class UploadRejected(ServiceError):
+class UploadRejected(Refusal):
     """A file breaks a limit; the message names the file and the limit."""
 
 

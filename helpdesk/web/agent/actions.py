@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from helpdesk.domain.ids import parse_id
 from helpdesk.models import Category, Ticket, TicketStatus
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.tickets import canned_replies, desk, uploads
 from helpdesk.services.tickets.queue import staff_choices, ticket_by_number
 from helpdesk.web.access import AGENT, policy
@@ -50,9 +50,9 @@ def _form_error(form) -> str:
     return _("Please check the form.")
 
 
-def _refused(error: ServiceError) -> str:
+def _refused(error: Refusal) -> str:
     """Service messages are English sentences; the catalogue has them in Dutch too."""
-    return _(str(error))
+    return str(error)
 
 
 @bp.post("/tickets/<int:number>/reply")
@@ -73,7 +73,7 @@ def reply(number: int):
         files = uploads.accept(form.attachments.data or [])
         desk.reply(ticket, current_user, form.body.data, datetime.now(UTC),
                    status_after=TicketStatus(form.status_after.data), files=files)
-    except ServiceError as error:
+    except Refusal as error:
         return _again(ticket, "reply-form", _refused(error), reply_form=form)
     return _done(ticket, "reply-form", _("Your reply is on its way."))
 
@@ -87,7 +87,7 @@ def note(number: int):
         return _again(ticket, "note-form", _form_error(form), note_form=form)
     try:
         desk.add_note(ticket, current_user, form.body.data, datetime.now(UTC))
-    except ServiceError as error:
+    except Refusal as error:
         return _again(ticket, "note-form", _refused(error), note_form=form)
     return _done(ticket, "note-form", _("Note added."))
 
@@ -103,7 +103,7 @@ def assign(number: int):
     assignee_id = current_user.id if to_me else int(form.assignee.data or 0) or None
     try:
         desk.assign(ticket, current_user, assignee_id, datetime.now(UTC))
-    except ServiceError as error:
+    except Refusal as error:
         return _again(ticket, "ticket-controls", _refused(error), assign_form=form)
     return _done(ticket, "ticket-controls", _("Assignment saved."))
 
@@ -117,7 +117,7 @@ def status(number: int):
         return _again(ticket, "ticket-controls", _form_error(form), status_form=form)
     try:
         desk.set_status(ticket, current_user, TicketStatus(form.status.data), datetime.now(UTC))
-    except ServiceError as error:
+    except Refusal as error:
         return _again(ticket, "ticket-controls", _refused(error), status_form=form)
     return _done(ticket, "ticket-controls", _("Status saved."))
 
@@ -131,7 +131,7 @@ def category(number: int):
         return _again(ticket, "ticket-controls", _form_error(form), category_form=form)
     try:
         desk.set_category(ticket, current_user, Category(form.category.data), datetime.now(UTC))
-    except ServiceError as error:
+    except Refusal as error:
         return _again(ticket, "ticket-controls", _refused(error), category_form=form)
     return _done(ticket, "ticket-controls", _("Category saved; the response time is recomputed."))
 
@@ -148,14 +148,14 @@ def calamity(number: int):
     try:
         if ticket.is_calamity:
             if form.category.data not in Category._value2member_map_:
-                raise ServiceError("choose the category the ticket really has")
+                raise Refusal("choose the category the ticket really has")
             desk.clear_calamity(ticket, current_user, Category(form.category.data),
                                 form.reason.data, now)
             message = _("The calamity is cleared.")
         else:
             desk.mark_calamity(ticket, current_user, form.reason.data, now)
             message = _("Marked as calamity.")
-    except ServiceError as error:
+    except Refusal as error:
         return _again(ticket, "ticket-controls", _refused(error), calamity_form=form)
     return _done(ticket, "ticket-controls", message)
 
@@ -169,7 +169,7 @@ def merge(number: int):
         return _again(ticket, "merge-form", _form_error(form), merge_form=form)
     try:
         target = desk.merge(ticket, current_user, form.target_number(), datetime.now(UTC))
-    except ServiceError as error:
+    except Refusal as error:
         return _again(ticket, "merge-form", _refused(error), merge_form=form)
     return _done(ticket, "merge-form", _("Merged into #%(number)s.", number=target.number))
 
@@ -180,6 +180,6 @@ def send_mail_again(number: int, mail_id: int):
     ticket = ticket_by_number(number)  # the CSRF token is checked for every post (csrf.init_app)
     try:
         desk.send_mail_again(ticket, current_user, mail_id, datetime.now(UTC))
-    except ServiceError as error:
+    except Refusal as error:
         return _again(ticket, "outbox-problems", _refused(error))
     return _done(ticket, "outbox-problems", _("The mail will be sent again."))

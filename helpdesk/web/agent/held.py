@@ -8,7 +8,7 @@ from flask_login import current_user
 from helpdesk.domain.categorise import category_for
 from helpdesk.extensions import db
 from helpdesk.models import Category, HeldMessage
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.intake import held_mail
 from helpdesk.services.tickets.queue import organisation_choices
 from helpdesk.web.access import AGENT, policy
@@ -86,8 +86,8 @@ def held_open(held_id: int):
     try:
         ticket = held_mail.open_ticket(held, current_user, form.contact_id.data or 0,
                                        Category(form.category.data), datetime.now(UTC))
-    except ServiceError as refused:
-        return _again(held, _(str(refused)), error_for="open", open_form=form)
+    except Refusal as refused:
+        return _again(held, str(refused), error_for="open", open_form=form)
     return _done(held, _("Ticket #%(number)s opened.", number=ticket.number))
 
 
@@ -101,8 +101,8 @@ def held_add(held_id: int):
     try:
         ticket = held_mail.add_to_ticket(held, current_user, form.ticket_number(),
                                          datetime.now(UTC))
-    except ServiceError as refused:
-        return _again(held, _(str(refused)), error_for="add", add_form=form)
+    except Refusal as refused:
+        return _again(held, str(refused), error_for="add", add_form=form)
     return _done(held, _("Added to ticket #%(number)s.", number=ticket.number))
 
 
@@ -117,8 +117,8 @@ def held_register(held_id: int):
         contact = held_mail.register_sender(held, current_user, form.organisation.data,
                                             form.name.data, form.super_user.data,
                                             datetime.now(UTC))
-    except ServiceError as refused:
-        return _again(held, _(str(refused)), error_for="register", register_form=form)
+    except Refusal as refused:
+        return _again(held, str(refused), error_for="register", register_form=form)
     return _done(held, _("%(email)s is registered.", email=contact.email))
 
 
@@ -131,8 +131,8 @@ def held_dismiss(held_id: int):
         return _again(held)
     try:
         held_mail.dismiss(held, current_user, datetime.now(UTC))
-    except ServiceError as refused:
-        return _again(held, _(str(refused)), error_for="dismiss")
+    except Refusal as refused:
+        return _again(held, str(refused), error_for="dismiss")
     return _done(held, _("Dismissed; the message is kept but no longer listed."))
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, Contact
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.people import directory
 from helpdesk.services.tickets import desk
 from helpdesk.web.access import AGENT, policy
@@ -57,8 +57,8 @@ def phone():
                 internal_note=form.internal_note.data or "", call_at=call_at,
                 call_ended_at=call_at + timedelta(minutes=form.duration_minutes.data or 0),
                 outcome=outcome, status_after=status_after, now=datetime.now(UTC))
-        except ServiceError as refused:
-            error = _(str(refused))
+        except Refusal as refused:
+            error = str(refused)
         else:
             flash(_("Call logged as ticket #%(number)s.", number=ticket.number), "info")
             return redirect(url_for("agent.ticket", number=ticket.number), 303)

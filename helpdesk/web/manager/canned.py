@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.tickets import canned_replies
 from helpdesk.web.access import MANAGER, policy
 from helpdesk.web.auth.forms import EmptyForm
@@ -32,8 +32,8 @@ def _save(form: CannedReplyForm, reply=None):
     if form.validate_on_submit():
         try:
             canned_replies.save(form.title.data, form.body.data, form.language.data, reply)
-        except ServiceError as refused:
-            form.title.errors = [*form.title.errors, _(str(refused))]
+        except Refusal as refused:
+            form.title.errors = [*form.title.errors, str(refused)]
         else:
             return None
     return render_template("manager/canned_reply.html", form=form, reply=reply), 200

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from helpdesk.extensions import db
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.notifications.wording import current_language
 from helpdesk.services.promise import sla_settings
 from helpdesk.services.promise.calendar_settings import configured_calendar, configured_policy
@@ -89,7 +89,7 @@ def _apply(form, change, **submitted_forms):
     if form.validate_on_submit():
         try:
             change(datetime.now(UTC))
-        except ServiceError as error:
+        except Refusal as error:
             db.session.rollback()
             flash(str(error), "error")
         else:

@@ -15,7 +15,7 @@ from helpdesk.domain.periods import (
     preset_period,
 )
 from helpdesk.models import Category, Channel, Organisation
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.people.directory import organisation_by_slug
 from helpdesk.services.promise.calendar_settings import configured_calendar
 from helpdesk.services.stats import figures
@@ -129,7 +129,7 @@ def stats_tickets(figure: str):
 def _report(slug: str):
     try:
         organisation = organisation_by_slug(slug)
-    except ServiceError:
+    except Refusal:
         abort(404)
     now = datetime.now(UTC)
     calendar = configured_calendar()

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from helpdesk.models import Contact
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.people import signin
 from helpdesk.services.portal.link_mail import request_link
 from helpdesk.web.access import PUBLIC, policy
@@ -113,7 +113,7 @@ def reset_password(token: str):
     if form.validate_on_submit():
         try:
             contact = signin.reset_password(token, form.password.data, datetime.now(UTC))
-        except ServiceError as error:
+        except Refusal as error:
             form.password.errors.append(str(error))
         else:
             if contact is None:

@@ -5,7 +5,7 @@ from helpdesk.adapters.storage import blob_store
 from helpdesk.domain.mail.parse import parse_email
 from helpdesk.extensions import db
 from helpdesk.models import Contact, HeldMessage, MailReceipt, Message
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.intake import ingest
 from helpdesk.services.intake.inbound_mail import MailSource, Staging, keep, stage_kept
 from helpdesk.services.intake.ingest import ingest_once
@@ -28,7 +28,7 @@ def sender_of(raw: bytes) -> str | None:
 def registrable(address: str | None) -> bool:
     try:
         return address is not None and normalise_email(address) == address
-    except ServiceError:
+    except Refusal:
         return False
 
 

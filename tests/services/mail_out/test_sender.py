@@ -17,7 +17,7 @@ from helpdesk.domain.mail.parse import parse_email
 from helpdesk.domain.mail.threads import ticket_number_from_message_ids
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Category, Channel, OutboxMessage, OutboxState, Ticket
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.mail_out import outbox
 from helpdesk.services.mail_out.sender import (
     LeaseHeartbeat,
@@ -522,10 +522,10 @@ def test_an_international_domain_is_sent_as_xn_and_a_non_ascii_mailbox_fails_alo
 def test_mail_is_queued_only_for_registered_people_of_the_ticket(app):
     ticket = _open_ticket(make_contact())
     outsider = make_contact(organisation=make_organisation())
-    with pytest.raises(ServiceError, match="not a registered contact"):
+    with pytest.raises(Refusal, match="not a registered contact"):
         outbox.queue_mail(to_address="someone@elsewhere.example", kind="reply", subject="x",
                           body_text="x", now=MONDAY_TEN, ticket=ticket)
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refusal):
         outbox.queue_mail(to_address=outsider.email, kind="reply", subject="x",
                           body_text="x", now=MONDAY_TEN, ticket=ticket)
     staff = make_staff()
@@ -622,5 +622,5 @@ def test_a_mail_an_agent_releases_from_the_loop_brake_is_not_held_back_again(app
 
 def test_only_mail_that_failed_or_was_held_back_can_be_sent_again(app, smtp_server):
     _, mail = _acknowledged(make_contact())
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refusal):
         outbox.send_again(mail, make_staff(), MONDAY_TEN)

@@ -70,9 +70,9 @@ def test_reopening_on_friday_afternoon_makes_a_response_due_on_monday(app):
 
 def test_a_colleague_from_another_organisation_cannot_write(app):
     ticket = customer_actions.file_ticket(make_contact(), _question(), MONDAY_TEN)
-    with pytest.raises(customer_actions.ServiceError):
+    with pytest.raises(customer_actions.Refusal):
         customer_actions.reply(make_contact(), ticket, "Me too", (), MONDAY_TEN)
-    with pytest.raises(customer_actions.ServiceError):
+    with pytest.raises(customer_actions.Refusal):
         customer_actions.resolve(make_contact(), ticket, MONDAY_TEN)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 1
     assert ticket.status == TicketStatus.NEW

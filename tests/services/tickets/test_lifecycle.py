@@ -14,7 +14,7 @@ from helpdesk.models import (
     TicketEvent,
     TicketStatus,
 )
-from helpdesk.services import ServiceError
+from helpdesk.services import Refusal
 from helpdesk.services.tickets import lifecycle
 from tests.fixtures.factories import make_contact, make_staff
 
@@ -46,12 +46,12 @@ def test_open_ticket_records_creation_and_stores_the_response_due_moment(app):
 
 
 def test_only_a_super_user_can_raise_a_ticket(app):
-    with pytest.raises(ServiceError, match="super-user"):
+    with pytest.raises(Refusal, match="super-user"):
         _open(make_contact(is_super_user=False))
 
 
 def test_a_ticket_cannot_be_received_in_the_future(app):
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refusal):
         lifecycle.open_ticket(raised_by=make_contact(), subject="x", category=Category.BUG,
                             channel=Channel.PHONE, body_text="x",
                             received_at=MONDAY_TEN + timedelta(minutes=1), now=MONDAY_TEN)
@@ -108,7 +108,7 @@ def test_a_second_customer_message_keeps_the_earlier_due_moment(app):
 
 def test_a_contact_of_another_organisation_cannot_write_on_the_ticket(app):
     ticket, _ = _open()
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refusal):
         lifecycle.add_inbound_message(ticket, make_contact(), "hi", received_at=MONDAY_TEN,
                                     now=MONDAY_TEN)
 
