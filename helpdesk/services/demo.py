@@ -29,6 +29,7 @@ from helpdesk.services.promise.calendar_settings import SlaTerms
 from helpdesk.services.promise.deadlines import whole_seconds_between
 from helpdesk.services.stats import changes
 from helpdesk.services.tickets import lifecycle
+from helpdesk.services.transaction import job, use_case
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (demo data only, printed for the user)
 DEMO_STAFF = [
@@ -69,6 +70,7 @@ REPLIES = [
 ]
 
 
+@use_case
 def seed_demo(now: datetime) -> dict:
     """The small demo desk; idempotent: returns None-like info when already seeded."""
     if db.session.scalar(sa.select(sa.func.count()).select_from(StaffMember)):
@@ -124,9 +126,9 @@ def _seed_conversations(now: datetime, agent: StaffMember) -> None:
                           else TicketStatus.WAITING)
             if final in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
                 lifecycle.set_status(ticket, final, agent, received + timedelta(hours=2))
-    db.session.commit()
 
 
+@job
 def seed_bulk_tickets(count: int, now: datetime, *, seed: int = 7,
                       progress: Callable[[int], None] = lambda done: None,
                       batch_size: int = 2000) -> None:

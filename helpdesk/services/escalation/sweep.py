@@ -46,6 +46,7 @@ from helpdesk.services.escalation.staff_mail import (
 from helpdesk.services.history import record_event
 from helpdesk.services.promise import deadlines
 from helpdesk.services.promise.calendar_settings import configured_policy
+from helpdesk.services.transaction import job
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ def due_ticket_ids(now: datetime, limit: int | None = None) -> list[int]:
     ))
 
 
+@job
 def sweep(now: datetime, policy: SlaPolicy | None = None,
           batch_size: int = SWEEP_BATCH) -> SweepResult:
     """Escalate the first batch of tickets whose moment has passed; commit per ticket.
@@ -132,6 +134,7 @@ def sweep(now: datetime, policy: SlaPolicy | None = None,
     return result
 
 
+@job
 def _summarise_late_breaches(late: list[LateBreach], now: datetime) -> None:
     """One mail to each manager for the breaches this sweep recorded late (they are committed)."""
     try:

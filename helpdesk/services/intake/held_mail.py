@@ -27,6 +27,7 @@ from helpdesk.services.intake.raw_mail import raw_bytes
 from helpdesk.services.notifications import customer_mail
 from helpdesk.services.people import directory
 from helpdesk.services.tickets import lifecycle
+from helpdesk.services.transaction import use_case
 
 PER_PAGE = 100
 
@@ -68,11 +69,11 @@ def parsed(held: HeldMessage) -> ParsedEmail | None:
         parse_email(raw, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"]))
 
 
+@use_case
 def read_raw(held: HeldMessage, agent: StaffMember, now: datetime) -> bytes | None:
     """The raw source for an agent to inspect; reading it is audited."""
     raw = raw_source(held)
     _audit(held, agent, now, "held_view_raw")
-    db.session.commit()
     return raw
 
 
@@ -87,6 +88,7 @@ def decisions(held: HeldMessage) -> list[tuple[AuditEntry, str | None]]:
     ).all()
 
 
+@use_case
 def open_ticket(held: HeldMessage, agent: StaffMember, contact_id: int, category: Category,
                 now: datetime) -> Ticket:
     """Make a ticket of the mail for a super-user; its clock runs from when we received it."""
@@ -103,10 +105,10 @@ def open_ticket(held: HeldMessage, agent: StaffMember, contact_id: int, category
     _store_attachments(message, mail)
     customer_mail.queue_acknowledgement(ticket, now)
     _resolve(held, agent, now, "held_open_ticket", f"opened ticket #{ticket.number}")
-    db.session.commit()
     return ticket
 
 
+@use_case
 def add_to_ticket(held: HeldMessage, agent: StaffMember, number: int, now: datetime) -> Ticket:
     """File the mail on an existing ticket as a customer message."""
     _refuse_if_handled(held)
@@ -125,10 +127,10 @@ def add_to_ticket(held: HeldMessage, agent: StaffMember, number: int, now: datet
         agent=agent, contact=contact, **_message_fields(held, mail))
     _store_attachments(message, mail)
     _resolve(held, agent, now, "held_add_to_ticket", f"added to ticket #{ticket.number}")
-    db.session.commit()
     return ticket
 
 
+@use_case
 def register_sender(held: HeldMessage, agent: StaffMember, organisation_slug: str, name: str,
                     super_user: bool, now: datetime) -> Contact:
     """Make the sender a contact of an organisation; the mail itself waits for a decision."""
@@ -138,15 +140,14 @@ def register_sender(held: HeldMessage, agent: StaffMember, organisation_slug: st
                                  super_user=super_user)
     _audit(held, agent, now, "held_register_sender",
            f"{contact.email} → {organisation_slug}{' (super-user)' if super_user else ''}")
-    db.session.commit()
     return contact
 
 
+@use_case
 def dismiss(held: HeldMessage, agent: StaffMember, now: datetime) -> None:
     """Hide the mail from the list; it is kept, with who dismissed it and when."""
     _refuse_if_handled(held)
     _resolve(held, agent, now, "held_dismiss", "dismissed")
-    db.session.commit()
 
 
 def _refuse_if_handled(held: HeldMessage) -> None:

@@ -57,6 +57,7 @@ from helpdesk.services.notifications.customer_mail import (
 from helpdesk.services.promise import deadlines
 from helpdesk.services.promise.calendar_settings import SlaTerms
 from helpdesk.services.tickets import lifecycle
+from helpdesk.services.transaction import job
 
 
 class Outcome(StrEnum):
@@ -120,7 +121,7 @@ class Staging:
 
     @classmethod
     def batch(cls, messages: int = 1) -> Staging:
-        """Files are synced together by `commit`, not one by one as they are written."""
+        """Files are synced together by `before_commit`, not one by one as they are written."""
         return cls(blob_store(deferred=True), numbers=lifecycle.TicketNumbers(messages))
 
     def look_up(self, kept: Iterable[Kept]) -> None:
@@ -159,11 +160,13 @@ class Staging:
             self.senders[address] = contact_by_email(address)
         return self.senders[address]
 
-    def commit(self) -> None:
-        """The files first: a committed row never names a file a crash could lose."""
+    def before_commit(self) -> None:
+        """The files first: a committed row never names a file a crash could lose.
+
+        The job that commits calls this just before; a building block never commits.
+        """
         self.numbers.give_back()
         self.store.sync()
-        db.session.commit()
 
 
 def dedupe_key(message_id: str | None, raw_sha256: str) -> str:
@@ -176,13 +179,13 @@ def dedupe_key(message_id: str | None, raw_sha256: str) -> str:
     return key
 
 
+@job
 def commit_staged(result: Result, staging: Staging | None = None) -> Result:
     """Commit what was staged; losing a race to another ingester ends as a duplicate."""
     try:
         if staging is not None:
-            staging.commit()
-        else:
-            db.session.commit()
+            staging.before_commit()
+        db.session.commit()
     except IntegrityError:
         # Another ingester committed the same message first: nothing of ours is kept.
         db.session.rollback()

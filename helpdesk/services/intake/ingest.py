@@ -52,6 +52,7 @@ from helpdesk.services.intake.mailbox_lock import mailbox_lock
 from helpdesk.services.intake.parse_ahead import AheadParser, Parsed, Unparsed, ahead_parser
 from helpdesk.services.intake.routing import sender_auth_mode
 from helpdesk.services.promise.calendar_settings import SlaTerms
+from helpdesk.services.transaction import job
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,7 @@ def _log_report(report: PassReport) -> None:
         log.info("%s", report.summary())
 
 
+@job
 def run_pass(session: ImapSession, now: datetime) -> PassReport:
     """Everything above the folder's last position, in UID order; the caller holds the lock."""
     mailbox = session.settings.mailbox
@@ -265,6 +267,7 @@ class _FolderPass:
     limit: int
     failures: dict[int, IngestFailure]
 
+    @job
     def all_at_once(self, pending: list[Envelope], bodies: dict[int, bytes],
                     parsed: dict[int, Parsed]) -> dict[int, Result | None] | None:
         """The batch in one commit (the fast way); None when any message fails.
@@ -281,7 +284,8 @@ class _FolderPass:
             with db.session.no_autoflush:  # one flush inserts the batch, just before its commit
                 outcomes = {e.uid: self._stage(e, bodies.get(e.uid), staging, kept.get(e.uid))
                             for e in pending}
-            staging.commit()
+            staging.before_commit()
+            db.session.commit()
         except _INFRASTRUCTURE_ERRORS:
             db.session.rollback()
             raise
@@ -291,6 +295,7 @@ class _FolderPass:
             return None
         return outcomes
 
+    @job
     def one_by_one(self, pending: list[Envelope], bodies: dict[int, bytes],
                    parsed: dict[int, Parsed],
                    careful: Callable[[int], bool] = lambda uid: False,
@@ -383,6 +388,7 @@ def _batches(envelopes: list[Envelope], done: set[int], limit: int) -> Iterator[
         yield batch
 
 
+@job
 def _position(mailbox: str, uidvalidity: int, report: PassReport) -> MailboxState:
     """The folder's last position; a new UIDVALIDITY starts a rescan (receipts stop repeats)."""
     state = db.session.scalar(sa.select(MailboxState).where(MailboxState.mailbox == mailbox))
@@ -398,6 +404,7 @@ def _position(mailbox: str, uidvalidity: int, report: PassReport) -> MailboxStat
     return state
 
 
+@job
 def _attempting(state: MailboxState, through_uid: int) -> None:
     """Say durably that the messages up to `through_uid` are being worked on (one commit)."""
     if (state.attempting_through_uid or 0) < through_uid:
@@ -405,6 +412,7 @@ def _attempting(state: MailboxState, through_uid: int) -> None:
         db.session.commit()
 
 
+@job
 def _advance(state: MailboxState, last_uid: int, recovered: list[int],
              finished_through: int) -> None:
     """After the server has the flags: move the position, forget failures that came right,
@@ -420,6 +428,7 @@ def _advance(state: MailboxState, last_uid: int, recovered: list[int],
     db.session.commit()
 
 
+@job
 def _count_failure(source: MailSource, error: Exception | str, now: datetime, *,
                    counted: bool = False) -> IngestFailure:
     """One more failed attempt, committed; `counted`: the attempt was counted before it."""

@@ -10,6 +10,7 @@ from datetime import datetime
 from helpdesk.adapters.storage import BlobStore, blob_store
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, Message, RawMail, StaffMember, Ticket
+from helpdesk.services.transaction import use_case
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def raw_bytes(raw_mail: RawMail) -> bytes:
     return blob_store().read(raw_mail.blob_path)
 
 
+@use_case
 def audited_message_source(ticket: Ticket, message_id: int, viewer: StaffMember,
                            now: datetime) -> bytes | None:
     """A message of this ticket as it arrived, for staff; None if it has no source.
@@ -50,5 +52,4 @@ def audited_message_source(ticket: Ticket, message_id: int, viewer: StaffMember,
     db.session.add(AuditEntry(at=now, staff_id=viewer.id, action="message_view_raw",
                               subject_type="message", subject_id=message.id,
                               detail=f"#{ticket.number}"))
-    db.session.commit()
     return raw

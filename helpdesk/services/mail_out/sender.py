@@ -41,6 +41,7 @@ from helpdesk.models import Message, OutboxMessage, OutboxState
 from helpdesk.outages import SMTP_SERVER, Unavailable
 from helpdesk.services import Refusal
 from helpdesk.services.mail_out.outbox import desk_address
+from helpdesk.services.transaction import job
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ def _envelope_from() -> str:
     return address
 
 
+@job
 def send_due_mail(now: datetime, limit: int = 200) -> SendReport:
     """Send what is due, one row per commit; stop early when the server cannot be reached."""
     report = SendReport()
@@ -138,6 +140,7 @@ def _unclaimed(now: datetime):
     return sa.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now)
 
 
+@job
 def claim_next(now: datetime) -> OutboxMessage | None:
     """Lease the next due row to this worker and commit, or return None."""
     due = (
@@ -247,6 +250,7 @@ def _outgoing_mail(outgoing: OutboxMessage, now: datetime) -> OutgoingMail:
     )
 
 
+@job
 def _deliver(outgoing: OutboxMessage, smtp: VerifiedConnection, envelope_from: str,
              now: datetime, clock: Callable[[], datetime],
              report: SendReport) -> SendFailure | None:
@@ -303,6 +307,7 @@ def _record_failure(outgoing: OutboxMessage, failure: SendFailure, now: datetime
             outgoing.next_attempt_at.isoformat(), failure.reason)
 
 
+@job
 def _finish(outgoing: OutboxMessage, state: OutboxState, error: str | None) -> None:
     outgoing.state = state
     outgoing.last_error = error[:500] if error else None

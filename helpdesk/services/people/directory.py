@@ -1,4 +1,9 @@
-"""Organisations, their contacts and staff accounts."""
+"""Organisations, their contacts and staff accounts.
+
+Adding an organisation, a contact or a staff member is a use case of its own (`flask orgs`,
+`flask contacts`, `flask staff`) and a step of others (registering a held sender, the demo),
+which then run it in their own transaction.
+"""
 import re
 import secrets
 import unicodedata
@@ -17,6 +22,7 @@ from helpdesk.models import (
     StaffRole,
 )
 from helpdesk.services import Refusal
+from helpdesk.services.transaction import use_case
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -54,6 +60,7 @@ def organisation_by_slug(slug: str) -> Organisation:
     return organisation
 
 
+@use_case
 def add_organisation(slug: str, name: str, now: datetime) -> Organisation:
     if not SLUG_PATTERN.match(slug):
         raise Refusal(f"a slug is lower-case letters, digits and dashes: {slug!r}")
@@ -62,10 +69,10 @@ def add_organisation(slug: str, name: str, now: datetime) -> Organisation:
     organisation = Organisation(slug=slug, name=name.strip(), created_at=now,
                                 status=OrganisationStatus.ACTIVE)
     db.session.add(organisation)
-    db.session.commit()
     return organisation
 
 
+@use_case
 def set_organisation_status(slug: str, status: str, now: datetime) -> Organisation:
     try:
         new_status = OrganisationStatus(status)
@@ -79,10 +86,10 @@ def set_organisation_status(slug: str, status: str, now: datetime) -> Organisati
             # A terminated contract ends every portal session at once.
             for contact in organisation.contacts:
                 contact.session_token = new_session_token()
-    db.session.commit()
     return organisation
 
 
+@use_case
 def add_contact(email: str, organisation_slug: str, name: str, now: datetime, *,
                 super_user: bool = False, language: str = "nl", job_title: str | None = None,
                 phone: str | None = None, birth_date: date | None = None,
@@ -98,10 +105,10 @@ def add_contact(email: str, organisation_slug: str, name: str, now: datetime, *,
         session_token=new_session_token(), created_at=now,
     )
     db.session.add(contact)
-    db.session.commit()
     return contact
 
 
+@use_case
 def add_staff(email: str, name: str, role: str, password: str, now: datetime, *,
               totp_secret: str | None = None, language: str = "nl") -> StaffMember:
     email = normalise_email(email)
@@ -117,7 +124,6 @@ def add_staff(email: str, name: str, role: str, password: str, now: datetime, *,
         session_token=new_session_token(), created_at=now,
     )
     db.session.add(staff)
-    db.session.commit()
     return staff
 
 
@@ -127,9 +133,20 @@ def totp_provisioning_uri(staff: StaffMember) -> str:
 
 
 def end_all_sessions(person: StaffMember | Contact) -> None:
-    """Sign the person out everywhere: every cookie carrying the old token stops working."""
+    """Every cookie carrying the person's old token stops working (in the caller's transaction)."""
     person.session_token = new_session_token()
-    db.session.commit()
+
+
+@use_case
+def sign_out_everywhere(person: StaffMember | Contact) -> None:
+    """The person signs out: every session of theirs ends, copies of this cookie included."""
+    end_all_sessions(person)
+
+
+@use_case
+def set_language(person: StaffMember | Contact, language: str) -> None:
+    """The language the desk speaks to this person, on pages and in mail."""
+    person.language = language
 
 
 def find_super_users(text: str, limit: int = 20) -> list[Contact]:

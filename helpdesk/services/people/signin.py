@@ -19,6 +19,7 @@ from helpdesk.models import (
     StaffMember,
 )
 from helpdesk.services.people import directory
+from helpdesk.services.transaction import use_case
 
 SIGN_IN = "sign-in"
 RESET = "reset"
@@ -92,10 +93,10 @@ def ensure_not_throttled(email: str, address: str, now: datetime, *, window: tim
         raise SignInThrottled
 
 
+@use_case
 def record_failure(email: str, address: str, now: datetime) -> None:
     """Count a wrong password or code."""
     _add_failures(email, address, now, SIGN_IN_FAILURES)
-    db.session.commit()
 
 
 def _add_failures(email: str, address: str, now: datetime, what: str) -> None:
@@ -125,6 +126,7 @@ def staff_with_password(email: str, password: str) -> StaffMember | None:
     return staff
 
 
+@use_case
 def accept_totp_code(staff: StaffMember, code: str, now: datetime) -> bool:
     """Accept a code of the current or a neighbouring 30 s step, and never the same step twice."""
     code = code.strip().replace(" ", "")
@@ -137,7 +139,6 @@ def accept_totp_code(staff: StaffMember, code: str, now: datetime) -> bool:
             staff.totp_last_step = step
             if staff.totp_confirmed_at is None:
                 staff.totp_confirmed_at = now
-            db.session.commit()
             return True
     return False
 
@@ -179,16 +180,17 @@ def _usable_token(raw_token: str, purpose: str, now: datetime) -> SignInToken | 
     return token
 
 
+@use_case
 def consume_token(raw_token: str, purpose: str, now: datetime) -> Contact | None:
     """The contact a valid, unused, unexpired token belongs to; the token is used up."""
     token = _usable_token(raw_token, purpose, now)
     if token is None:
         return None
     token.used_at = now
-    db.session.commit()
     return portal_contact_for(db.session.get(Contact, token.contact_id).email)
 
 
+@use_case
 def reset_password(raw_token: str, password: str, now: datetime) -> Contact | None:
     """Set a new password with a reset link; every session and every other link ends."""
     if _usable_token(raw_token, RESET, now) is None:

@@ -9,7 +9,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from helpdesk.extensions import db
 from helpdesk.models import (
     OPEN_STATUSES,
     Category,
@@ -24,6 +23,7 @@ from helpdesk.services import Refusal
 from helpdesk.services.notifications import customer_mail
 from helpdesk.services.tickets import lifecycle, uploads
 from helpdesk.services.tickets.details import clean_details, details_as_text, missing_fields
+from helpdesk.services.transaction import use_case
 
 MAX_SUBJECT_LENGTH = 200
 MAX_MESSAGE_LENGTH = 20_000
@@ -63,6 +63,7 @@ def ensure_writable(contact: Contact) -> None:
                          "but not open or answer them."))
 
 
+@use_case
 def file_ticket(contact: Contact, submission: NewTicket, now: datetime) -> Ticket:
     """Open the ticket, store its files, queue the acknowledgement, and commit once."""
     ensure_writable(contact)
@@ -85,10 +86,10 @@ def file_ticket(contact: Contact, submission: NewTicket, now: datetime) -> Ticke
         details=details, received_at=now, now=now)
     uploads.attach(message, accepted)
     customer_mail.queue_acknowledgement(ticket, now)
-    db.session.commit()
     return ticket
 
 
+@use_case
 def reply(contact: Contact, ticket: Ticket, text: str, files: Iterable, now: datetime) -> Message:
     """A customer's message on a ticket that is still open."""
     _ensure_may_write_on(contact, ticket)
@@ -97,6 +98,7 @@ def reply(contact: Contact, ticket: Ticket, text: str, files: Iterable, now: dat
     return _customer_message(contact, ticket, text, files, now)
 
 
+@use_case
 def reopen(contact: Contact, ticket: Ticket, text: str, files: Iterable,
            now: datetime) -> Message:
     """Not solved after all: the message reopens the ticket and starts a new response clock."""
@@ -106,12 +108,12 @@ def reopen(contact: Contact, ticket: Ticket, text: str, files: Iterable,
     return _customer_message(contact, ticket, text, files, now)
 
 
+@use_case
 def resolve(contact: Contact, ticket: Ticket, now: datetime) -> None:
     """The customer says it is solved; a ticket that is not open stays as it is."""
     _ensure_may_write_on(contact, ticket)
     if ticket.status in OPEN_STATUSES:
         lifecycle.set_status(ticket, TicketStatus.RESOLVED, contact, now)
-        db.session.commit()
 
 
 def _customer_message(contact: Contact, ticket: Ticket, text: str, files: Iterable,
@@ -126,7 +128,6 @@ def _customer_message(contact: Contact, ticket: Ticket, text: str, files: Iterab
     message = lifecycle.add_inbound_message(ticket, contact, text[:MAX_MESSAGE_LENGTH],
                                           received_at=now, now=now)
     uploads.attach(message, accepted)
-    db.session.commit()
     return message
 
 

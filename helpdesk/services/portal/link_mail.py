@@ -18,6 +18,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Contact, LinkRequest, SignInToken
 from helpdesk.services.mail_out.outbox import queue_mail
 from helpdesk.services.people import signin
+from helpdesk.services.transaction import job, use_case
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ LINKS = {
 EMAIL_LENGTH = 320
 
 
+@use_case
 def request_link(email: str, purpose: str, address: str, now: datetime) -> None:
     """Queue a request for a link, whoever the address belongs to; SignInThrottled if too many.
 
@@ -46,9 +48,9 @@ def request_link(email: str, purpose: str, address: str, now: datetime) -> None:
     signin.throttle_mail_request(email, address, now, **signin.configured_limits())
     db.session.add(LinkRequest(email=email.strip().lower()[:EMAIL_LENGTH], purpose=purpose,
                                requested_at=now))
-    db.session.commit()
 
 
+@job
 def answer_link_requests(now: datetime, limit: int = 200) -> int:
     """Answer queued link requests, oldest first, one commit each; the number of links mailed.
 

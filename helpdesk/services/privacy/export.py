@@ -14,12 +14,14 @@ from helpdesk.models import (
     Ticket,
 )
 from helpdesk.services.people.directory import organisation_by_slug
+from helpdesk.services.transaction import use_case
 
 
 def _iso(at: datetime | None) -> str | None:
     return at.isoformat().replace("+00:00", "Z") if at else None
 
 
+@use_case
 def export_organisation(slug: str, now: datetime, *, exported_by: str = "cli") -> dict:
     """The export product.md documents; the export itself is recorded in the audit trail."""
     organisation: Organisation = organisation_by_slug(slug)
@@ -38,7 +40,6 @@ def export_organisation(slug: str, now: datetime, *, exported_by: str = "cli") -
     ).all() if addresses else []
     db.session.add(AuditEntry(at=now, action="export", subject_type="organisation",
                               subject_id=organisation.id, detail=exported_by))
-    db.session.commit()
     return {
         "organisation": {"slug": organisation.slug, "name": organisation.name,
                          "status": organisation.status.value,

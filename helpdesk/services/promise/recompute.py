@@ -9,6 +9,7 @@ from helpdesk.extensions import db
 from helpdesk.models import RecomputeJob, StaffMember, Ticket
 from helpdesk.services.promise import deadlines
 from helpdesk.services.promise.calendar_settings import configured_calendar, configured_policy
+from helpdesk.services.transaction import job
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def latest_job() -> RecomputeJob | None:
     return db.session.scalar(sa.select(RecomputeJob).order_by(RecomputeJob.id.desc()).limit(1))
 
 
+@job
 def run_pending(now: datetime, max_batches: int | None = BATCHES_PER_PASS,
                 batch_size: int = BATCH_SIZE) -> RecomputeResult:
     """Work through pending jobs batch by batch, committing each; None: until all are done."""

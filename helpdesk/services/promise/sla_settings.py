@@ -17,6 +17,7 @@ from helpdesk.models import CalendarSettings, ClosingDay, ResponseTarget, StaffM
 from helpdesk.services import Refusal
 from helpdesk.services.promise.calendar_settings import configured_calendar
 from helpdesk.services.promise.recompute import request_recompute
+from helpdesk.services.transaction import use_case
 
 STANDARD_CATEGORIES = tuple(category for category, _hours in DEFAULT_TARGET_HOURS)
 
@@ -58,6 +59,7 @@ def closing_days_by_year(now: datetime, language: str) -> list[YearOfClosingDays
     ]
 
 
+@use_case
 def set_office_hours(opens_at: time, closes_at: time, by: StaffMember, now: datetime) -> None:
     if not opens_at < closes_at:
         raise Refusal(_("The desk must open before it closes."))
@@ -66,6 +68,7 @@ def set_office_hours(opens_at: time, closes_at: time, by: StaffMember, now: date
     _changed(settings, by, now)
 
 
+@use_case
 def set_response_targets(target_hours: dict[str, int], calamity_target_minutes: int,
                          by: StaffMember, now: datetime) -> None:
     """Working-day hours per standard category, and wall-clock minutes for a calamity."""
@@ -80,6 +83,7 @@ def set_response_targets(target_hours: dict[str, int], calamity_target_minutes: 
     _changed(settings, by, now)
 
 
+@use_case
 def add_closing_day(day: date, note: str, by: StaffMember, now: datetime) -> None:
     """Close the desk on a company day (today up to the end of next year)."""
     calendar = configured_calendar()
@@ -94,6 +98,7 @@ def add_closing_day(day: date, note: str, by: StaffMember, now: datetime) -> Non
     _changed(_settings_row(), by, now)
 
 
+@use_case
 def remove_closing_day(day: date, by: StaffMember, now: datetime) -> None:
     row = db.session.scalar(sa.select(ClosingDay).filter_by(day=day, closed=True))
     if row is None:
@@ -102,6 +107,7 @@ def remove_closing_day(day: date, by: StaffMember, now: datetime) -> None:
     _changed(_settings_row(), by, now)
 
 
+@use_case
 def set_holiday_open(day: date, reopen: bool, by: StaffMember, now: datetime) -> None:
     """Reopen a listed public holiday, or close it again."""
     calendar = configured_calendar()
@@ -138,7 +144,6 @@ def _settings_row() -> CalendarSettings:
 
 
 def _changed(settings: CalendarSettings, by: StaffMember, now: datetime) -> None:
-    """Commit a change together with the recompute job that applies it to open tickets."""
+    """A change goes with the recompute job that applies it to open tickets, in one commit."""
     settings.updated_at = now
     request_recompute(now, requested_by=by)
-    db.session.commit()

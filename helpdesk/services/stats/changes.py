@@ -97,7 +97,8 @@ def compact_changes(now: datetime) -> None:
     """Fold each past UTC date's change rows into one row of the same total weight.
 
     The weight put back is summed from the rows the DELETE returns, so a change committed
-    meanwhile is either folded in or left as it is, never lost.
+    meanwhile is either folded in or left as it is, never lost. The caller commits (the
+    rollup job, before it rolls anything up).
     """
     before = now.astimezone(UTC).date() - timedelta(days=1)
     scattered = db.session.scalars(
@@ -113,4 +114,3 @@ def compact_changes(now: datetime) -> None:
         folded[day] += weight
     db.session.execute(sa.insert(StatsChange),
                        [{"utc_day": day, "weight": weight} for day, weight in folded.items()])
-    db.session.commit()

@@ -40,6 +40,7 @@ from helpdesk.services.stats.queries import (
     decided,
     response_measures,
 )
+from helpdesk.services.transaction import job
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +137,10 @@ def refresh(now: datetime, zone: str) -> int:
     return _refresh(now, zone, None).days
 
 
+@job
 def _refresh(now: datetime, zone: str, max_rolls: int | None) -> RollupPass:
     changes.compact_changes(now)
+    db.session.commit()  # the fold is a transaction of its own, whatever the pass does next
     first_moment = db.session.scalar(sa.select(sa.func.min(Ticket.created_at)))
     if first_moment is None:
         return RollupPass()
@@ -170,6 +173,7 @@ def _refresh(now: datetime, zone: str, max_rolls: int | None) -> RollupPass:
     return result
 
 
+@job
 def _roll_up_months(period: Period, zone: str, now: datetime) -> None:
     """Sum each month whose days are all readable, unless its sum is still current."""
     day_changes = _readable_day_changes(period, zone, now)

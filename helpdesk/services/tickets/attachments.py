@@ -3,8 +3,10 @@ from datetime import datetime
 
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, AuditEntry, StaffMember
+from helpdesk.services.transaction import use_case
 
 
+@use_case
 def audited_attachment(attachment_id: int, viewer: StaffMember,
                        now: datetime) -> Attachment | None:
     """The attachment a staff member asked for, with the download written to the audit trail."""
@@ -15,5 +17,4 @@ def audited_attachment(attachment_id: int, viewer: StaffMember,
                               subject_type="attachment", subject_id=attachment.id,
                               detail=f"#{attachment.message.ticket.number} "
                                      f"{attachment.filename}"[:300]))
-    db.session.commit()
     return attachment

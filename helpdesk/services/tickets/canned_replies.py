@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import CannedReply
 from helpdesk.services import Refusal
+from helpdesk.services.transaction import use_case
 
 LANGUAGES = ("nl", "en")
 
@@ -17,6 +18,7 @@ def reply_by_id(reply_id: int) -> CannedReply | None:
     return db.session.get(CannedReply, reply_id)
 
 
+@use_case
 def save(title: str, body: str, language: str, reply: CannedReply | None = None) -> CannedReply:
     """Add a canned reply, or change `reply`; titles are unique."""
     title, body = title.strip(), body.strip()
@@ -32,10 +34,9 @@ def save(title: str, body: str, language: str, reply: CannedReply | None = None)
         reply = CannedReply()
         db.session.add(reply)
     reply.title, reply.body, reply.language = title[:200], body, language
-    db.session.commit()
     return reply
 
 
+@use_case
 def delete(reply: CannedReply) -> None:
     db.session.delete(reply)
-    db.session.commit()

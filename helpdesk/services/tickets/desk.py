@@ -21,6 +21,7 @@ from helpdesk.services.mail_out import outbox
 from helpdesk.services.notifications import customer_mail
 from helpdesk.services.tickets import lifecycle, presence, uploads
 from helpdesk.services.tickets.uploads import Upload
+from helpdesk.services.transaction import use_case
 
 # The statuses an agent may choose; "new" is only ever set by the desk itself.
 AGENT_STATUSES = (TicketStatus.OPEN, TicketStatus.WAITING, TicketStatus.RESOLVED,
@@ -28,21 +29,22 @@ AGENT_STATUSES = (TicketStatus.OPEN, TicketStatus.WAITING, TicketStatus.RESOLVED
 REPLY_STATUSES = (TicketStatus.WAITING, TicketStatus.OPEN, TicketStatus.RESOLVED)
 
 
+@use_case
 def open_ticket_view(ticket: Ticket, agent: StaffMember, now: datetime) -> None:
     """An agent opened the ticket: audited (who read what, when) and shown to colleagues."""
     db.session.add(AuditEntry(at=now, staff_id=agent.id, action="view_ticket",
                               subject_type="ticket", subject_id=ticket.id,
                               detail=f"#{ticket.number}"))
     presence.touch(ticket, agent, now, replying=False)
-    db.session.commit()
 
 
+@use_case
 def still_here(ticket: Ticket, agent: StaffMember, now: datetime, *, replying: bool) -> None:
     """The open page checks in; `replying` says whether it holds a reply draft."""
     presence.touch(ticket, agent, now, replying=replying)
-    db.session.commit()
 
 
+@use_case
 def reply(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime, *,
           status_after: TicketStatus = TicketStatus.WAITING,
           files: list[Upload] | None = None) -> Message:
@@ -62,16 +64,16 @@ def reply(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime, *,
     if status_after == TicketStatus.RESOLVED:
         customer_mail.queue_resolved_notice(ticket, now)
     presence.touch(ticket, agent, now, replying=False)
-    db.session.commit()
     return message
 
 
+@use_case
 def add_note(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime) -> Message:
     message = lifecycle.add_note(ticket, agent, body_text, now)
-    db.session.commit()
     return message
 
 
+@use_case
 def assign(ticket: Ticket, agent: StaffMember, assignee_id: int | None,
            now: datetime) -> None:
     """Give the ticket to a colleague (or to nobody)."""
@@ -83,9 +85,9 @@ def assign(ticket: Ticket, agent: StaffMember, assignee_id: int | None,
         if assignee is None or not assignee.active:
             raise Refusal("choose an active colleague")
     lifecycle.assign(ticket, assignee, agent, now)
-    db.session.commit()
 
 
+@use_case
 def set_status(ticket: Ticket, agent: StaffMember, status: TicketStatus,
                now: datetime) -> None:
     """Change the status; resolving tells the customer."""
@@ -98,36 +100,35 @@ def set_status(ticket: Ticket, agent: StaffMember, status: TicketStatus,
     lifecycle.set_status(ticket, status, agent, now)
     if status == TicketStatus.RESOLVED:
         customer_mail.queue_resolved_notice(ticket, now)
-    db.session.commit()
 
 
+@use_case
 def set_category(ticket: Ticket, agent: StaffMember, category: Category,
                  now: datetime) -> None:
     """Re-categorise (the response clock is recomputed); calamities go through mark_calamity."""
     if Category.CALAMITY in (category, ticket.category):
         raise Refusal("mark or clear a calamity with a reason")
     lifecycle.set_category(ticket, category, agent, now)
-    db.session.commit()
 
 
+@use_case
 def mark_calamity(ticket: Ticket, agent: StaffMember, reason: str, now: datetime) -> None:
     lifecycle.mark_calamity(ticket, reason, agent, now)
-    db.session.commit()
 
 
+@use_case
 def clear_calamity(ticket: Ticket, agent: StaffMember, category: Category, reason: str,
                    now: datetime) -> None:
     lifecycle.clear_calamity(ticket, category, reason, agent, now)
-    db.session.commit()
 
 
+@use_case
 def merge(source: Ticket, agent: StaffMember, target_number: int, now: datetime) -> Ticket:
     """Merge `source` into the ticket with that number; returns the target."""
     target = db.session.scalar(sa.select(Ticket).filter_by(number=target_number))
     if target is None:
         raise Refusal("there is no ticket with that number")
     lifecycle.merge(source, target, agent, now)
-    db.session.commit()
     return target
 
 
@@ -142,6 +143,7 @@ class CallOutcome(StrEnum):
 ANSWERED_CALL_STATUSES = (TicketStatus.RESOLVED, TicketStatus.OPEN)
 
 
+@use_case
 def log_call(agent: StaffMember, contact_id: int, *, category: Category, subject: str,
              summary: str, call_at: datetime, outcome: CallOutcome, now: datetime,
              call_ended_at: datetime | None = None,
@@ -176,17 +178,16 @@ def log_call(agent: StaffMember, contact_id: int, *, category: Category, subject
         lifecycle.add_note(ticket, agent, internal_note.strip(), now)
     if not answered:
         customer_mail.queue_call_confirmation(ticket, call, now)
-    db.session.commit()
     return ticket
 
 
+@use_case
 def send_mail_again(ticket: Ticket, agent: StaffMember, mail_id: int, now: datetime) -> None:
     """Try a mail about this ticket that failed or was held back once more."""
     outgoing = db.session.get(OutboxMessage, mail_id)
     if outgoing is None or outgoing.ticket_id != ticket.id:
         raise Refusal("there is no such mail on this ticket")
     outbox.send_again(outgoing, agent, now)
-    db.session.commit()
 
 
 def _refuse_if_closed(ticket: Ticket) -> None:

@@ -121,8 +121,7 @@ def sign_out():
     person = current_user._get_current_object()
     target = "portal.sign_in" if isinstance(person, Contact) else "auth.staff_sign_in"
     if current_user.is_authenticated:
-        # Every session of this person ends, including copies of this cookie.
-        directory.end_all_sessions(person)
+        directory.sign_out_everywhere(person)
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -136,6 +135,5 @@ def switch_language():
     if language in current_app.config["LANGUAGES"]:
         session["language"] = language
         if current_user.is_authenticated:
-            current_user.language = language
-            db.session.commit()
+            directory.set_language(current_user._get_current_object(), language)
     return redirect(safe_next(request.form.get("next"), url_for("auth.home")))
