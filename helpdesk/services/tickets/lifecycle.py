@@ -1,7 +1,11 @@
-"""The only code that changes tickets; every change is an event in the ticket's history.
+"""A ticket's life as people see it: its number, messages, status, category, assignee, merge.
 
-These are building blocks: they flush but do not commit, so a use case (ingesting a mail,
-an agent's reply with its outbox mail) commits everything it changed in one transaction.
+Each change here is an event in the ticket's history and moves the response clock with it.
+The clock's own fields are the promise's (`promise.deadlines`: due moments, first response)
+and escalation's (`escalation.sweep`: the next escalation, due soon, breached); intake links a
+follow-up to the closed ticket it follows (`intake.inbound_mail`). These are building blocks:
+they flush but never commit, so a use case (ingesting a mail, an agent's reply with its outbox
+mail) commits everything it changed in one transaction.
 """
 from datetime import datetime
 
