@@ -2,17 +2,19 @@
 from flask import current_app, has_request_context, session
 from flask_login import current_user
 
+from helpdesk.domain import languages
+
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # the worker and the CLI: mail sets its own language
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return languages.DEFAULT
     chosen = session.get("language")
-    if chosen in languages:
+    if languages.is_supported(chosen):
         return chosen
-    if current_user and current_user.is_authenticated and current_user.language in languages:
+    if (current_user and current_user.is_authenticated
+            and languages.is_supported(current_user.language)):
         return current_user.language
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return languages.DEFAULT
 
 
 def select_timezone() -> str:

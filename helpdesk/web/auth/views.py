@@ -5,7 +5,6 @@ from io import BytesIO
 import qrcode
 import qrcode.image.svg
 from flask import (
-    current_app,
     flash,
     redirect,
     render_template,
@@ -17,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 
+from helpdesk.domain import languages
 from helpdesk.extensions import db
 from helpdesk.models import Contact, StaffMember
 from helpdesk.services.people import directory, signin
@@ -133,7 +133,7 @@ def sign_out():
 @policy(PUBLIC)
 def switch_language():
     language = request.form.get("language", "")
-    if language in current_app.config["LANGUAGES"]:
+    if languages.is_supported(language):
         session["language"] = language
         if current_user.is_authenticated:
             current_user.language = language
