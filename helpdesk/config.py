@@ -18,5 +18,5 @@ class DefaultConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (revocable) session
 
-    BABEL_DEFAULT_LOCALE = languages.DEFAULT  # the choice itself: helpdesk/web/i18n.py
-    BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
+    # The choice itself, and the time zone (the business calendar's): helpdesk/web/i18n.py.
+    BABEL_DEFAULT_LOCALE = languages.DEFAULT

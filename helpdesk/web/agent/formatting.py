@@ -1,9 +1,8 @@
 """Words for the workspace: time left on the clock and the lines of a ticket's history."""
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from babel.dates import get_month_names
-from flask import current_app, g
+from flask import g
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,6 +11,7 @@ from helpdesk.domain.sla import LATE, SUPERSEDED
 from helpdesk.models import Category, Channel, HeldReason, TicketEvent, TicketStatus
 from helpdesk.services.notifications.wording import duration_label, lateness_label
 from helpdesk.services.tickets.queue import TimeLeft
+from helpdesk.web.i18n import desk_zone
 from helpdesk.web.labels import category_label, channel_label, status_label
 
 EVENT_LABELS = {
@@ -61,7 +61,7 @@ def _clock_formats() -> dict:
                            "overdue": _("%(duration)s overdue"),
                            "since": _("overdue since %(day)s"),
                            "months": get_month_names("abbreviated", locale=get_locale()),
-                           "zone": ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])}
+                           "zone": desk_zone()}
     return g.clock_formats
 
 
