@@ -79,7 +79,7 @@ def set_organisation_status(slug: str, status: str, now: datetime) -> Organisati
         if new_status == OrganisationStatus.ENDED:
             # A terminated contract ends every portal session at once.
             for contact in organisation.contacts:
-                contact.session_token = new_session_token()
+                end_all_sessions(contact)
     db.session.commit()
     return organisation
 
@@ -129,9 +129,11 @@ def totp_provisioning_uri(staff: StaffMember) -> str:
 
 
 def end_all_sessions(person: StaffMember | Contact) -> None:
-    """Sign the person out everywhere: every cookie carrying the old token stops working."""
+    """Sign the person out everywhere: every cookie carrying the old token stops working.
+
+    The caller commits: a new password, an ended contract, or signing out everywhere.
+    """
     person.session_token = new_session_token()
-    db.session.commit()
 
 
 def find_super_users(text: str, limit: int = 20) -> list[Contact]:

@@ -3,29 +3,20 @@ from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from helpdesk.models import Contact
 from helpdesk.services import Refusal
 from helpdesk.services.people import signin
 from helpdesk.services.portal.link_mail import request_link
 from helpdesk.web.access import PUBLIC, policy
-from helpdesk.web.auth.forms import PasswordSignInForm
-from helpdesk.web.auth.redirects import safe_next
+from helpdesk.web.auth.sign_in import password_step, remote_address, start_session
 from helpdesk.web.portal import bp
 from helpdesk.web.portal.forms import EmailForm, NewPasswordForm
 
 
 def _start_session(contact: Contact, now: datetime):
-    next_url = request.args.get("next")
-    session.clear()  # a fresh session: nothing from before sign-in carries over
-    login_user(contact)
-    session["seen_at"] = now.timestamp()
-    return redirect(safe_next(next_url, url_for("portal.tickets")))
-
-
-def _remote_address() -> str:
-    return request.remote_addr or ""
+    return start_session(contact, now, request.args.get("next"), url_for("portal.tickets"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -34,29 +25,14 @@ def sign_in():
     person = current_user._get_current_object()
     if isinstance(person, Contact) and person.is_super_user:
         return redirect(url_for("portal.tickets"))
-    form = PasswordSignInForm()
-    if session.pop("expired", False):
-        flash(_("You were signed out after a period of inactivity."), "info")
-    if form.validate_on_submit():
-        now = datetime.now(UTC)
-        try:
-            signin.ensure_not_throttled(form.email.data, _remote_address(), now,
-                                        **signin.configured_limits())
-        except signin.SignInThrottled:
-            flash(_("Too many failed attempts. Try again in a few minutes."), "error")
-            return render_template("portal/sign_in.html", form=form, link_form=EmailForm()), 429
-        contact = signin.contact_with_password(form.email.data, form.password.data)
-        if contact is not None:
-            return _start_session(contact, now)
-        signin.record_failure(form.email.data, _remote_address(), now)
-        flash(_("Email or password is not right."), "error")
-    return render_template("portal/sign_in.html", form=form, link_form=EmailForm())
+    return password_step("portal/sign_in.html", signin.contact_with_password, _start_session,
+                         link_form=EmailForm())
 
 
 def _mail_a_link(form: EmailForm, purpose: str) -> bool:
     """Queue the request unless throttled; False when throttled (for any address alike)."""
     try:
-        request_link(form.email.data, purpose, _remote_address(), datetime.now(UTC))
+        request_link(form.email.data, purpose, remote_address(), datetime.now(UTC))
     except signin.SignInThrottled:
         flash(_("Too many requests. Try again in a few minutes."), "error")
         return False
