@@ -3,12 +3,13 @@ from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from helpdesk.models import Contact
 from helpdesk.services import Refusal
 from helpdesk.services.people import signin
-from helpdesk.services.portal.link_mail import request_link
+from helpdesk.services.portal.link_mail import request_link, valid_minutes
 from helpdesk.web.access import PUBLIC, policy
 from helpdesk.web.auth.sign_in import password_step, remote_address, start_session
 from helpdesk.web.portal import bp
@@ -45,8 +46,11 @@ def request_sign_in_link():
     form = EmailForm()
     # The same answer whether the address exists or not.
     if form.validate_on_submit() and _mail_a_link(form, signin.SIGN_IN):
-        flash(_("If this address belongs to a registered super-user, a sign-in link is on its "
-                "way. It works once, for 15 minutes."), "info")
+        flash(ngettext("If this address belongs to a registered super-user, a sign-in link is "
+                       "on its way. It works once, for %(num)d minute.",
+                       "If this address belongs to a registered super-user, a sign-in link is "
+                       "on its way. It works once, for %(num)d minutes.",
+                       valid_minutes(signin.SIGN_IN)), "info")
     return redirect(url_for("portal.sign_in"))
 
 
@@ -75,8 +79,11 @@ def request_password_reset():
     if form.validate_on_submit():
         if _mail_a_link(form, signin.RESET):
             # The same answer whether the address exists or not.
-            flash(_("If this address belongs to a registered super-user, a link to set a new "
-                    "password is on its way. It works once, for an hour."), "info")
+            flash(ngettext("If this address belongs to a registered super-user, a link to set a "
+                           "new password is on its way. It works once, for %(num)d minute.",
+                           "If this address belongs to a registered super-user, a link to set a "
+                           "new password is on its way. It works once, for %(num)d minutes.",
+                           valid_minutes(signin.RESET)), "info")
         return redirect(url_for("portal.sign_in"))
     return render_template("portal/password_reset_request.html", form=form)
 
