@@ -17,6 +17,7 @@ from flask_babel import force_locale
 
 from helpdesk import jobs
 from helpdesk.adapters.private_files import write_private
+from helpdesk.domain import languages
 from helpdesk.domain.ids import MAX_ID
 from helpdesk.domain.sla import response_due_at
 from helpdesk.extensions import db
@@ -154,7 +155,7 @@ def contacts_group():
 @click.option("--org", "organisation_slug", required=True)
 @click.option("--name", required=True)
 @click.option("--super-user", is_flag=True, help="May raise tickets and use the portal.")
-@click.option("--language", type=click.Choice(["nl", "en"]), default="nl")
+@click.option("--language", type=click.Choice(languages.SUPPORTED), default=languages.DEFAULT)
 @one_line_errors
 def contacts_add(email: str, organisation_slug: str, name: str, super_user: bool,
                  language: str):

@@ -1,4 +1,5 @@
 """Defaults: the operator's settings from helpdesk/settings.py, and fixed Flask settings."""
+from helpdesk.domain import languages
 from helpdesk.settings import defaults
 
 
@@ -17,7 +18,5 @@ class DefaultConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (revocable) session
 
-    # Languages.
-    LANGUAGES = ("nl", "en")
-    BABEL_DEFAULT_LOCALE = "nl"
-    BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
+    # The choice itself, and the time zone (the business calendar's): helpdesk/web/i18n.py.
+    BABEL_DEFAULT_LOCALE = languages.DEFAULT

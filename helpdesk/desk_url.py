@@ -8,7 +8,7 @@ from urllib.parse import SplitResult
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from helpdesk.adapters.smtp import is_loopback
+from helpdesk.adapters.network import is_loopback
 from helpdesk.settings import split_http_address
 
 # Names a loopback desk also answers to, so `make run` and tests work from either.

@@ -1,6 +1,7 @@
 """Links in mail come from DESK_URL, never from the request; foreign hosts are refused."""
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -152,3 +153,15 @@ def test_a_desk_url_elsewhere_trusts_only_its_own_host(tmp_path):
     client = desk.test_client()
     assert client.get(PAGE, base_url="https://desk.example").status_code == 200
     assert client.get(PAGE, base_url="http://127.0.0.1:5000").status_code == 400
+
+
+# What would build an absolute address from the request, or a link outside desk_url.link.
+ABSOLUTE_LINK_BUILDERS = re.compile(
+    r"_external\s*=|force_external|host_url|url_root|\.url_map\.bind\(|request\.url\b")
+PACKAGE = Path(__file__).resolve().parents[1] / "helpdesk"
+
+
+def test_desk_url_is_the_only_code_that_builds_absolute_links():
+    builders = {str(path.relative_to(PACKAGE.parent)) for path in PACKAGE.rglob("*.py")
+                if ABSOLUTE_LINK_BUILDERS.search(path.read_text())}
+    assert builders == {"helpdesk/desk_url.py"}

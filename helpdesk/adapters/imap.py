@@ -1,7 +1,6 @@
 """A thin IMAPClient session: TLS that fails closed, a timeout on every call, UID bookkeeping."""
 from __future__ import annotations
 
-import ipaddress
 import logging
 import ssl
 import time
@@ -13,6 +12,7 @@ from datetime import UTC, datetime
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError
 
+from helpdesk.adapters.network import is_loopback
 from helpdesk.settings import SECURITY_MODES
 
 log = logging.getLogger(__name__)
@@ -72,16 +72,6 @@ class ImapSettings:
             raise ImapConfigError("IMAP_USER is not set")
         if self.timeout_seconds <= 0:
             raise ImapConfigError("IMAP_TIMEOUT_SECONDS must be positive")
-
-
-def is_loopback(host: str) -> bool:
-    """Only a literal loopback address or "localhost": no DNS answer can widen it."""
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

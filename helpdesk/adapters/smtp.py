@@ -13,7 +13,6 @@ Message, which builds its own, is not used: the bytes go to the host as they are
 exceptions carry the server's reply code, which tells a temporary refusal (4xx) from a
 permanent one (5xx).
 """
-import ipaddress
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ from email.policy import SMTP
 
 from flask_mail import Connection
 
+from helpdesk.adapters.network import is_loopback
 from helpdesk.settings import SECURITY_MODES
 
 
@@ -34,15 +34,6 @@ class SendFailure(Exception):
         self.permanent = permanent
         # No session with the server at all: other messages would fail the same way now.
         self.connection = connection
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def flask_mail_settings(config: Mapping) -> dict[str, bool]:

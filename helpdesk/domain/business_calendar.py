@@ -47,11 +47,15 @@ def as_utc(at: datetime, name: str = "at") -> datetime:
     return at.astimezone(UTC)
 
 
+# The desk's time zone until a manager configures another: its pages, its mail and its clock.
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     """When the desk is open, and which days count towards the working-day clock."""
 
-    timezone: str = "Europe/Amsterdam"
+    timezone: str = DEFAULT_TIMEZONE
     opens_at: time = time(9)
     closes_at: time = time(17)
     extra_closed_days: frozenset[date] = frozenset()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from helpdesk.domain import languages
 from helpdesk.extensions import db
 from helpdesk.models.staff import StaffMember
 from helpdesk.models.types import OneLineString, UTCDateTime, enum_column
@@ -150,7 +151,7 @@ class OutboxMessage(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(40))  # acknowledgement, reply, due_soon, ...
     automatic: Mapped[bool] = mapped_column(default=True)  # counts for the loop brake
     to_address: Mapped[str] = mapped_column(sa.String(254))
-    language: Mapped[str] = mapped_column(sa.String(5), default="nl")
+    language: Mapped[str] = mapped_column(sa.String(5), default=languages.DEFAULT)
     subject: Mapped[str] = mapped_column(OneLineString(300))
     headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     body_text: Mapped[str] = mapped_column(sa.Text)

@@ -7,6 +7,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from helpdesk.domain import languages
 from helpdesk.extensions import db
 from helpdesk.models.identity import SignInIdentity
 from helpdesk.models.types import OneLineString, UTCDateTime, enum_column
@@ -54,7 +55,7 @@ class Contact(SignInIdentity, db.Model):
     gender: Mapped[str | None] = mapped_column(sa.String(50))
     education_level: Mapped[str | None] = mapped_column(sa.String(100))
     is_super_user: Mapped[bool] = mapped_column(default=False)
-    language: Mapped[str] = mapped_column(sa.String(5), default="nl")
+    language: Mapped[str] = mapped_column(sa.String(5), default=languages.DEFAULT)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     # Rotated to end every session of this person (sign-out, password change, disabling).
     session_token: Mapped[str] = mapped_column(sa.String(64))

@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from helpdesk.domain import languages
 from helpdesk.extensions import db
 from helpdesk.models.types import OneLineString, UTCDateTime
 
@@ -67,4 +68,4 @@ class CannedReply(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(OneLineString(200), unique=True)
     body: Mapped[str] = mapped_column(sa.Text)
-    language: Mapped[str] = mapped_column(sa.String(5), default="nl")
+    language: Mapped[str] = mapped_column(sa.String(5), default=languages.DEFAULT)

@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from helpdesk.domain.business_calendar import DEFAULT_TIMEZONE
 from helpdesk.extensions import db
 from helpdesk.models.types import OneLineString, UTCDateTime
 
@@ -14,7 +15,7 @@ class CalendarSettings(db.Model):
     """A single row; absent means the defaults of sla.md."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Amsterdam")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default=DEFAULT_TIMEZONE)
     opens_at: Mapped[time] = mapped_column(sa.Time, default=time(9))
     closes_at: Mapped[time] = mapped_column(sa.Time, default=time(17))
     public_holidays: Mapped[str | None] = mapped_column(sa.String(8), default="NL")

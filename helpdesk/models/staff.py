@@ -7,6 +7,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from helpdesk.domain import languages
 from helpdesk.extensions import db
 from helpdesk.models.identity import SignInIdentity
 from helpdesk.models.types import OneLineString, UTCDateTime, enum_column
@@ -35,7 +36,7 @@ class StaffMember(SignInIdentity, db.Model):
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The last accepted TOTP time step: a code is never accepted twice.
     totp_last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    language: Mapped[str] = mapped_column(sa.String(5), default="nl")
+    language: Mapped[str] = mapped_column(sa.String(5), default=languages.DEFAULT)
     session_token: Mapped[str] = mapped_column(sa.String(64))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -49,7 +49,9 @@ RESOLVED_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
 
 # The queue's urgency order as SQL, written once so the partial expression index below and
 # the queue's ORDER BY are the same text (SQLite and PostgreSQL match index expressions by form).
-OPEN_STATUSES_SQL = "status IN ('new', 'open', 'waiting')"
+# The open statuses' condition is derived from OPEN_STATUSES, in the enum's order.
+OPEN_STATUSES_SQL = "status IN ({})".format(
+    ", ".join(f"'{status.value}'" for status in TicketStatus if status in OPEN_STATUSES))
 CALAMITY_FIRST_SQL = "(CASE WHEN category = 'calamity' THEN 0 ELSE 1 END)"
 UNDUE_LAST_SQL = "(CASE WHEN response_due_at IS NULL THEN 1 ELSE 0 END)"
 

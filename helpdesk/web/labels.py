@@ -5,8 +5,13 @@ from babel.dates import format_timedelta
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
+from helpdesk.domain import languages
 from helpdesk.models import Category, Channel, OrganisationStatus, TicketStatus
-from helpdesk.services.notifications.wording import duration_label, lateness_label
+from helpdesk.services.notifications.wording import (
+    current_language,
+    duration_label,
+    lateness_label,
+)
 
 CATEGORY_LABELS = {
     Category.BUG: _l("Bug"),
@@ -28,6 +33,8 @@ STATUS_LABELS = {
     TicketStatus.RESOLVED: _l("Resolved"),
     TicketStatus.CLOSED: _l("Closed"),
 }
+# A name for every supported language (a missing one fails the canned reply form at import).
+LANGUAGE_LABELS = {"nl": _l("Dutch"), "en": _l("English")}
 ORGANISATION_STATUS_LABELS = {
     OrganisationStatus.ACTIVE: _l("Active"),
     OrganisationStatus.SUSPENDED: _l("Suspended"),
@@ -64,6 +71,8 @@ def register_template_helpers(app) -> None:
                                  channel_label=channel_label,
                                  organisation_status_label=organisation_status_label,
                                  age_label=age_label, duration_label=duration_label,
-                                 lateness_label=lateness_label, get_locale=get_locale)
+                                 lateness_label=lateness_label, get_locale=get_locale,
+                                 current_language=current_language,
+                                 languages=languages.SUPPORTED)
     app.jinja_env.filters["datetimeformat"] = format_datetime
     app.jinja_env.filters["dateformat"] = format_date

@@ -4,10 +4,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask_babel import force_locale
 
+from helpdesk.models import Channel, TicketEvent
 from helpdesk.services.notifications.wording import duration_label, lateness_label
 from helpdesk.services.tickets.queue import TimeLeft
-from helpdesk.web.agent.formatting import time_left_words
-from helpdesk.web.labels import age_label
+from helpdesk.web.agent.formatting import event_line, row_labels, time_left_words
+from helpdesk.web.labels import CHANNEL_LABELS, age_label
 
 
 @pytest.mark.parametrize(("seconds", "english", "dutch"), [
@@ -45,3 +46,12 @@ def test_a_calamity_that_just_arrived_has_waited_less_than_a_minute(app):
     with app.test_request_context(), force_locale("en"):
         assert age_label(timedelta(seconds=0)) == "less than a minute"
         assert age_label(timedelta(minutes=12, seconds=10)) == "12 min"
+
+
+def test_a_channel_reads_the_same_on_every_page_from_the_one_label_table(app):
+    with app.test_request_context(), force_locale("nl"):
+        words = {channel: str(label) for channel, label in CHANNEL_LABELS.items()}
+        assert row_labels()["channel"] == words
+        assert app.jinja_env.globals["channel_label"](Channel.PHONE) == words[Channel.PHONE]
+        created = TicketEvent(action="created", after="portal")
+        assert event_line(created)["after"] == words[Channel.PORTAL]

@@ -6,6 +6,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from flask import current_app
 
+from helpdesk.domain import languages
 from helpdesk.extensions import db
 from helpdesk.models import Contact, OutboxMessage, OutboxState, StaffMember, Ticket
 from helpdesk.services import Refusal
@@ -49,7 +50,8 @@ def is_registered_recipient(address: str, ticket: Ticket | None) -> bool:
 
 
 def queue_mail(*, to_address: str, kind: str, subject: str, body_text: str, now: datetime,
-               body_html: str | None = None, language: str = "nl", ticket: Ticket | None = None,
+               body_html: str | None = None, language: str = languages.DEFAULT,
+               ticket: Ticket | None = None,
                automatic: bool = True, auto_submitted: str | None = AUTO_GENERATED,
                headers: dict | None = None,
                once_key: str | None = None, smtp_message_id: str | None = None,

@@ -11,6 +11,7 @@ from babel import Locale, dates
 from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 
+from helpdesk.domain import languages
 from helpdesk.domain.business_calendar import BusinessCalendar
 from helpdesk.domain.sla import SlaPolicy
 from helpdesk.models import Category
@@ -81,7 +82,7 @@ def promise_in_words(policy: SlaPolicy | None = None) -> str:
 
 def current_language() -> str:
     locale = get_locale()
-    return locale.language if locale else "nl"
+    return locale.language if locale else languages.DEFAULT
 
 
 def duration_label(duration: timedelta | int) -> str:

@@ -13,6 +13,7 @@ import pyotp
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
+from helpdesk.domain import languages
 from helpdesk.extensions import db
 from helpdesk.models import (
     Contact,
@@ -85,13 +86,14 @@ def set_organisation_status(slug: str, status: str, now: datetime) -> Organisati
         if new_status == OrganisationStatus.ENDED:
             # A terminated contract ends every portal session at once.
             for contact in organisation.contacts:
-                contact.session_token = new_session_token()
+                end_all_sessions(contact)
     return organisation
 
 
 @use_case
 def add_contact(email: str, organisation_slug: str, name: str, now: datetime, *,
-                super_user: bool = False, language: str = "nl", job_title: str | None = None,
+                super_user: bool = False, language: str = languages.DEFAULT,
+                job_title: str | None = None,
                 phone: str | None = None, birth_date: date | None = None,
                 password: str | None = None) -> Contact:
     email = normalise_email(email)
@@ -110,7 +112,7 @@ def add_contact(email: str, organisation_slug: str, name: str, now: datetime, *,
 
 @use_case
 def add_staff(email: str, name: str, role: str, password: str, now: datetime, *,
-              totp_secret: str | None = None, language: str = "nl") -> StaffMember:
+              totp_secret: str | None = None, language: str = languages.DEFAULT) -> StaffMember:
     email = normalise_email(email)
     try:
         staff_role = StaffRole(role)

@@ -2,8 +2,10 @@
 import hashlib
 import ipaddress
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
+from typing import TypeVar
 
 import pyotp
 import sqlalchemy as sa
@@ -23,6 +25,7 @@ from helpdesk.services.transaction import use_case
 
 SIGN_IN = "sign-in"
 RESET = "reset"
+Person = TypeVar("Person", StaffMember, Contact)
 
 
 @cache
@@ -116,6 +119,28 @@ def throttle_mail_request(email: str, address: str, now: datetime, *, window: ti
     _add_failures(email, address, now, MAIL_REQUESTS)
 
 
+def check_password(email: str, password: str, address: str, now: datetime,
+                   find: Callable[[str, str], Person | None]) -> Person | None:
+    """Who `find` says this email and password belong to; None counts as a failure.
+
+    SignInThrottled, before any password is checked, after too many recent failures.
+    """
+    ensure_not_throttled(email, address, now, **configured_limits())
+    person = find(email, password)
+    if person is None:
+        record_failure(email, address, now)
+    return person
+
+
+def check_totp_code(staff: StaffMember, code: str, address: str, now: datetime) -> bool:
+    """Accept the staff member's code, or count a failure; SignInThrottled as check_password."""
+    ensure_not_throttled(staff.email, address, now, **configured_limits())
+    if accept_totp_code(staff, code, now):
+        return True
+    record_failure(staff.email, address, now)
+    return False
+
+
 def staff_with_password(email: str, password: str) -> StaffMember | None:
     staff = db.session.scalar(sa.select(StaffMember).filter_by(email=email.strip().lower()))
     if staff is None:
@@ -206,3 +231,5 @@ def reset_password(raw_token: str, password: str, now: datetime) -> Contact | No
     contact.password_hash = password_hash
     directory.end_all_sessions(contact)
     return contact
+
+

@@ -37,6 +37,11 @@ LINKS = {
 EMAIL_LENGTH = 320
 
 
+def valid_minutes(purpose: str) -> int:
+    """How long a link of this purpose works, as its mail and the page that sent it say."""
+    return int(current_app.config[LINKS[purpose].valid_setting].total_seconds() // 60)
+
+
 @use_case
 def request_link(email: str, purpose: str, address: str, now: datetime) -> None:
     """Queue a request for a link, whoever the address belongs to; SignInThrottled if too many.
@@ -81,12 +86,11 @@ def _mail_link(email: str, purpose: str, now: datetime) -> bool:
     if contact is None or _recent_links(contact, purpose, now) >= _links_per_window():
         return False
     link_kind = LINKS[purpose]
-    valid = current_app.config[link_kind.valid_setting]
-    token = signin.issue_token(contact, purpose, now, valid)
+    token = signin.issue_token(contact, purpose, now, current_app.config[link_kind.valid_setting])
     link = desk_url.link(link_kind.endpoint, token=token)
     kind = link_kind.kind
     with force_locale(contact.language):
-        context = {"contact": contact, "link": link, "minutes": int(valid.total_seconds() // 60)}
+        context = {"contact": contact, "link": link, "minutes": valid_minutes(purpose)}
         queue_mail(
             to_address=contact.email, kind=kind, now=now, language=contact.language,
             subject=render_template(f"email/{kind}_subject.txt", **context).strip(),

@@ -3,10 +3,15 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from helpdesk.domain.business_calendar import BusinessCalendar
+from helpdesk.domain.business_calendar import DEFAULT_TIMEZONE, BusinessCalendar
 from helpdesk.domain.sla import DEFAULT_TARGET_HOURS, SlaPolicy
 from helpdesk.extensions import db
 from helpdesk.models import CalendarSettings, ClosingDay, ResponseTarget
+
+
+def desk_timezone() -> str:
+    """The business calendar's time zone: the desk's, on its pages and in its mail."""
+    return db.session.scalar(sa.select(CalendarSettings.timezone).limit(1)) or DEFAULT_TIMEZONE
 
 
 def configured_calendar() -> BusinessCalendar:

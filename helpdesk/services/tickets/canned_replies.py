@@ -1,12 +1,11 @@
 """Reply texts managers prepare so agents answer common questions quickly and consistently."""
 import sqlalchemy as sa
 
+from helpdesk.domain import languages
 from helpdesk.extensions import db
 from helpdesk.models import CannedReply
 from helpdesk.services import Refusal
 from helpdesk.services.transaction import use_case
-
-LANGUAGES = ("nl", "en")
 
 
 def all_replies() -> list[CannedReply]:
@@ -24,7 +23,7 @@ def save(title: str, body: str, language: str, reply: CannedReply | None = None)
     title, body = title.strip(), body.strip()
     if not title or not body:
         raise Refusal("a canned reply needs a title and a text")
-    if language not in LANGUAGES:
+    if not languages.is_supported(language):
         raise Refusal("choose Dutch or English")
     clash = db.session.scalar(sa.select(CannedReply.id).where(
         CannedReply.title == title, CannedReply.id != (reply.id if reply else -1)))

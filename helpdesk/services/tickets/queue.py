@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import joinedload
 
-from helpdesk.domain.business_calendar import BusinessCalendar
+from helpdesk.domain.business_calendar import DEFAULT_TIMEZONE, BusinessCalendar
 from helpdesk.domain.ids import MAX_PAGE, parse_id, parse_number
 from helpdesk.domain.periods import EARLIEST, LATEST
 from helpdesk.domain.reference import ticket_number
@@ -176,7 +176,7 @@ def time_left(ticket: Ticket | sa.Row, now: datetime,
 
 
 def queue_query(filters: QueueFilters, viewer: StaffMember, now: datetime, *,
-                timezone: str = "Europe/Amsterdam") -> sa.Select:
+                timezone: str = DEFAULT_TIMEZONE) -> sa.Select:
     """The tickets the filters select, in the order the queue shows them."""
     query = (sa.select(*ROW_COLUMNS)
              .join(Organisation, Organisation.id == Ticket.organisation_id)

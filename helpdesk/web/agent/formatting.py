@@ -1,18 +1,18 @@
 """Words for the workspace: time left on the clock and the lines of a ticket's history."""
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from babel.dates import get_month_names
-from flask import current_app, g
+from flask import g
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.domain.sla import LATE, SUPERSEDED
-from helpdesk.models import Category, HeldReason, TicketEvent, TicketStatus
+from helpdesk.models import Category, Channel, HeldReason, TicketEvent, TicketStatus
 from helpdesk.services.notifications.wording import duration_label, lateness_label
 from helpdesk.services.tickets.queue import TimeLeft
-from helpdesk.web.labels import category_label, status_label
+from helpdesk.web.i18n import desk_zone
+from helpdesk.web.labels import category_label, channel_label, status_label
 
 EVENT_LABELS = {
     "created": _l("Ticket created"),
@@ -51,7 +51,6 @@ NOTICE_LABELS = {
     SUPERSEDED: _l("no notice, the response was overdue by then"),
     LATE: _l("found late, reported to the managers in one summary"),
 }
-CHANNEL_LABELS = {"email": _l("Email"), "portal": _l("Portal"), "phone": _l("Phone")}
 
 
 def _clock_formats() -> dict:
@@ -62,7 +61,7 @@ def _clock_formats() -> dict:
                            "overdue": _("%(duration)s overdue"),
                            "since": _("overdue since %(day)s"),
                            "months": get_month_names("abbreviated", locale=get_locale()),
-                           "zone": ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])}
+                           "zone": desk_zone()}
     return g.clock_formats
 
 
@@ -96,7 +95,7 @@ def row_labels() -> dict[str, dict]:
     """Category, status and channel names in the current language, for a page of rows."""
     return {"category": {c: category_label(c) for c in Category},
             "status": {s: status_label(s) for s in TicketStatus},
-            "channel": {c: str(label) for c, label in CHANNEL_LABELS.items()}}
+            "channel": {c: channel_label(c) for c in Channel}}
 
 
 def _value_label(action: str, value: str | None) -> str | None:
@@ -106,8 +105,8 @@ def _value_label(action: str, value: str | None) -> str | None:
         return status_label(value)
     if action == "category" and value in Category._value2member_map_:
         return category_label(value)
-    if action == "created" and value in CHANNEL_LABELS:
-        return str(CHANNEL_LABELS[value])
+    if action == "created" and value in Channel._value2member_map_:
+        return channel_label(value)
     if action in ("due_soon", "breached", "calamity_renotify") and value in NOTICE_LABELS:
         return str(NOTICE_LABELS[value])
     return value
@@ -120,10 +119,6 @@ def event_line(event: TicketEvent) -> dict:
             "after": _value_label(event.action, event.after)}
 
 
-def channel_label(channel) -> str:
-    return str(CHANNEL_LABELS.get(str(channel), channel))
-
-
 def held_reason_label(reason) -> str:
     return str(HELD_REASON_LABELS.get(reason, reason))
 
@@ -131,5 +126,4 @@ def held_reason_label(reason) -> str:
 def register(blueprint) -> None:
     blueprint.add_app_template_global(held_reason_label, "held_reason_label")
     blueprint.add_app_template_filter(time_left_words, "time_left_words")
-    blueprint.add_app_template_global(channel_label, "channel_label")
     blueprint.add_app_template_global(event_line, "event_line")

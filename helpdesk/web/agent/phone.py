@@ -1,8 +1,7 @@
 """Phone calls logged as tickets, and the super-user finder they (and held mail) use."""
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,10 +13,7 @@ from helpdesk.services.tickets import desk
 from helpdesk.web.access import AGENT, policy
 from helpdesk.web.agent import bp, forms
 from helpdesk.web.htmx import render_page_or_fragment
-
-
-def desk_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+from helpdesk.web.i18n import desk_zone
 
 
 def picker_context(form) -> dict:

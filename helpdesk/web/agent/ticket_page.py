@@ -12,6 +12,7 @@ from helpdesk.services.tickets import canned_replies, presence
 from helpdesk.services.tickets.queue import staff_choices, time_left
 from helpdesk.services.tickets.record import ticket_record
 from helpdesk.web.agent import forms
+from helpdesk.web.i18n import desk_calendar
 
 
 @dataclass
@@ -59,7 +60,7 @@ def ticket_context(ticket: Ticket, viewer: StaffMember, now: datetime, *,
         "responses": record.responses,
         "merged_into": record.merged_into,
         "calamity_reason": record.calamity_reason,
-        "time_left": time_left(ticket, now),
+        "time_left": time_left(ticket, now, desk_calendar()),
         "now": now,
         "reply_form": forms.reply_form(canned),
         "note_form": forms.note_form(),

@@ -7,7 +7,6 @@ from flask_login import current_user
 from helpdesk.domain.ids import parse_id
 from helpdesk.models import Category, TicketStatus
 from helpdesk.services.mail_out.outbox import outbox_problems
-from helpdesk.services.promise.calendar_settings import configured_calendar
 from helpdesk.services.tickets import desk
 from helpdesk.services.tickets.queue import (
     QueueFilters,
@@ -24,6 +23,7 @@ from helpdesk.web.agent.formatting import row_labels
 from helpdesk.web.agent.ticket_page import presence_context, ticket_context
 from helpdesk.web.auth.sessions import BACKGROUND_HEADER
 from helpdesk.web.htmx import fragment_or_redirect, render_page_or_fragment, wants_fragment
+from helpdesk.web.i18n import desk_calendar
 from helpdesk.web.ids import id_arg
 from helpdesk.web.labels import category_label, status_label
 
@@ -53,7 +53,7 @@ def queue():
     known = _known_calamities()
     context = {
         "filters": filters,
-        "page": queue_page(filters, current_user, now, configured_calendar(),
+        "page": queue_page(filters, current_user, now, desk_calendar(),
                            per_page=current_app.config["QUEUE_PAGE_SIZE"]),
         "new_calamities": new_calamities(known, now) if known is not None else [],
         "poll_seconds": current_app.config["QUEUE_POLL_SECONDS"],

@@ -5,7 +5,6 @@ from io import BytesIO
 import qrcode
 import qrcode.image.svg
 from flask import (
-    current_app,
     flash,
     redirect,
     render_template,
@@ -14,16 +13,18 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from markupsafe import Markup
 
+from helpdesk.domain import languages
 from helpdesk.extensions import db
 from helpdesk.models import Contact, StaffMember
 from helpdesk.services.people import directory, signin
 from helpdesk.web.access import PUBLIC, policy
 from helpdesk.web.auth import bp
-from helpdesk.web.auth.forms import PasswordSignInForm, TotpForm
+from helpdesk.web.auth.forms import TotpForm
 from helpdesk.web.auth.redirects import safe_next
+from helpdesk.web.auth.sign_in import password_step, remote_address, start_session
 
 PENDING_KEY = "pending_staff"
 PENDING_SECONDS = 300
@@ -40,27 +41,14 @@ def home():
 @bp.route("/sign-in", methods=["GET", "POST"])
 @policy(PUBLIC)
 def staff_sign_in():
-    form = PasswordSignInForm()
-    if session.pop("expired", False):
-        flash(_("You were signed out after a period of inactivity."), "info")
-    if form.validate_on_submit():
-        now = datetime.now(UTC)
-        try:
-            signin.ensure_not_throttled(form.email.data, request.remote_addr or "", now,
-                                        **signin.configured_limits())
-        except signin.SignInThrottled:
-            flash(_("Too many failed attempts. Try again in a few minutes."), "error")
-            return render_template("auth/sign_in.html", form=form), 429
-        staff = signin.staff_with_password(form.email.data, form.password.data)
-        if staff is None:
-            signin.record_failure(form.email.data, request.remote_addr or "", now)
-            flash(_("Email or password is not right."), "error")
-            return render_template("auth/sign_in.html", form=form), 200
-        session.clear()
-        session[PENDING_KEY] = {"id": staff.id, "token": staff.session_token,
-                                "at": now.timestamp(), "next": request.args.get("next")}
-        return redirect(url_for("auth.second_factor"))
-    return render_template("auth/sign_in.html", form=form)
+    return password_step("auth/sign_in.html", signin.staff_with_password, _await_second_factor)
+
+
+def _await_second_factor(staff: StaffMember, now: datetime):
+    session.clear()
+    session[PENDING_KEY] = {"id": staff.id, "token": staff.session_token,
+                            "at": now.timestamp(), "next": request.args.get("next")}
+    return redirect(url_for("auth.second_factor"))
 
 
 def _pending_staff(now: datetime) -> StaffMember | None:
@@ -94,18 +82,13 @@ def second_factor():
     enrolling = staff.totp_confirmed_at is None
     if form.validate_on_submit():
         try:
-            signin.ensure_not_throttled(staff.email, request.remote_addr or "", now,
-                                        **signin.configured_limits())
+            accepted = signin.check_totp_code(staff, form.code.data, remote_address(), now)
         except signin.SignInThrottled:
             flash(_("Too many failed attempts. Try again in a few minutes."), "error")
             return redirect(url_for("auth.staff_sign_in")), 303
-        if signin.accept_totp_code(staff, form.code.data, now):
-            next_url = session[PENDING_KEY].get("next")
-            session.clear()
-            login_user(staff)
-            session["seen_at"] = now.timestamp()
-            return redirect(safe_next(next_url, url_for("agent.queue")))
-        signin.record_failure(staff.email, request.remote_addr or "", now)
+        if accepted:
+            return start_session(staff, now, session[PENDING_KEY].get("next"),
+                                 url_for("agent.queue"))
         flash(_("That code is not right or was used already."), "error")
     context = {"form": form, "enrolling": enrolling}
     if enrolling:
@@ -132,7 +115,7 @@ def sign_out():
 @policy(PUBLIC)
 def switch_language():
     language = request.form.get("language", "")
-    if language in current_app.config["LANGUAGES"]:
+    if languages.is_supported(language):
         session["language"] = language
         if current_user.is_authenticated:
             directory.set_language(current_user._get_current_object(), language)

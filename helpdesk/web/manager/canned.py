@@ -6,18 +6,20 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from helpdesk.domain import languages
 from helpdesk.services import Refusal
 from helpdesk.services.tickets import canned_replies
 from helpdesk.web.access import MANAGER, policy
 from helpdesk.web.auth.forms import EmptyForm
+from helpdesk.web.labels import LANGUAGE_LABELS
 from helpdesk.web.manager import bp
 
 
 class CannedReplyForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20_000)])
-    language = SelectField(_l("Language"), choices=[SelectChoice("nl", _l("Dutch")),
-                                                    SelectChoice("en", _l("English"))])
+    language = SelectField(_l("Language"), choices=[
+        SelectChoice(language, LANGUAGE_LABELS[language]) for language in languages.SUPPORTED])
 
 
 def _reply_or_404(reply_id: int):

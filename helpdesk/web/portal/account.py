@@ -3,29 +3,21 @@ from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_babel import ngettext
+from flask_login import current_user
 
 from helpdesk.models import Contact
 from helpdesk.services import Refusal
 from helpdesk.services.people import signin
-from helpdesk.services.portal.link_mail import request_link
+from helpdesk.services.portal.link_mail import request_link, valid_minutes
 from helpdesk.web.access import PUBLIC, policy
-from helpdesk.web.auth.forms import PasswordSignInForm
-from helpdesk.web.auth.redirects import safe_next
+from helpdesk.web.auth.sign_in import password_step, remote_address, start_session
 from helpdesk.web.portal import bp
 from helpdesk.web.portal.forms import EmailForm, NewPasswordForm
 
 
 def _start_session(contact: Contact, now: datetime):
-    next_url = request.args.get("next")
-    session.clear()  # a fresh session: nothing from before sign-in carries over
-    login_user(contact)
-    session["seen_at"] = now.timestamp()
-    return redirect(safe_next(next_url, url_for("portal.tickets")))
-
-
-def _remote_address() -> str:
-    return request.remote_addr or ""
+    return start_session(contact, now, request.args.get("next"), url_for("portal.tickets"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -34,29 +26,14 @@ def sign_in():
     person = current_user._get_current_object()
     if isinstance(person, Contact) and person.is_super_user:
         return redirect(url_for("portal.tickets"))
-    form = PasswordSignInForm()
-    if session.pop("expired", False):
-        flash(_("You were signed out after a period of inactivity."), "info")
-    if form.validate_on_submit():
-        now = datetime.now(UTC)
-        try:
-            signin.ensure_not_throttled(form.email.data, _remote_address(), now,
-                                        **signin.configured_limits())
-        except signin.SignInThrottled:
-            flash(_("Too many failed attempts. Try again in a few minutes."), "error")
-            return render_template("portal/sign_in.html", form=form, link_form=EmailForm()), 429
-        contact = signin.contact_with_password(form.email.data, form.password.data)
-        if contact is not None:
-            return _start_session(contact, now)
-        signin.record_failure(form.email.data, _remote_address(), now)
-        flash(_("Email or password is not right."), "error")
-    return render_template("portal/sign_in.html", form=form, link_form=EmailForm())
+    return password_step("portal/sign_in.html", signin.contact_with_password, _start_session,
+                         link_form=EmailForm())
 
 
 def _mail_a_link(form: EmailForm, purpose: str) -> bool:
     """Queue the request unless throttled; False when throttled (for any address alike)."""
     try:
-        request_link(form.email.data, purpose, _remote_address(), datetime.now(UTC))
+        request_link(form.email.data, purpose, remote_address(), datetime.now(UTC))
     except signin.SignInThrottled:
         flash(_("Too many requests. Try again in a few minutes."), "error")
         return False
@@ -69,8 +46,11 @@ def request_sign_in_link():
     form = EmailForm()
     # The same answer whether the address exists or not.
     if form.validate_on_submit() and _mail_a_link(form, signin.SIGN_IN):
-        flash(_("If this address belongs to a registered super-user, a sign-in link is on its "
-                "way. It works once, for 15 minutes."), "info")
+        flash(ngettext("If this address belongs to a registered super-user, a sign-in link is "
+                       "on its way. It works once, for %(num)d minute.",
+                       "If this address belongs to a registered super-user, a sign-in link is "
+                       "on its way. It works once, for %(num)d minutes.",
+                       valid_minutes(signin.SIGN_IN)), "info")
     return redirect(url_for("portal.sign_in"))
 
 
@@ -99,8 +79,11 @@ def request_password_reset():
     if form.validate_on_submit():
         if _mail_a_link(form, signin.RESET):
             # The same answer whether the address exists or not.
-            flash(_("If this address belongs to a registered super-user, a link to set a new "
-                    "password is on its way. It works once, for an hour."), "info")
+            flash(ngettext("If this address belongs to a registered super-user, a link to set a "
+                           "new password is on its way. It works once, for %(num)d minute.",
+                           "If this address belongs to a registered super-user, a link to set a "
+                           "new password is on its way. It works once, for %(num)d minutes.",
+                           valid_minutes(signin.RESET)), "info")
         return redirect(url_for("portal.sign_in"))
     return render_template("portal/password_reset_request.html", form=form)
 

@@ -21,8 +21,8 @@ from tests.fixtures.factories import make_contact, make_organisation, make_staff
 from tests.web.agent.conftest import htmx
 
 # The viewer, the ticket, its messages with attachments, events, responses, colleagues, canned
-# replies, the calendar (while a response is owed), who else is on it, the calamity banner,
-# mail that did not go out; then the audit entry and the presence, committed together.
+# replies, the calendar (its clock and the page's time zone), who else is on it, the calamity
+# banner, mail that did not go out; then the audit entry and the presence, committed together.
 TICKET_PAGE_STATEMENTS = 14
 
 
