@@ -30,14 +30,27 @@ def sign_in():
                          link_form=EmailForm())
 
 
-def _mail_a_link(form: EmailForm, purpose: str) -> bool:
-    """Queue the request unless throttled; False when throttled (for any address alike)."""
+def _mail_a_link(form: EmailForm, purpose: str) -> None:
+    """Queue the request unless throttled, and say so alike for any address."""
     try:
         request_link(form.email.data, purpose, remote_address(), datetime.now(UTC))
     except signin.SignInThrottled:
         flash(_("Too many requests. Try again in a few minutes."), "error")
-        return False
-    return True
+    else:
+        flash(_link_on_its_way(purpose, valid_minutes(purpose)), "info")
+
+
+def _link_on_its_way(purpose: str, minutes: int) -> str:
+    """The same answer whether the address exists or not, with how long the link works."""
+    if purpose == signin.SIGN_IN:
+        return ngettext("If this address belongs to a registered super-user, a sign-in link is "
+                        "on its way. It works once, for %(num)d minute.",
+                        "If this address belongs to a registered super-user, a sign-in link is "
+                        "on its way. It works once, for %(num)d minutes.", minutes)
+    return ngettext("If this address belongs to a registered super-user, a link to set a new "
+                    "password is on its way. It works once, for %(num)d minute.",
+                    "If this address belongs to a registered super-user, a link to set a new "
+                    "password is on its way. It works once, for %(num)d minutes.", minutes)
 
 
 @bp.post("/sign-in/link")
@@ -45,12 +58,8 @@ def _mail_a_link(form: EmailForm, purpose: str) -> bool:
 def request_sign_in_link():
     form = EmailForm()
     # The same answer whether the address exists or not.
-    if form.validate_on_submit() and _mail_a_link(form, signin.SIGN_IN):
-        flash(ngettext("If this address belongs to a registered super-user, a sign-in link is "
-                       "on its way. It works once, for %(num)d minute.",
-                       "If this address belongs to a registered super-user, a sign-in link is "
-                       "on its way. It works once, for %(num)d minutes.",
-                       valid_minutes(signin.SIGN_IN)), "info")
+    if form.validate_on_submit():
+        _mail_a_link(form, signin.SIGN_IN)
     return redirect(url_for("portal.sign_in"))
 
 
@@ -77,13 +86,7 @@ def use_sign_in_link(token: str):
 def request_password_reset():
     form = EmailForm()
     if form.validate_on_submit():
-        if _mail_a_link(form, signin.RESET):
-            # The same answer whether the address exists or not.
-            flash(ngettext("If this address belongs to a registered super-user, a link to set a "
-                           "new password is on its way. It works once, for %(num)d minute.",
-                           "If this address belongs to a registered super-user, a link to set a "
-                           "new password is on its way. It works once, for %(num)d minutes.",
-                           valid_minutes(signin.RESET)), "info")
+        _mail_a_link(form, signin.RESET)
         return redirect(url_for("portal.sign_in"))
     return render_template("portal/password_reset_request.html", form=form)
 
