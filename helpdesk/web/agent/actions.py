@@ -148,7 +148,7 @@ def calamity(number: int):
     try:
         if ticket.is_calamity:
             if form.category.data not in Category._value2member_map_:
-                raise Refusal("choose the category the ticket really has")
+                raise Refusal("Choose the category the ticket really has.")
             desk.clear_calamity(ticket, current_user, Category(form.category.data),
                                 form.reason.data, now)
             message = _("The calamity is cleared.")
