@@ -129,14 +129,20 @@ def held_dismiss(held_id: int):
                    lambda _result: _("Dismissed; the message is kept but no longer listed."))
 
 
-@bp.get("/held/<int:held_id>/source")
-@policy(AGENT)
-def held_source(held_id: int):
-    """The raw message as text, for an agent who needs to see exactly what arrived."""
+def _held_and_source(held_id: int) -> tuple[HeldMessage, bytes]:
+    """The held mail and its raw source (reading it is audited); 404 when either is gone."""
     held = _held(held_id)
     raw = held_mail.read_raw(held, current_user, datetime.now(UTC))
     if raw is None:
         abort(404)
+    return held, raw
+
+
+@bp.get("/held/<int:held_id>/source")
+@policy(AGENT)
+def held_source(held_id: int):
+    """The raw message as text, for an agent who needs to see exactly what arrived."""
+    held, raw = _held_and_source(held_id)
     return render_source(raw, held.subject,
                          back_url=url_for("agent.held_message", held_id=held.id),
                          download_url=url_for("agent.held_source_download", held_id=held.id))
@@ -145,8 +151,5 @@ def held_source(held_id: int):
 @bp.get("/held/<int:held_id>/source.eml")
 @policy(AGENT)
 def held_source_download(held_id: int):
-    held = _held(held_id)
-    raw = held_mail.read_raw(held, current_user, datetime.now(UTC))
-    if raw is None:
-        abort(404)
+    held, raw = _held_and_source(held_id)
     return send_source(raw, f"held-{held.id}.eml")
