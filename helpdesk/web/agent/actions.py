@@ -50,9 +50,18 @@ def _form_error(form) -> str:
     return _("Please check the form.")
 
 
-def _refused(error: Refusal) -> str:
-    """Service messages are English sentences; the catalogue has them in Dutch too."""
-    return str(error)
+def _decide(ticket: Ticket, target_id: str, form_key: str, form, decision, *,
+            check: bool = True):
+    """Check the form and make the change (`decision(now)` says what was done); a refusal
+    shows the form again with its sentence."""
+    submitted = {form_key: form}
+    if check and not form.validate_on_submit():
+        return _again(ticket, target_id, _form_error(form), **submitted)
+    try:
+        message = decision(datetime.now(UTC))
+    except Refusal as error:
+        return _again(ticket, target_id, str(error), **submitted)
+    return _done(ticket, target_id, message)
 
 
 @bp.post("/tickets/<int:number>/reply")
@@ -74,7 +83,7 @@ def reply(number: int):
         desk.reply(ticket, current_user, form.body.data, datetime.now(UTC),
                    status_after=TicketStatus(form.status_after.data), files=files)
     except Refusal as error:
-        return _again(ticket, "reply-form", _refused(error), reply_form=form)
+        return _again(ticket, "reply-form", str(error), reply_form=form)
     return _done(ticket, "reply-form", _("Your reply is on its way."))
 
 
@@ -82,14 +91,12 @@ def reply(number: int):
 @policy(AGENT)
 def note(number: int):
     ticket = ticket_by_number(number)
+
+    def add_note(now: datetime) -> str:
+        desk.add_note(ticket, current_user, form.body.data, now)
+        return _("Note added.")
     form = forms.note_form(submitted=True)
-    if not form.validate_on_submit():
-        return _again(ticket, "note-form", _form_error(form), note_form=form)
-    try:
-        desk.add_note(ticket, current_user, form.body.data, datetime.now(UTC))
-    except Refusal as error:
-        return _again(ticket, "note-form", _refused(error), note_form=form)
-    return _done(ticket, "note-form", _("Note added."))
+    return _decide(ticket, "note-form", "note_form", form, add_note)
 
 
 @bp.post("/tickets/<int:number>/assign")
@@ -98,42 +105,36 @@ def assign(number: int):
     ticket = ticket_by_number(number)
     form = forms.assign_form(ticket, staff_choices(), submitted=True)
     to_me = bool(request.form.get("to_me"))
-    if not to_me and not form.validate_on_submit():
-        return _again(ticket, "ticket-controls", _form_error(form), assign_form=form)
-    assignee_id = current_user.id if to_me else int(form.assignee.data or 0) or None
-    try:
-        desk.assign(ticket, current_user, assignee_id, datetime.now(UTC))
-    except Refusal as error:
-        return _again(ticket, "ticket-controls", _refused(error), assign_form=form)
-    return _done(ticket, "ticket-controls", _("Assignment saved."))
+
+    def assign_to(now: datetime) -> str:
+        assignee_id = current_user.id if to_me else int(form.assignee.data or 0) or None
+        desk.assign(ticket, current_user, assignee_id, now)
+        return _("Assignment saved.")
+    return _decide(ticket, "ticket-controls", "assign_form", form, assign_to, check=not to_me)
 
 
 @bp.post("/tickets/<int:number>/status")
 @policy(AGENT)
 def status(number: int):
     ticket = ticket_by_number(number)
+
+    def set_status(now: datetime) -> str:
+        desk.set_status(ticket, current_user, TicketStatus(form.status.data), now)
+        return _("Status saved.")
     form = forms.status_form(ticket, submitted=True)
-    if not form.validate_on_submit():
-        return _again(ticket, "ticket-controls", _form_error(form), status_form=form)
-    try:
-        desk.set_status(ticket, current_user, TicketStatus(form.status.data), datetime.now(UTC))
-    except Refusal as error:
-        return _again(ticket, "ticket-controls", _refused(error), status_form=form)
-    return _done(ticket, "ticket-controls", _("Status saved."))
+    return _decide(ticket, "ticket-controls", "status_form", form, set_status)
 
 
 @bp.post("/tickets/<int:number>/category")
 @policy(AGENT)
 def category(number: int):
     ticket = ticket_by_number(number)
+
+    def set_category(now: datetime) -> str:
+        desk.set_category(ticket, current_user, Category(form.category.data), now)
+        return _("Category saved; the response time is recomputed.")
     form = forms.category_form(ticket, submitted=True)
-    if not form.validate_on_submit():
-        return _again(ticket, "ticket-controls", _form_error(form), category_form=form)
-    try:
-        desk.set_category(ticket, current_user, Category(form.category.data), datetime.now(UTC))
-    except Refusal as error:
-        return _again(ticket, "ticket-controls", _refused(error), category_form=form)
-    return _done(ticket, "ticket-controls", _("Category saved; the response time is recomputed."))
+    return _decide(ticket, "ticket-controls", "category_form", form, set_category)
 
 
 @bp.post("/tickets/<int:number>/calamity")
@@ -141,37 +142,30 @@ def category(number: int):
 def calamity(number: int):
     """Mark a calamity, or clear one: which of the two follows from the ticket."""
     ticket = ticket_by_number(number)
-    form = forms.calamity_form(submitted=True)
-    if not form.validate_on_submit():
-        return _again(ticket, "ticket-controls", _form_error(form), calamity_form=form)
-    now = datetime.now(UTC)
-    try:
-        if ticket.is_calamity:
-            if form.category.data not in Category._value2member_map_:
-                raise Refusal("Choose the category the ticket really has.")
-            desk.clear_calamity(ticket, current_user, Category(form.category.data),
-                                form.reason.data, now)
-            message = _("The calamity is cleared.")
-        else:
+
+    def mark_or_clear(now: datetime) -> str:
+        if not ticket.is_calamity:
             desk.mark_calamity(ticket, current_user, form.reason.data, now)
-            message = _("Marked as calamity.")
-    except Refusal as error:
-        return _again(ticket, "ticket-controls", _refused(error), calamity_form=form)
-    return _done(ticket, "ticket-controls", message)
+            return _("Marked as calamity.")
+        if form.category.data not in Category._value2member_map_:
+            raise Refusal("Choose the category the ticket really has.")
+        desk.clear_calamity(ticket, current_user, Category(form.category.data),
+                            form.reason.data, now)
+        return _("The calamity is cleared.")
+    form = forms.calamity_form(submitted=True)
+    return _decide(ticket, "ticket-controls", "calamity_form", form, mark_or_clear)
 
 
 @bp.post("/tickets/<int:number>/merge")
 @policy(AGENT)
 def merge(number: int):
     ticket = ticket_by_number(number)
+
+    def merge_into(now: datetime) -> str:
+        target = desk.merge(ticket, current_user, form.target_number(), now)
+        return _("Merged into #%(number)s.", number=target.number)
     form = forms.merge_form(submitted=True)
-    if not form.validate_on_submit():
-        return _again(ticket, "merge-form", _form_error(form), merge_form=form)
-    try:
-        target = desk.merge(ticket, current_user, form.target_number(), datetime.now(UTC))
-    except Refusal as error:
-        return _again(ticket, "merge-form", _refused(error), merge_form=form)
-    return _done(ticket, "merge-form", _("Merged into #%(number)s.", number=target.number))
+    return _decide(ticket, "merge-form", "merge_form", form, merge_into)
 
 
 @bp.post("/tickets/<int:number>/mail/<int:mail_id>/send-again")
@@ -181,5 +175,5 @@ def send_mail_again(number: int, mail_id: int):
     try:
         desk.send_mail_again(ticket, current_user, mail_id, datetime.now(UTC))
     except Refusal as error:
-        return _again(ticket, "outbox-problems", _refused(error))
+        return _again(ticket, "outbox-problems", str(error))
     return _done(ticket, "outbox-problems", _("The mail will be sent again."))
