@@ -50,18 +50,18 @@ def _form_error(form) -> str:
     return _("Please check the form.")
 
 
-def _decide(ticket: Ticket, target_id: str, form_key: str, form, decision, *,
+def _decide(ticket: Ticket, target_id: str, form_key: str, form, change, done, *,
             check: bool = True):
-    """Check the form and make the change (`decision(now)` says what was done); a refusal
-    shows the form again with its sentence."""
+    """Check the form and make the change (`change(now)`; `done(result)` says what was done);
+    a refusal shows the form again with its sentence."""
     submitted = {form_key: form}
     if check and not form.validate_on_submit():
         return _again(ticket, target_id, _form_error(form), **submitted)
     try:
-        message = decision(datetime.now(UTC))
+        result = change(datetime.now(UTC))
     except Refusal as error:
         return _again(ticket, target_id, str(error), **submitted)
-    return _done(ticket, target_id, message)
+    return _done(ticket, target_id, done(result))
 
 
 @bp.post("/tickets/<int:number>/reply")
@@ -90,13 +90,10 @@ def reply(number: int):
 @bp.post("/tickets/<int:number>/note")
 @policy(AGENT)
 def note(number: int):
-    ticket = ticket_by_number(number)
-
-    def add_note(now: datetime) -> str:
-        desk.add_note(ticket, current_user, form.body.data, now)
-        return _("Note added.")
-    form = forms.note_form(submitted=True)
-    return _decide(ticket, "note-form", "note_form", form, add_note)
+    ticket, form = ticket_by_number(number), forms.note_form(submitted=True)
+    return _decide(ticket, "note-form", "note_form", form,
+                   lambda now: desk.add_note(ticket, current_user, form.body.data, now),
+                   lambda _result: _("Note added."))
 
 
 @bp.post("/tickets/<int:number>/assign")
@@ -106,35 +103,33 @@ def assign(number: int):
     form = forms.assign_form(ticket, staff_choices(), submitted=True)
     to_me = bool(request.form.get("to_me"))
 
-    def assign_to(now: datetime) -> str:
-        assignee_id = current_user.id if to_me else int(form.assignee.data or 0) or None
-        desk.assign(ticket, current_user, assignee_id, now)
-        return _("Assignment saved.")
-    return _decide(ticket, "ticket-controls", "assign_form", form, assign_to, check=not to_me)
+    def assignee_id() -> int | None:
+        return current_user.id if to_me else int(form.assignee.data or 0) or None
+    return _decide(ticket, "ticket-controls", "assign_form", form,
+                   lambda now: desk.assign(ticket, current_user, assignee_id(), now),
+                   lambda _result: _("Assignment saved."), check=not to_me)
 
 
 @bp.post("/tickets/<int:number>/status")
 @policy(AGENT)
 def status(number: int):
     ticket = ticket_by_number(number)
-
-    def set_status(now: datetime) -> str:
-        desk.set_status(ticket, current_user, TicketStatus(form.status.data), now)
-        return _("Status saved.")
     form = forms.status_form(ticket, submitted=True)
-    return _decide(ticket, "ticket-controls", "status_form", form, set_status)
+    return _decide(ticket, "ticket-controls", "status_form", form,
+                   lambda now: desk.set_status(ticket, current_user,
+                                               TicketStatus(form.status.data), now),
+                   lambda _result: _("Status saved."))
 
 
 @bp.post("/tickets/<int:number>/category")
 @policy(AGENT)
 def category(number: int):
     ticket = ticket_by_number(number)
-
-    def set_category(now: datetime) -> str:
-        desk.set_category(ticket, current_user, Category(form.category.data), now)
-        return _("Category saved; the response time is recomputed.")
     form = forms.category_form(ticket, submitted=True)
-    return _decide(ticket, "ticket-controls", "category_form", form, set_category)
+    return _decide(ticket, "ticket-controls", "category_form", form,
+                   lambda now: desk.set_category(ticket, current_user,
+                                                 Category(form.category.data), now),
+                   lambda _result: _("Category saved; the response time is recomputed."))
 
 
 @bp.post("/tickets/<int:number>/calamity")
@@ -142,6 +137,7 @@ def category(number: int):
 def calamity(number: int):
     """Mark a calamity, or clear one: which of the two follows from the ticket."""
     ticket = ticket_by_number(number)
+    form = forms.calamity_form(submitted=True)
 
     def mark_or_clear(now: datetime) -> str:
         if not ticket.is_calamity:
@@ -152,20 +148,18 @@ def calamity(number: int):
         desk.clear_calamity(ticket, current_user, Category(form.category.data),
                             form.reason.data, now)
         return _("The calamity is cleared.")
-    form = forms.calamity_form(submitted=True)
-    return _decide(ticket, "ticket-controls", "calamity_form", form, mark_or_clear)
+    return _decide(ticket, "ticket-controls", "calamity_form", form, mark_or_clear,
+                   lambda message: message)
 
 
 @bp.post("/tickets/<int:number>/merge")
 @policy(AGENT)
 def merge(number: int):
     ticket = ticket_by_number(number)
-
-    def merge_into(now: datetime) -> str:
-        target = desk.merge(ticket, current_user, form.target_number(), now)
-        return _("Merged into #%(number)s.", number=target.number)
     form = forms.merge_form(submitted=True)
-    return _decide(ticket, "merge-form", "merge_form", form, merge_into)
+    return _decide(ticket, "merge-form", "merge_form", form,
+                   lambda now: desk.merge(ticket, current_user, form.target_number(), now),
+                   lambda target: _("Merged into #%(number)s.", number=target.number))
 
 
 @bp.post("/tickets/<int:number>/mail/<int:mail_id>/send-again")
