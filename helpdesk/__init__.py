@@ -157,9 +157,11 @@ def configure_templates(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
     from werkzeug.exceptions import HTTPException, SecurityError
 
+    from helpdesk.web import refusals
     from helpdesk.web.labels import register_template_helpers
 
     register_template_helpers(app)
+    refusals.register(app)
     texts = {
         403: (_l("Not allowed"), _l("You may not open this page.")),
         404: (_l("Not found"), _l("This page does not exist, or you may not see it.")),

@@ -116,7 +116,7 @@ def staff_code(email: str):
     """Print a staff member's current TOTP code (demo, or recovery with server access)."""
     staff = db.session.scalar(sa.select(StaffMember).filter_by(email=email.strip().lower()))
     if staff is None:
-        raise Refusal(f"no staff member with email {email}")
+        raise Refusal("There is no staff member with email %(email)s.", email=email)
     click.echo(pyotp.TOTP(staff.totp_secret).now())
 
 
@@ -261,7 +261,8 @@ def sla_due(received: str, category: str):
         category = Category(category.strip().lower())
     except ValueError:
         names = ", ".join(c.value for c in Category)
-        raise Refusal(f"unknown category {category!r}; use one of {names}") from None
+        raise Refusal("Unknown category %(category)r; use one of %(names)s.", category=category,
+                      names=names) from None
     calendar = configured_calendar()
     due = response_due_at(received_at, category, calendar, configured_policy())
     click.echo(due.astimezone(ZoneInfo(calendar.timezone)).isoformat())
@@ -271,9 +272,10 @@ def _parse_moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise Refusal(f"not an ISO 8601 moment: {text!r}") from None
+        raise Refusal("%(text)r is not an ISO 8601 moment.", text=text) from None
     if moment.utcoffset() is None:
-        raise Refusal(f"give {text!r} with an offset or Z, e.g. 2026-11-30T10:00:00+01:00")
+        raise Refusal("Give %(text)r with an offset or Z, e.g. 2026-11-30T10:00:00+01:00.",
+                      text=text)
     return moment
 
 

@@ -52,7 +52,8 @@ def test_orgs_status_suspends_and_refuses_unknown_values(runner):
     db.session.expire_all()
     organisation = db.session.scalar(sa.select(Organisation).filter_by(slug="acme"))
     assert organisation.status == OrganisationStatus.SUSPENDED
-    _fails_with_one_line(runner.invoke(args=["orgs", "status", "acme", "paused"]), "status")
+    _fails_with_one_line(runner.invoke(args=["orgs", "status", "acme", "paused"]),
+                         "Choose active, suspended or ended")
     _fails_with_one_line(runner.invoke(args=["orgs", "status", "nope", "active"]),
                          "no organisation")
 
@@ -96,6 +97,13 @@ def test_staff_add_reads_the_password_from_stdin_and_prints_the_totp_uri_once(ru
     assert "a long enough password" not in result.output
     code = runner.invoke(args=["staff", "code", "anna@desk.example"]).output.strip()
     assert pyotp.TOTP(staff.totp_secret).verify(code)
+
+
+def test_a_refusal_prints_error_and_its_english_sentence_and_exits_1(runner):
+    make_organisation(slug="acme")
+    result = runner.invoke(args=["orgs", "add", "acme", "--name", "Again"])
+    assert result.exit_code == 1
+    assert result.output == "Error: An organisation with slug acme exists already.\n"
 
 
 def test_staff_add_error_cases(runner):

@@ -22,7 +22,8 @@ def test_ingest_refuses_plaintext_to_a_remote_server_with_one_line(app, runner):
     app.config.update(IMAP_HOST="192.0.2.10", IMAP_SECURITY="none", IMAP_USER="desk")
     result = runner.invoke(args=["ingest", "--once"])
     assert result.exit_code == 1
-    assert result.output == "Error: IMAP_SECURITY none is allowed for a loopback host only\n"
+    assert result.output == ("Error: Incoming mail cannot be fetched: "
+                             "IMAP_SECURITY none is allowed for a loopback host only\n")
 
 
 def test_ingest_reports_an_unreachable_server_with_one_line(app, runner, mailbox):

@@ -63,7 +63,7 @@ def test_sla_due_refuses_a_bad_moment_in_one_line(runner, received, text):
 
 def test_sla_due_refuses_an_unknown_category_in_one_line(runner):
     result = runner.invoke(args=["sla", "due", "2026-11-30T10:00:00Z", "--category", "gossip"])
-    _fails_with_one_line(result, "unknown category 'gossip'")
+    _fails_with_one_line(result, "Unknown category 'gossip'")
 
 
 def _long_overdue_ticket():

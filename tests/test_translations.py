@@ -7,13 +7,21 @@ from helpdesk import ROOT
 
 CATALOGUE = ROOT / "helpdesk" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
 # As `make messages` extracts: gettext and friends, lazy texts, and service refusals.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "Refusal": None}
-# Refusals only the command line prints, to the operator, in English; and the tail of an
-# f-string naming an address, which no catalogue entry can match (it guards against a bug).
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None,
+            **dict.fromkeys(["Refusal", "NotFound", "UploadRejected", "ReadOnly"])}
+# Refusals only the operator reads, in English: the command line's, and the desk's own
+# configuration (mail settings), which the worker logs.
 OPERATOR_ONLY = {
-    "SENDER_AUTH enforce needs AUTHSERV_ID (your mail server's name)",
-    "MAIL_DEFAULT_SENDER must be an email address",
-    "organisation or a staff member; no mail is sent there",
+    "There is no staff member with email %(email)s.",
+    "Unknown category %(category)r; use one of %(names)s.",
+    "%(text)r is not an ISO 8601 moment.",
+    "Give %(text)r with an offset or Z, e.g. 2026-11-30T10:00:00+01:00.",
+    "SENDER_AUTH must be off, log or enforce, not %(mode)r.",
+    "SENDER_AUTH enforce needs AUTHSERV_ID (your mail server's name).",
+    "MAIL_DEFAULT_SENDER: %(error)s",
+    "MAIL_DEFAULT_SENDER must be an email address.",
+    "Outgoing mail cannot be sent: %(error)s",
+    "Incoming mail cannot be fetched: %(error)s",
 }
 
 

@@ -95,7 +95,7 @@ def open_ticket(held: HeldMessage, agent: StaffMember, contact_id: int, category
     _refuse_if_handled(held)
     contact = db.session.get(Contact, contact_id)
     if contact is None or not contact.is_super_user or not contact.active:
-        raise Refusal("choose a super-user to open the ticket for")
+        raise Refusal("Choose the super-user to open the ticket for.")
     mail = parsed(held)
     subject = strip_category_marker(mail.subject if mail and mail.subject else held.subject)
     ticket, message = lifecycle.open_ticket(
@@ -114,7 +114,7 @@ def add_to_ticket(held: HeldMessage, agent: StaffMember, number: int, now: datet
     _refuse_if_handled(held)
     ticket = db.session.scalar(sa.select(Ticket).filter_by(number=number))
     if ticket is None:
-        raise Refusal("there is no ticket with that number")
+        raise Refusal("There is no ticket with that number.")
     if ticket.merged_into_id is not None:
         ticket = db.session.get(Ticket, ticket.merged_into_id)
     mail = parsed(held)
@@ -135,7 +135,7 @@ def register_sender(held: HeldMessage, agent: StaffMember, organisation_slug: st
                     super_user: bool, now: datetime) -> Contact:
     """Make the sender a contact of an organisation; the mail itself waits for a decision."""
     if not held.sender:
-        raise Refusal("this message has no sender address to register")
+        raise Refusal("This message has no sender address to register.")
     contact = directory.add_contact(held.sender, organisation_slug, name or held.sender, now,
                                  super_user=super_user)
     _audit(held, agent, now, "held_register_sender",
@@ -152,7 +152,7 @@ def dismiss(held: HeldMessage, agent: StaffMember, now: datetime) -> None:
 
 def _refuse_if_handled(held: HeldMessage) -> None:
     if held.resolved_at is not None:
-        raise Refusal("this message was handled already")
+        raise Refusal("This message was handled already.")
 
 
 def _resolve(held: HeldMessage, agent: StaffMember, now: datetime, action: str,

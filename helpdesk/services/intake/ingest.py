@@ -95,7 +95,7 @@ def imap_settings() -> ImapSettings:
     try:
         return ImapSettings.from_config(current_app.config)
     except ImapConfigError as error:
-        raise Refusal(str(error)) from None
+        raise Refusal("Incoming mail cannot be fetched: %(error)s", error=str(error)) from None
 
 
 def ingest_once(now: datetime) -> PassReport:

@@ -44,9 +44,9 @@ def sender_auth_mode() -> str:
     """The configured mode, checked: enforcing without a trusted server would hold all mail."""
     mode = str(current_app.config["SENDER_AUTH"]).lower()
     if mode not in SENDER_AUTH_MODES:
-        raise Refusal(f"SENDER_AUTH must be off, log or enforce, not {mode!r}")
+        raise Refusal("SENDER_AUTH must be off, log or enforce, not %(mode)r.", mode=mode)
     if mode == "enforce" and not current_app.config["AUTHSERV_ID"]:
-        raise Refusal("SENDER_AUTH enforce needs AUTHSERV_ID (your mail server's name)")
+        raise Refusal("SENDER_AUTH enforce needs AUTHSERV_ID (your mail server's name).")
     return mode
 
 

@@ -65,8 +65,8 @@ def queue_mail(*, to_address: str, kind: str, subject: str, body_text: str, now:
     """
     to_address = normalise_email(to_address)
     if not is_registered_recipient(to_address, ticket):
-        raise Refusal(f"{to_address} is not a registered contact of the ticket's "
-                           "organisation or a staff member; no mail is sent there")
+        raise Refusal("%(address)s is not a registered contact of the ticket's organisation or "
+                      "a staff member; no mail is sent there.", address=to_address)
     headers = {name: value for name, value in (headers or {}).items()
                if name != "Auto-Submitted"}
     if auto_submitted:
@@ -99,10 +99,10 @@ def send_again(outgoing: OutboxMessage, agent: StaffMember, now: datetime) -> No
     so two agents (or a double click) release it once. The caller commits.
     """
     if outgoing.state not in PROBLEM_STATES:
-        raise Refusal("only mail that failed or was held back can be sent again")
+        raise Refusal("Only mail that failed or was held back can be sent again.")
     if not is_registered_recipient(outgoing.to_address, outgoing.ticket):
-        raise Refusal("the recipient is no longer a registered contact of the ticket's "
-                           "organisation or a staff member")
+        raise Refusal("The recipient is no longer a registered contact of the ticket's "
+                      "organisation or a staff member.")
     error = outgoing.last_error
     released = db.session.execute(
         sa.update(OutboxMessage)
@@ -114,7 +114,7 @@ def send_again(outgoing: OutboxMessage, agent: StaffMember, now: datetime) -> No
         .execution_options(synchronize_session=False))
     db.session.expire(outgoing)
     if released.rowcount != 1:
-        raise Refusal("only mail that failed or was held back can be sent again")
+        raise Refusal("Only mail that failed or was held back can be sent again.")
     if outgoing.ticket is not None:
         record_event(outgoing.ticket, "mail_sent_again", now, agent, before=error,
                      after=f"{outgoing.subject} ({outgoing.to_address})")

@@ -101,7 +101,7 @@ def _smtp_connection() -> VerifiedConnection:
     try:
         return connect(current_app)
     except ValueError as error:
-        raise Refusal(str(error)) from None
+        raise Refusal("Outgoing mail cannot be sent: %(error)s", error=str(error)) from None
 
 
 def _envelope_from() -> str:
@@ -109,9 +109,9 @@ def _envelope_from() -> str:
     try:
         address = envelope_address(desk_address())
     except ValueError as error:
-        raise Refusal(f"MAIL_DEFAULT_SENDER: {error}") from None
+        raise Refusal("MAIL_DEFAULT_SENDER: %(error)s", error=str(error)) from None
     if "@" not in address:
-        raise Refusal("MAIL_DEFAULT_SENDER must be an email address")
+        raise Refusal("MAIL_DEFAULT_SENDER must be an email address.")
     return address
 
 

@@ -40,13 +40,14 @@ def normalise_email(email: str) -> str:
     email = email.strip().lower()
     if not EMAIL_PATTERN.match(email) or any(
             unicodedata.category(ch)[0] in "CZ" for ch in email):
-        raise Refusal(f"not an email address: {email!r}")
+        raise Refusal("%(email)r is not an email address.", email=email)
     return email
 
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Refusal(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise Refusal("Choose a password of at least %(count)d characters.",
+                      count=MIN_PASSWORD_LENGTH)
     return generate_password_hash(password, method="scrypt")
 
 
@@ -57,16 +58,16 @@ def new_session_token() -> str:
 def organisation_by_slug(slug: str) -> Organisation:
     organisation = db.session.scalar(sa.select(Organisation).filter_by(slug=slug))
     if organisation is None:
-        raise Refusal(f"no organisation with slug {slug!r}")
+        raise Refusal("There is no organisation with slug %(slug)s.", slug=slug)
     return organisation
 
 
 @use_case
 def add_organisation(slug: str, name: str, now: datetime) -> Organisation:
     if not SLUG_PATTERN.match(slug):
-        raise Refusal(f"a slug is lower-case letters, digits and dashes: {slug!r}")
+        raise Refusal("A slug is lower-case letters, digits and dashes, not %(slug)s.", slug=slug)
     if db.session.scalar(sa.select(Organisation.id).filter_by(slug=slug)):
-        raise Refusal(f"an organisation with slug {slug!r} exists already")
+        raise Refusal("An organisation with slug %(slug)s exists already.", slug=slug)
     organisation = Organisation(slug=slug, name=name.strip(), created_at=now,
                                 status=OrganisationStatus.ACTIVE)
     db.session.add(organisation)
@@ -78,7 +79,8 @@ def set_organisation_status(slug: str, status: str, now: datetime) -> Organisati
     try:
         new_status = OrganisationStatus(status)
     except ValueError:
-        raise Refusal(f"status must be active, suspended or ended, not {status!r}") from None
+        raise Refusal("Choose active, suspended or ended, not %(status)s.",
+                      status=status) from None
     organisation = organisation_by_slug(slug)
     if organisation.status != new_status:
         organisation.status = new_status
@@ -99,7 +101,7 @@ def add_contact(email: str, organisation_slug: str, name: str, now: datetime, *,
     email = normalise_email(email)
     organisation = organisation_by_slug(organisation_slug)
     if db.session.scalar(sa.select(Contact.id).filter_by(email=email)):
-        raise Refusal(f"a contact with email {email} exists already")
+        raise Refusal("A contact with email %(email)s exists already.", email=email)
     contact = Contact(
         organisation=organisation, email=email, name=name.strip(), is_super_user=super_user,
         language=language, job_title=job_title, phone=phone, birth_date=birth_date,
@@ -117,9 +119,9 @@ def add_staff(email: str, name: str, role: str, password: str, now: datetime, *,
     try:
         staff_role = StaffRole(role)
     except ValueError:
-        raise Refusal(f"role must be agent, manager or admin, not {role!r}") from None
+        raise Refusal("Choose agent, manager or admin, not %(role)s.", role=role) from None
     if db.session.scalar(sa.select(StaffMember.id).filter_by(email=email)):
-        raise Refusal(f"a staff member with email {email} exists already")
+        raise Refusal("A staff member with email %(email)s exists already.", email=email)
     staff = StaffMember(
         email=email, name=name.strip(), role=staff_role, password_hash=hash_password(password),
         totp_secret=totp_secret or pyotp.random_base32(), language=language,

@@ -1,10 +1,10 @@
 """What a super-user may see: only their own organisation's tickets, and never internal notes."""
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Contact, Message, MessageKind, Ticket
+from helpdesk.services import NotFound
 
 
 def organisation_tickets(contact: Contact) -> list[Ticket]:
@@ -22,7 +22,8 @@ def ticket_for_contact(contact: Contact, number: int) -> Ticket:
     ticket = db.session.scalar(sa.select(Ticket).where(
         Ticket.number == number, Ticket.organisation_id == contact.organisation_id))
     if ticket is None:
-        abort(404)  # the same answer whether it exists elsewhere or not at all
+        # The same answer whether it exists in another organisation or not at all.
+        raise NotFound("This page does not exist, or you may not see it.")
     return ticket
 
 
@@ -45,5 +46,5 @@ def attachment_for_contact(contact: Contact, number: int, attachment_id: int) ->
                Message.kind != MessageKind.NOTE)
     )
     if attachment is None:
-        abort(404)
+        raise NotFound("This page does not exist, or you may not see it.")
     return attachment

@@ -59,8 +59,8 @@ def may_write(contact: Contact) -> bool:
 
 def ensure_writable(contact: Contact) -> None:
     if not may_write(contact):
-        raise ReadOnly(_("Your organisation's access is limited: you can read your tickets, "
-                         "but not open or answer them."))
+        raise ReadOnly("Your organisation's access is limited: you can read your tickets, "
+                       "but not open or answer them.")
 
 
 @use_case
@@ -142,4 +142,4 @@ def _accept_files(files: Iterable, errors: dict[str, str]) -> list[uploads.Uploa
 def _ensure_may_write_on(contact: Contact, ticket: Ticket) -> None:
     ensure_writable(contact)
     if ticket.organisation_id != contact.organisation_id:
-        raise Refusal("a super-user can only act on their organisation's tickets")
+        raise Refusal("You can only act on your own organisation's tickets.")

@@ -8,7 +8,6 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from helpdesk.domain.business_calendar import BusinessCalendar
 from helpdesk.domain.sla import DEFAULT_TARGET_HOURS, SlaPolicy
@@ -62,7 +61,7 @@ def closing_days_by_year(now: datetime, language: str) -> list[YearOfClosingDays
 @use_case
 def set_office_hours(opens_at: time, closes_at: time, by: StaffMember, now: datetime) -> None:
     if not opens_at < closes_at:
-        raise Refusal(_("The desk must open before it closes."))
+        raise Refusal("The desk must open before it closes.")
     settings = _settings_row()
     settings.opens_at, settings.closes_at = opens_at, closes_at
     _changed(settings, by, now)
@@ -73,9 +72,9 @@ def set_response_targets(target_hours: dict[str, int], calamity_target_minutes: 
                          by: StaffMember, now: datetime) -> None:
     """Working-day hours per standard category, and wall-clock minutes for a calamity."""
     if set(target_hours) != set(STANDARD_CATEGORIES):
-        raise Refusal(_("Give a response target for every category."))
+        raise Refusal("Give a response target for every category.")
     if min(target_hours.values()) < 1 or calamity_target_minutes < 1:
-        raise Refusal(_("Response targets must be at least 1."))
+        raise Refusal("Response targets must be at least 1.")
     for category, hours in target_hours.items():
         db.session.merge(ResponseTarget(category=category, target_hours=hours))
     settings = _settings_row()
@@ -89,11 +88,11 @@ def add_closing_day(day: date, note: str, by: StaffMember, now: datetime) -> Non
     calendar = configured_calendar()
     _check_in_range(day, now, calendar)
     if day in calendar.holidays_in(day.year):
-        raise Refusal(_("That is a public holiday; it is closed unless you reopen it."))
+        raise Refusal("That is a public holiday; it is closed unless you reopen it.")
     if calendar.closed_reason(day) == "weekend":  # the calendar's rule, not a second copy
-        raise Refusal(_("The desk is closed at weekends anyway."))
+        raise Refusal("The desk is closed at weekends anyway.")
     if db.session.scalar(sa.select(ClosingDay.id).filter_by(day=day)) is not None:
-        raise Refusal(_("That day is a closing day already."))
+        raise Refusal("That day is a closing day already.")
     db.session.add(ClosingDay(day=day, closed=True, note=note.strip()[:200]))
     _changed(_settings_row(), by, now)
 
@@ -102,7 +101,7 @@ def add_closing_day(day: date, note: str, by: StaffMember, now: datetime) -> Non
 def remove_closing_day(day: date, by: StaffMember, now: datetime) -> None:
     row = db.session.scalar(sa.select(ClosingDay).filter_by(day=day, closed=True))
     if row is None:
-        raise Refusal(_("That day is not a closing day."))
+        raise Refusal("That day is not a closing day.")
     db.session.delete(row)
     _changed(_settings_row(), by, now)
 
@@ -113,7 +112,7 @@ def set_holiday_open(day: date, reopen: bool, by: StaffMember, now: datetime) ->
     calendar = configured_calendar()
     _check_in_range(day, now, calendar)
     if day not in calendar.holidays_in(day.year):
-        raise Refusal(_("That day is not a public holiday."))
+        raise Refusal("That day is not a public holiday.")
     row = db.session.scalar(sa.select(ClosingDay).filter_by(day=day))
     if reopen and row is None:
         db.session.add(ClosingDay(day=day, closed=False, note=""))
@@ -127,7 +126,7 @@ def set_holiday_open(day: date, reopen: bool, by: StaffMember, now: datetime) ->
 def _check_in_range(day: date, now: datetime, calendar: BusinessCalendar) -> None:
     today = _desk_today(now, calendar)
     if not today <= day <= date(today.year + 1, 12, 31):
-        raise Refusal(_("Choose a day from today until the end of next year."))
+        raise Refusal("Choose a day from today until the end of next year.")
 
 
 def _settings_row() -> CalendarSettings:

@@ -22,13 +22,13 @@ def save(title: str, body: str, language: str, reply: CannedReply | None = None)
     """Add a canned reply, or change `reply`; titles are unique."""
     title, body = title.strip(), body.strip()
     if not title or not body:
-        raise Refusal("a canned reply needs a title and a text")
+        raise Refusal("Give the canned reply a title and a text.")
     if not languages.is_supported(language):
-        raise Refusal("choose Dutch or English")
+        raise Refusal("Choose Dutch or English.")
     clash = db.session.scalar(sa.select(CannedReply.id).where(
         CannedReply.title == title, CannedReply.id != (reply.id if reply else -1)))
     if clash:
-        raise Refusal("a canned reply with this title exists already")
+        raise Refusal("A canned reply with this title exists already.")
     if reply is None:
         reply = CannedReply()
         db.session.add(reply)

@@ -54,9 +54,9 @@ def reply(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime, *,
     """
     files = files or []
     if not body_text.strip():
-        raise Refusal("a reply needs text")
+        raise Refusal("Write a reply first.")
     if status_after not in REPLY_STATUSES:
-        raise Refusal("choose open, waiting on customer or resolved after a reply")
+        raise Refusal("After a reply, choose open, waiting on customer or resolved.")
     _refuse_if_closed(ticket)
     message = lifecycle.reply(ticket, agent, body_text, now, status_after=status_after)
     uploads.attach(message, files)
@@ -83,7 +83,7 @@ def assign(ticket: Ticket, agent: StaffMember, assignee_id: int | None,
     if assignee_id is not None:
         assignee = db.session.get(StaffMember, assignee_id)
         if assignee is None or not assignee.active:
-            raise Refusal("choose an active colleague")
+            raise Refusal("Choose an active colleague.")
     lifecycle.assign(ticket, assignee, agent, now)
 
 
@@ -94,9 +94,9 @@ def set_status(ticket: Ticket, agent: StaffMember, status: TicketStatus,
     if status == ticket.status:
         return  # unchanged: a New ticket's status is shown, and may come back as it is
     if status not in AGENT_STATUSES:
-        raise Refusal("choose open, waiting on customer, resolved or closed")
+        raise Refusal("Choose open, waiting on customer, resolved or closed.")
     if ticket.merged_into_id is not None:
-        raise Refusal("a merged ticket stays closed")
+        raise Refusal("A merged ticket stays closed.")
     lifecycle.set_status(ticket, status, agent, now)
     if status == TicketStatus.RESOLVED:
         customer_mail.queue_resolved_notice(ticket, now)
@@ -107,7 +107,7 @@ def set_category(ticket: Ticket, agent: StaffMember, category: Category,
                  now: datetime) -> None:
     """Re-categorise (the response clock is recomputed); calamities go through mark_calamity."""
     if Category.CALAMITY in (category, ticket.category):
-        raise Refusal("mark or clear a calamity with a reason")
+        raise Refusal("Give a reason to mark or clear a calamity.")
     lifecycle.set_category(ticket, category, agent, now)
 
 
@@ -127,7 +127,7 @@ def merge(source: Ticket, agent: StaffMember, target_number: int, now: datetime)
     """Merge `source` into the ticket with that number; returns the target."""
     target = db.session.scalar(sa.select(Ticket).filter_by(number=target_number))
     if target is None:
-        raise Refusal("there is no ticket with that number")
+        raise Refusal("There is no ticket with that number.")
     lifecycle.merge(source, target, agent, now)
     return target
 
@@ -157,19 +157,19 @@ def log_call(agent: StaffMember, contact_id: int, *, category: Category, subject
     """
     contact = db.session.get(Contact, contact_id)
     if contact is None or not contact.is_super_user or not contact.active:
-        raise Refusal("choose a super-user to log the call for")
+        raise Refusal("Choose the super-user you spoke with.")
     if contact.organisation.status == OrganisationStatus.ENDED:
-        raise Refusal("the contract with this organisation has ended")
+        raise Refusal("The contract with this organisation has ended.")
     call_ended_at = call_ended_at or call_at
     if call_at > now or call_ended_at > now:
-        raise Refusal("the call cannot have happened later than now")
+        raise Refusal("A call cannot take place in the future.")
     if call_ended_at < call_at:
-        raise Refusal("the call cannot have ended before it began")
+        raise Refusal("A call cannot end before it begins.")
     if not subject.strip():
-        raise Refusal("a call needs a subject")
+        raise Refusal("Give the call a subject.")
     answered = outcome == CallOutcome.ANSWERED
     if answered and status_after not in ANSWERED_CALL_STATUSES:
-        raise Refusal("an answered call resolves the ticket or keeps it open")
+        raise Refusal("After an answered call, choose open or resolved.")
     ticket, call = lifecycle.open_call_ticket(
         caller=contact, agent=agent, subject=subject, category=category,
         summary=summary.strip() or subject.strip(), call_at=call_at,
@@ -186,10 +186,10 @@ def send_mail_again(ticket: Ticket, agent: StaffMember, mail_id: int, now: datet
     """Try a mail about this ticket that failed or was held back once more."""
     outgoing = db.session.get(OutboxMessage, mail_id)
     if outgoing is None or outgoing.ticket_id != ticket.id:
-        raise Refusal("there is no such mail on this ticket")
+        raise Refusal("This mail does not belong to this ticket.")
     outbox.send_again(outgoing, agent, now)
 
 
 def _refuse_if_closed(ticket: Ticket) -> None:
     if ticket.status == TicketStatus.CLOSED:
-        raise Refusal("a closed ticket takes no replies; open a follow-up instead")
+        raise Refusal("A closed ticket takes no replies; please open a follow-up instead.")

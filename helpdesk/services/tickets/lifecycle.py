@@ -96,9 +96,9 @@ def open_ticket(*, raised_by: Contact, subject: str, category: Category, channel
     logged call (kind CALL) says who wrote it.
     """
     if not raised_by.is_super_user:
-        raise Refusal("only a super-user can raise a ticket")
+        raise Refusal("Only a super-user can raise a ticket.")
     if received_at > now:
-        raise Refusal("a ticket cannot be received in the future")
+        raise Refusal("A ticket cannot be received in the future.")
     sla_terms = sla_terms or SlaTerms.configured()
     ticket = Ticket(
         number=number or next_ticket_number(), subject=(subject.strip() or "(no subject)")[:300],
@@ -144,9 +144,9 @@ def add_inbound_message(ticket: Ticket, contact: Contact, body_text: str, *,
                         **message_fields) -> Message:
     """A customer's message on an existing ticket; it reopens a resolved one (no flush)."""
     if contact.organisation_id != ticket.organisation_id:
-        raise Refusal("a contact can only write on their organisation's tickets")
+        raise Refusal("You can only write on your own organisation's tickets.")
     if ticket.status == TicketStatus.CLOSED:
-        raise Refusal("a closed ticket takes no messages; open a follow-up instead")
+        raise Refusal("A closed ticket takes no messages; please open a follow-up instead.")
     sla_terms = sla_terms or SlaTerms.configured()
     message = _add_message(ticket, MessageKind.INBOUND, received_at, body_text,
                            sender=contact.email, author_contact_id=contact.id, **message_fields)
@@ -163,7 +163,7 @@ def reply(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime, *,
           **message_fields) -> Message:
     """A public answer to the customer; the first one after a customer message meets the SLA."""
     if not body_text.strip():
-        raise Refusal("a reply needs text")
+        raise Refusal("Write a reply first.")
     sla_terms = sla_terms or SlaTerms.configured()
     message = _add_message(ticket, MessageKind.OUTBOUND, now, body_text, sender=agent.name,
                            author_staff_id=agent.id, **message_fields)
@@ -179,7 +179,7 @@ def reply(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime, *,
 def add_note(ticket: Ticket, agent: StaffMember, body_text: str, now: datetime) -> Message:
     """An internal note: never shown to the customer and never a response."""
     if not body_text.strip():
-        raise Refusal("a note needs text")
+        raise Refusal("Write a note first.")
     message = _add_message(ticket, MessageKind.NOTE, now, body_text, sender=agent.name,
                            author_staff_id=agent.id)
     db.session.flush()
@@ -253,9 +253,9 @@ def mark_calamity(ticket: Ticket, reason: str, actor: Actor, now: datetime, *,
                   sla_terms: SlaTerms | None = None) -> None:
     """Escalate to a calamity (its clock runs at all hours); the reason goes in the history."""
     if ticket.is_calamity:
-        raise Refusal("this ticket is a calamity already")
+        raise Refusal("This ticket is a calamity already.")
     if not reason.strip():
-        raise Refusal("say why this is a calamity")
+        raise Refusal("Please say why this is a calamity.")
     record_event(ticket, "calamity_marked", now, actor, after=reason.strip())
     set_category(ticket, Category.CALAMITY, actor, now, sla_terms=sla_terms)
 
@@ -264,11 +264,11 @@ def clear_calamity(ticket: Ticket, category: Category, reason: str, actor: Actor
                    now: datetime, *, sla_terms: SlaTerms | None = None) -> None:
     """No calamity after all: back to an ordinary category, with the reason in the history."""
     if not ticket.is_calamity:
-        raise Refusal("this ticket is not a calamity")
+        raise Refusal("This ticket is not a calamity.")
     if category == Category.CALAMITY:
-        raise Refusal("choose the category the ticket really has")
+        raise Refusal("Choose the category the ticket really has.")
     if not reason.strip():
-        raise Refusal("say why this is no calamity")
+        raise Refusal("Please say why this is no calamity.")
     record_event(ticket, "calamity_cleared", now, actor, after=reason.strip())
     set_category(ticket, category, actor, now, sla_terms=sla_terms)
 
@@ -281,13 +281,13 @@ def merge(source: Ticket, target: Ticket, actor: Actor, now: datetime, *,
     The source is closed with a pointer to the target, and both histories say so.
     """
     if source.id == target.id:
-        raise Refusal("a ticket cannot be merged into itself")
+        raise Refusal("A ticket cannot be merged into itself.")
     if source.organisation_id != target.organisation_id:
-        raise Refusal("only tickets of the same organisation can be merged")
+        raise Refusal("Only tickets of the same organisation can be merged.")
     if source.merged_into_id is not None:
-        raise Refusal("this ticket was merged already")
+        raise Refusal("This ticket was merged already.")
     if target.merged_into_id is not None or target.status == TicketStatus.CLOSED:
-        raise Refusal("that ticket is closed; merge into an open ticket")
+        raise Refusal("That ticket is closed; please merge into an open ticket.")
     sla_terms = sla_terms or SlaTerms.configured()
     owed = deadlines.open_response(source)
     db.session.execute(sa.update(Message).where(Message.ticket_id == source.id)
@@ -311,9 +311,9 @@ def add_held_message(ticket: Ticket, sender: str, body_text: str, *, received_at
                      sla_terms: SlaTerms | None = None, **message_fields) -> Message:
     """A held mail an agent filed on a ticket: a customer message, whoever its sender was."""
     if ticket.status == TicketStatus.CLOSED:
-        raise Refusal("a closed ticket takes no messages; open a follow-up instead")
+        raise Refusal("A closed ticket takes no messages; please open a follow-up instead.")
     if contact is not None and contact.organisation_id != ticket.organisation_id:
-        raise Refusal("the sender is a contact of another organisation")
+        raise Refusal("The sender is a contact of another organisation.")
     sla_terms = sla_terms or SlaTerms.configured()
     message = _add_message(ticket, MessageKind.INBOUND, received_at, body_text, sender=sender,
                            author_contact_id=contact.id if contact else None, **message_fields)

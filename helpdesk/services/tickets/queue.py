@@ -5,7 +5,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.orm import joinedload
 
 from helpdesk.domain.business_calendar import DEFAULT_TIMEZONE, BusinessCalendar
@@ -26,6 +25,7 @@ from helpdesk.models import (
     TicketStatus,
 )
 from helpdesk.models.ticket import CALAMITY_FIRST_SQL, UNDUE_LAST_SQL
+from helpdesk.services import NotFound
 from helpdesk.services.promise.calendar_settings import configured_calendar
 from helpdesk.services.tickets.search import ticket_condition
 
@@ -255,7 +255,7 @@ def ticket_by_number(number: int) -> Ticket:
         .options(joinedload(Ticket.organisation), joinedload(Ticket.raised_by),
                  joinedload(Ticket.assignee)))
     if ticket is None:
-        abort(404)
+        raise NotFound("There is no ticket with that number.")
     return ticket
 
 

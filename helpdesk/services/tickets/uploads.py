@@ -51,24 +51,24 @@ def accept(incoming: Iterable[IncomingFile]) -> list[Upload]:
     max_bytes, max_count = config["MAX_ATTACHMENT_BYTES"], config["MAX_ATTACHMENTS_PER_MESSAGE"]
     chosen = [item for item in incoming if item is not None and item.filename]
     if len(chosen) > max_count:
-        raise UploadRejected(_("You can attach at most %(count)d files to one message.",
-                               count=max_count))
+        raise UploadRejected("You can attach at most %(count)d files to one message.",
+                             count=max_count)
     uploads = []
     for item in chosen:
         filename = files.clean_filename(item.filename or "")
         content_type = files.accepted_type(filename)
         if content_type is None:
-            raise UploadRejected(_("%(name)s: files of this type are not accepted.",
-                                   name=filename))
+            raise UploadRejected("%(name)s: files of this type are not accepted.",
+                                 name=filename)
         content = item.read(max_bytes + 1)
         if len(content) > max_bytes:
-            raise UploadRejected(_("%(name)s is larger than %(size)d MB.", name=filename,
-                                   size=max_bytes // MEGABYTE))
+            raise UploadRejected("%(name)s is larger than %(size)d MB.", name=filename,
+                                 size=max_bytes // MEGABYTE)
         if not content:
-            raise UploadRejected(_("%(name)s is empty.", name=filename))
+            raise UploadRejected("%(name)s is empty.", name=filename)
         if not files.content_matches(content_type, content[:16]):
-            raise UploadRejected(_("%(name)s is not the kind of file its name says it is.",
-                                   name=filename))
+            raise UploadRejected("%(name)s is not the kind of file its name says it is.",
+                                 name=filename)
         uploads.append(Upload(filename, content_type, content))
     return uploads
 

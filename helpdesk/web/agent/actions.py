@@ -50,9 +50,18 @@ def _form_error(form) -> str:
     return _("Please check the form.")
 
 
-def _refused(error: Refusal) -> str:
-    """Service messages are English sentences; the catalogue has them in Dutch too."""
-    return str(error)
+def _decide(ticket: Ticket, target_id: str, form_key: str, form, change, done, *,
+            check: bool = True):
+    """Check the form and make the change (`change(now)`; `done(result)` says what was done);
+    a refusal shows the form again with its sentence."""
+    submitted = {form_key: form}
+    if check and not form.validate_on_submit():
+        return _again(ticket, target_id, _form_error(form), **submitted)
+    try:
+        result = change(datetime.now(UTC))
+    except Refusal as error:
+        return _again(ticket, target_id, str(error), **submitted)
+    return _done(ticket, target_id, done(result))
 
 
 @bp.post("/tickets/<int:number>/reply")
@@ -74,22 +83,17 @@ def reply(number: int):
         desk.reply(ticket, current_user, form.body.data, datetime.now(UTC),
                    status_after=TicketStatus(form.status_after.data), files=files)
     except Refusal as error:
-        return _again(ticket, "reply-form", _refused(error), reply_form=form)
+        return _again(ticket, "reply-form", str(error), reply_form=form)
     return _done(ticket, "reply-form", _("Your reply is on its way."))
 
 
 @bp.post("/tickets/<int:number>/note")
 @policy(AGENT)
 def note(number: int):
-    ticket = ticket_by_number(number)
-    form = forms.note_form(submitted=True)
-    if not form.validate_on_submit():
-        return _again(ticket, "note-form", _form_error(form), note_form=form)
-    try:
-        desk.add_note(ticket, current_user, form.body.data, datetime.now(UTC))
-    except Refusal as error:
-        return _again(ticket, "note-form", _refused(error), note_form=form)
-    return _done(ticket, "note-form", _("Note added."))
+    ticket, form = ticket_by_number(number), forms.note_form(submitted=True)
+    return _decide(ticket, "note-form", "note_form", form,
+                   lambda now: desk.add_note(ticket, current_user, form.body.data, now),
+                   lambda _result: _("Note added."))
 
 
 @bp.post("/tickets/<int:number>/assign")
@@ -98,14 +102,12 @@ def assign(number: int):
     ticket = ticket_by_number(number)
     form = forms.assign_form(ticket, staff_choices(), submitted=True)
     to_me = bool(request.form.get("to_me"))
-    if not to_me and not form.validate_on_submit():
-        return _again(ticket, "ticket-controls", _form_error(form), assign_form=form)
-    assignee_id = current_user.id if to_me else int(form.assignee.data or 0) or None
-    try:
-        desk.assign(ticket, current_user, assignee_id, datetime.now(UTC))
-    except Refusal as error:
-        return _again(ticket, "ticket-controls", _refused(error), assign_form=form)
-    return _done(ticket, "ticket-controls", _("Assignment saved."))
+
+    def assignee_id() -> int | None:
+        return current_user.id if to_me else int(form.assignee.data or 0) or None
+    return _decide(ticket, "ticket-controls", "assign_form", form,
+                   lambda now: desk.assign(ticket, current_user, assignee_id(), now),
+                   lambda _result: _("Assignment saved."), check=not to_me)
 
 
 @bp.post("/tickets/<int:number>/status")
@@ -113,13 +115,10 @@ def assign(number: int):
 def status(number: int):
     ticket = ticket_by_number(number)
     form = forms.status_form(ticket, submitted=True)
-    if not form.validate_on_submit():
-        return _again(ticket, "ticket-controls", _form_error(form), status_form=form)
-    try:
-        desk.set_status(ticket, current_user, TicketStatus(form.status.data), datetime.now(UTC))
-    except Refusal as error:
-        return _again(ticket, "ticket-controls", _refused(error), status_form=form)
-    return _done(ticket, "ticket-controls", _("Status saved."))
+    return _decide(ticket, "ticket-controls", "status_form", form,
+                   lambda now: desk.set_status(ticket, current_user,
+                                               TicketStatus(form.status.data), now),
+                   lambda _result: _("Status saved."))
 
 
 @bp.post("/tickets/<int:number>/category")
@@ -127,13 +126,10 @@ def status(number: int):
 def category(number: int):
     ticket = ticket_by_number(number)
     form = forms.category_form(ticket, submitted=True)
-    if not form.validate_on_submit():
-        return _again(ticket, "ticket-controls", _form_error(form), category_form=form)
-    try:
-        desk.set_category(ticket, current_user, Category(form.category.data), datetime.now(UTC))
-    except Refusal as error:
-        return _again(ticket, "ticket-controls", _refused(error), category_form=form)
-    return _done(ticket, "ticket-controls", _("Category saved; the response time is recomputed."))
+    return _decide(ticket, "ticket-controls", "category_form", form,
+                   lambda now: desk.set_category(ticket, current_user,
+                                                 Category(form.category.data), now),
+                   lambda _result: _("Category saved; the response time is recomputed."))
 
 
 @bp.post("/tickets/<int:number>/calamity")
@@ -142,22 +138,18 @@ def calamity(number: int):
     """Mark a calamity, or clear one: which of the two follows from the ticket."""
     ticket = ticket_by_number(number)
     form = forms.calamity_form(submitted=True)
-    if not form.validate_on_submit():
-        return _again(ticket, "ticket-controls", _form_error(form), calamity_form=form)
-    now = datetime.now(UTC)
-    try:
-        if ticket.is_calamity:
-            if form.category.data not in Category._value2member_map_:
-                raise Refusal("choose the category the ticket really has")
-            desk.clear_calamity(ticket, current_user, Category(form.category.data),
-                                form.reason.data, now)
-            message = _("The calamity is cleared.")
-        else:
+
+    def mark_or_clear(now: datetime) -> str:
+        if not ticket.is_calamity:
             desk.mark_calamity(ticket, current_user, form.reason.data, now)
-            message = _("Marked as calamity.")
-    except Refusal as error:
-        return _again(ticket, "ticket-controls", _refused(error), calamity_form=form)
-    return _done(ticket, "ticket-controls", message)
+            return _("Marked as calamity.")
+        if form.category.data not in Category._value2member_map_:
+            raise Refusal("Choose the category the ticket really has.")
+        desk.clear_calamity(ticket, current_user, Category(form.category.data),
+                            form.reason.data, now)
+        return _("The calamity is cleared.")
+    return _decide(ticket, "ticket-controls", "calamity_form", form, mark_or_clear,
+                   lambda message: message)
 
 
 @bp.post("/tickets/<int:number>/merge")
@@ -165,13 +157,9 @@ def calamity(number: int):
 def merge(number: int):
     ticket = ticket_by_number(number)
     form = forms.merge_form(submitted=True)
-    if not form.validate_on_submit():
-        return _again(ticket, "merge-form", _form_error(form), merge_form=form)
-    try:
-        target = desk.merge(ticket, current_user, form.target_number(), datetime.now(UTC))
-    except Refusal as error:
-        return _again(ticket, "merge-form", _refused(error), merge_form=form)
-    return _done(ticket, "merge-form", _("Merged into #%(number)s.", number=target.number))
+    return _decide(ticket, "merge-form", "merge_form", form,
+                   lambda now: desk.merge(ticket, current_user, form.target_number(), now),
+                   lambda target: _("Merged into #%(number)s.", number=target.number))
 
 
 @bp.post("/tickets/<int:number>/mail/<int:mail_id>/send-again")
@@ -181,5 +169,5 @@ def send_mail_again(number: int, mail_id: int):
     try:
         desk.send_mail_again(ticket, current_user, mail_id, datetime.now(UTC))
     except Refusal as error:
-        return _again(ticket, "outbox-problems", _refused(error))
+        return _again(ticket, "outbox-problems", str(error))
     return _done(ticket, "outbox-problems", _("The mail will be sent again."))

@@ -76,19 +76,28 @@ def held_message(held_id: int):
     return render_template("agent/held_message.html", **_context(_held(held_id)))
 
 
+def _decide(held: HeldMessage, name: str, form, decision, done):
+    """Check the form and make the decision; a refusal shows that form again with its reason."""
+    context = {} if isinstance(form, EmptyForm) else {f"{name}_form": form}
+    if not form.validate_on_submit():
+        return _again(held, **context)
+    try:
+        result = decision(datetime.now(UTC))
+    except Refusal as refused:
+        return _again(held, str(refused), error_for=name, **context)
+    return _done(held, done(result))
+
+
 @bp.post("/held/<int:held_id>/open")
 @policy(AGENT)
 def held_open(held_id: int):
     held = _held(held_id)
     form = forms.held_open_form(Category.QUESTION.value)
-    if request.form.get("search") or not form.validate_on_submit():
+    if request.form.get("search"):
         return _again(held, open_form=form)
-    try:
-        ticket = held_mail.open_ticket(held, current_user, form.contact_id.data or 0,
-                                       Category(form.category.data), datetime.now(UTC))
-    except Refusal as refused:
-        return _again(held, str(refused), error_for="open", open_form=form)
-    return _done(held, _("Ticket #%(number)s opened.", number=ticket.number))
+    return _decide(held, "open", form, lambda now: held_mail.open_ticket(
+        held, current_user, form.contact_id.data or 0, Category(form.category.data), now),
+        lambda ticket: _("Ticket #%(number)s opened.", number=ticket.number))
 
 
 @bp.post("/held/<int:held_id>/add")
@@ -96,14 +105,9 @@ def held_open(held_id: int):
 def held_add(held_id: int):
     held = _held(held_id)
     form = forms.HeldAddForm()
-    if not form.validate_on_submit():
-        return _again(held, add_form=form)
-    try:
-        ticket = held_mail.add_to_ticket(held, current_user, form.ticket_number(),
-                                         datetime.now(UTC))
-    except Refusal as refused:
-        return _again(held, str(refused), error_for="add", add_form=form)
-    return _done(held, _("Added to ticket #%(number)s.", number=ticket.number))
+    return _decide(held, "add", form, lambda now: held_mail.add_to_ticket(
+        held, current_user, form.ticket_number(), now),
+        lambda ticket: _("Added to ticket #%(number)s.", number=ticket.number))
 
 
 @bp.post("/held/<int:held_id>/register")
@@ -111,39 +115,34 @@ def held_add(held_id: int):
 def held_register(held_id: int):
     held = _held(held_id)
     form = forms.held_register_form(organisation_choices(), "")
-    if not form.validate_on_submit():
-        return _again(held, register_form=form)
-    try:
-        contact = held_mail.register_sender(held, current_user, form.organisation.data,
-                                            form.name.data, form.super_user.data,
-                                            datetime.now(UTC))
-    except Refusal as refused:
-        return _again(held, str(refused), error_for="register", register_form=form)
-    return _done(held, _("%(email)s is registered.", email=contact.email))
+    return _decide(held, "register", form, lambda now: held_mail.register_sender(
+        held, current_user, form.organisation.data, form.name.data, form.super_user.data, now),
+        lambda contact: _("%(email)s is registered.", email=contact.email))
 
 
 @bp.post("/held/<int:held_id>/dismiss")
 @policy(AGENT)
 def held_dismiss(held_id: int):
     held = _held(held_id)
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        return _again(held)
-    try:
-        held_mail.dismiss(held, current_user, datetime.now(UTC))
-    except Refusal as refused:
-        return _again(held, str(refused), error_for="dismiss")
-    return _done(held, _("Dismissed; the message is kept but no longer listed."))
+    return _decide(held, "dismiss", EmptyForm(),
+                   lambda now: held_mail.dismiss(held, current_user, now),
+                   lambda _result: _("Dismissed; the message is kept but no longer listed."))
+
+
+def _held_and_source(held_id: int) -> tuple[HeldMessage, bytes]:
+    """The held mail and its raw source (reading it is audited); 404 when either is gone."""
+    held = _held(held_id)
+    raw = held_mail.read_raw(held, current_user, datetime.now(UTC))
+    if raw is None:
+        abort(404)
+    return held, raw
 
 
 @bp.get("/held/<int:held_id>/source")
 @policy(AGENT)
 def held_source(held_id: int):
     """The raw message as text, for an agent who needs to see exactly what arrived."""
-    held = _held(held_id)
-    raw = held_mail.read_raw(held, current_user, datetime.now(UTC))
-    if raw is None:
-        abort(404)
+    held, raw = _held_and_source(held_id)
     return render_source(raw, held.subject,
                          back_url=url_for("agent.held_message", held_id=held.id),
                          download_url=url_for("agent.held_source_download", held_id=held.id))
@@ -152,8 +151,5 @@ def held_source(held_id: int):
 @bp.get("/held/<int:held_id>/source.eml")
 @policy(AGENT)
 def held_source_download(held_id: int):
-    held = _held(held_id)
-    raw = held_mail.read_raw(held, current_user, datetime.now(UTC))
-    if raw is None:
-        abort(404)
+    held, raw = _held_and_source(held_id)
     return send_source(raw, f"held-{held.id}.eml")

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from helpdesk.domain.files import shown_inline
 from helpdesk.models import Ticket
+from helpdesk.services import NotFound
 from helpdesk.services.notifications import wording
 from helpdesk.services.portal import access, customer_actions
 from helpdesk.services.tickets import uploads
@@ -39,6 +40,7 @@ def refuse_write(error: customer_actions.ReadOnly):
 
 
 @bp.errorhandler(404)
+@bp.errorhandler(NotFound)
 def not_found(error):
     """Within the portal, a missing or foreign ticket still shows the desk's hours."""
     return render_template("portal/not_found.html"), 404

@@ -522,7 +522,7 @@ def test_an_international_domain_is_sent_as_xn_and_a_non_ascii_mailbox_fails_alo
 def test_mail_is_queued_only_for_registered_people_of_the_ticket(app):
     ticket = _open_ticket(make_contact())
     outsider = make_contact(organisation=make_organisation())
-    with pytest.raises(Refusal, match="not a registered contact"):
+    with pytest.raises(Refusal, match="geen geregistreerde contactpersoon"):
         outbox.queue_mail(to_address="someone@elsewhere.example", kind="reply", subject="x",
                           body_text="x", now=MONDAY_TEN, ticket=ticket)
     with pytest.raises(Refusal):

@@ -236,13 +236,13 @@ def test_the_internal_note_of_a_call_is_a_note_not_part_of_the_summary(app):
 
 def test_a_call_cannot_be_logged_later_than_now_or_for_a_non_super_user(app):
     agent = make_staff()
-    with pytest.raises(Refusal, match="later dan nu"):
+    with pytest.raises(Refusal, match="in de toekomst"):
         _log_call(agent, make_contact(), desk.CallOutcome.FOLLOW_UP,
                   call_at=NOW + timedelta(minutes=1), call_ended_at=None)
-    with pytest.raises(Refusal, match="later dan nu"):
+    with pytest.raises(Refusal, match="in de toekomst"):
         _log_call(agent, make_contact(), desk.CallOutcome.ANSWERED,
                   call_at=NOW - timedelta(minutes=1), call_ended_at=NOW + timedelta(minutes=5))
-    with pytest.raises(Refusal, match="voordat het begon"):
+    with pytest.raises(Refusal, match="voordat het begint"):
         _log_call(agent, make_contact(), desk.CallOutcome.ANSWERED,
                   call_ended_at=CALL_AT - timedelta(minutes=1))
     with pytest.raises(Refusal, match="superuser"):

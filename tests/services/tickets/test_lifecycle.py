@@ -46,7 +46,7 @@ def test_open_ticket_records_creation_and_stores_the_response_due_moment(app):
 
 
 def test_only_a_super_user_can_raise_a_ticket(app):
-    with pytest.raises(Refusal, match="super-user"):
+    with pytest.raises(Refusal, match="superuser"):
         _open(make_contact(is_super_user=False))
 
 

@@ -110,7 +110,7 @@ def test_a_refused_decision_re_renders_with_the_reason_and_status_200(agent_clie
     response = post_form(agent_client, _url(held, "add"), {"number": "424242"},
                          headers=htmx(TARGET))
     assert response.status_code == 200
-    assert "there is no ticket with that number" in response.get_data(as_text=True)
+    assert "There is no ticket with that number." in response.get_data(as_text=True)
 
 
 def test_decisions_need_a_csrf_token(agent_client):

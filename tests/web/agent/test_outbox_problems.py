@@ -66,8 +66,8 @@ def test_a_mail_of_another_ticket_or_one_that_went_out_is_not_sent_again(agent_c
     other = _mail_that(make_ticket(), OutboxState.FAILED, "550 5.1.1 No such user")
     sent = _mail_that(ticket, OutboxState.SENT, "")
 
-    for mail, refusal in ((other, "there is no such mail on this ticket"),
-                          (sent, "only mail that failed or was held back can be sent again")):
+    for mail, refusal in ((other, "This mail does not belong to this ticket."),
+                          (sent, "Only mail that failed or was held back can be sent again.")):
         body = post_form(agent_client, _url(ticket, mail),
                          headers=htmx("outbox-problems")).get_data(as_text=True)
         assert 'role="alert"' in body and refusal in body
@@ -98,7 +98,7 @@ def test_a_mail_released_meanwhile_by_a_colleague_is_not_released_twice(agent_cl
     body = post_form(agent_client, _url(ticket, mail),
                      headers=htmx("outbox-problems")).get_data(as_text=True)
 
-    assert "only mail that failed or was held back can be sent again" in body
+    assert "Only mail that failed or was held back can be sent again." in body
     db.session.expire_all()
     assert mail.state == OutboxState.SENT
     assert db.session.scalars(sa.select(TicketEvent).where(
