@@ -113,23 +113,27 @@ def assign(number: int):
 @bp.post("/tickets/<int:number>/status")
 @policy(AGENT)
 def status(number: int):
-    ticket = ticket_by_number(number)
-    form = forms.status_form(ticket, submitted=True)
-    return _decide(ticket, "ticket-controls", "status_form", form,
-                   lambda now: desk.set_status(ticket, current_user,
-                                               TicketStatus(form.status.data), now),
-                   lambda _result: _("Status saved."))
+    return _set_control(number, "status_form", forms.status_form,
+                        lambda ticket, form, now: desk.set_status(
+                            ticket, current_user, TicketStatus(form.status.data), now),
+                        _("Status saved."))
 
 
 @bp.post("/tickets/<int:number>/category")
 @policy(AGENT)
 def category(number: int):
+    return _set_control(number, "category_form", forms.category_form,
+                        lambda ticket, form, now: desk.set_category(
+                            ticket, current_user, Category(form.category.data), now),
+                        _("Category saved; the response time is recomputed."))
+
+
+def _set_control(number: int, form_key: str, make_form, change, saved: str):
+    """One of the ticket's own fields, set from its form in the controls box."""
     ticket = ticket_by_number(number)
-    form = forms.category_form(ticket, submitted=True)
-    return _decide(ticket, "ticket-controls", "category_form", form,
-                   lambda now: desk.set_category(ticket, current_user,
-                                                 Category(form.category.data), now),
-                   lambda _result: _("Category saved; the response time is recomputed."))
+    form = make_form(ticket, submitted=True)
+    return _decide(ticket, "ticket-controls", form_key, form,
+                   lambda now: change(ticket, form, now), lambda _result: saved)
 
 
 @bp.post("/tickets/<int:number>/calamity")

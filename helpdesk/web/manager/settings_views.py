@@ -5,7 +5,6 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from helpdesk.extensions import db
 from helpdesk.services import Refusal
 from helpdesk.services.notifications.wording import current_language
 from helpdesk.services.promise import sla_settings
@@ -89,8 +88,7 @@ def _apply(form, change, **submitted_forms):
     if form.validate_on_submit():
         try:
             change(datetime.now(UTC))
-        except Refusal as error:
-            db.session.rollback()
+        except Refusal as error:  # the use case rolled its changes back
             flash(str(error), "error")
         else:
             flash(_("Saved. Open tickets' due moments are being recomputed."), "info")
