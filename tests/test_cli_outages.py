@@ -14,9 +14,9 @@ from helpdesk.outages import EX_TEMPFAIL
 from helpdesk.services.intake.mailbox_lock import mailbox_lock
 from helpdesk.services.mail_out import outbox
 from tests.conftest import DATABASE, SECRET_KEY
-from tests.fixtures.dovecot import free_port
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import NOW
+from tests.fixtures.ports import free_port
 from tests.fixtures.tcp_proxy import FaultyProxy
 
 UNREACHABLE_DATABASE = "postgresql+psycopg://desk@127.0.0.1:1/helpdesk"
