@@ -25,15 +25,19 @@ run: $(VENV)/.installed-app translations  ## Start the desk (web and worker) on 
 	trap 'exit 130' INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# Both suites run at once, each on TEST_WORKERS pytest-xdist workers (every worker has its own
+# database, ports and folders); each prints its outcome, and make test fails if either fails.
+# PYTEST_ARGS adds options, e.g. make test-sqlite PYTEST_ARGS="--durations=30".
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed-dev translations system-packages postgres lint  ## The whole suite, on SQLite and PostgreSQL
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgresql
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
 
-test-sqlite:
-	HELPDESK_TEST_DATABASE=sqlite $(BIN)/python -m pytest -q -p no:cacheprovider
-
-test-postgresql:
-	HELPDESK_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider
+test-sqlite test-postgresql: test-%:
+	@HELPDESK_TEST_DATABASE=$* $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS); \
+	status=$$?; \
+	if [ $$status = 0 ]; then echo "$@: passed"; else echo "$@: FAILED (pytest exit $$status)"; fi; \
+	exit $$status
 
 # Refresh the README's screenshots in docs/screenshots from the browser tests.
 screenshots: $(VENV)/.installed-dev translations system-packages

@@ -22,7 +22,6 @@ sys.path[0] = str(ROOT)
 import argparse  # noqa: E402
 import http.client  # noqa: E402
 import os  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
@@ -35,6 +34,7 @@ from helpdesk.extensions import db  # noqa: E402
 from helpdesk.models import Message, StaffMember, Ticket  # noqa: E402
 from helpdesk.services import demo  # noqa: E402
 from helpdesk.services.tickets.queue import QueueFilters, queue_query  # noqa: E402
+from tests.fixtures.ports import free_port  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 POSTGRES_SERVER = os.environ.get("HELPDESK_BENCH_POSTGRES",
@@ -42,12 +42,6 @@ POSTGRES_SERVER = os.environ.get("HELPDESK_BENCH_POSTGRES",
 KEPT_POSTGRES_DATABASE = "helpdesk_bench_queue"
 SECRET_KEY = "bench-secret-key"
 TARGETS_MS = {"queue": 50, "filtered": 50, "search": 200, "broad search": 200, "ticket": 50}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def make_app(url: str):

@@ -17,7 +17,8 @@ from helpdesk import create_app
 from helpdesk.extensions import db
 
 pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.smtp", "tests.fixtures.dovecot",
-                  "tests.fixtures.transactions"]
+                  "tests.fixtures.transactions", "tests.fixtures.corpus",
+                  "tests.fixtures.browser"]
 
 # HELPDESK_TEST_DATABASE=postgresql runs the suite on PostgreSQL (make test does both).
 DATABASE = os.environ.get("HELPDESK_TEST_DATABASE", "sqlite")

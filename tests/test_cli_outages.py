@@ -3,6 +3,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -10,13 +11,13 @@ import pytest
 
 from helpdesk import ROOT
 from helpdesk.extensions import db
-from helpdesk.outages import EX_TEMPFAIL
+from helpdesk.outages import BACKOFF_FIRST_SECONDS, EX_TEMPFAIL
 from helpdesk.services.intake.mailbox_lock import mailbox_lock
 from helpdesk.services.mail_out import outbox
 from tests.conftest import DATABASE, SECRET_KEY
-from tests.fixtures.dovecot import free_port
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import NOW
+from tests.fixtures.ports import free_port
 from tests.fixtures.tcp_proxy import FaultyProxy
 
 UNREACHABLE_DATABASE = "postgresql+psycopg://desk@127.0.0.1:1/helpdesk"
@@ -96,6 +97,19 @@ def test_outbox_send_whose_tls_check_fails_exits_75_with_one_line(app, smtp_serv
     assert smtp_server.arrivals == []
 
 
+def _collect_lines(stream, lines: list[str]) -> None:
+    for line in stream:
+        lines.append(line)
+
+
+def _wait_for_line(lines: list[str], text: str, timeout: float = 30) -> None:
+    """Until a line of the worker's output holds `text`, polling its output as it comes."""
+    deadline = time.monotonic() + timeout
+    while not any(text in line for line in lines):
+        assert time.monotonic() < deadline, f"no {text!r} within {timeout} s:\n{''.join(lines)}"
+        time.sleep(0.05)
+
+
 def test_the_worker_says_once_the_database_is_down_and_once_it_is_back(app, tmp_path):
     env = _env(app)
     if DATABASE == "postgresql":
@@ -117,17 +131,24 @@ def test_the_worker_says_once_the_database_is_down_and_once_it_is_back(app, tmp_
 
     worker = subprocess.Popen([sys.executable, "-m", "flask", "worker"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=_collect_lines, args=(worker.stdout, lines), daemon=True)
+    reader.start()
     proxy = None
     try:
-        time.sleep(4)  # attempts at 0, 1 and 3 s
+        _wait_for_line(lines, "database down since")
+        # Its first failure said so; the retries after 1 and 3 s must find it down and say nothing.
+        time.sleep(3 * BACKOFF_FIRST_SECONDS + 0.5)
         proxy = come_back()
-        time.sleep(6)  # the next attempts find the database back
+        _wait_for_line(lines, "database back at")
     finally:
         worker.terminate()
-        output = worker.communicate(timeout=30)[0]
+        worker.wait(timeout=30)
+        reader.join(timeout=30)
         if proxy is not None:
             proxy.close()
 
+    output = "".join(lines)
     assert "Traceback" not in output
     assert output.count("database down since") == 1, output
     assert output.count("database back at") == 1, output

@@ -14,9 +14,9 @@ from helpdesk.jobs import Job, run_forever
 from helpdesk.models import Ticket
 from helpdesk.outages import OutageTracker
 from helpdesk.services.intake.ingest import ingest_forever
-from tests.fixtures.dovecot import free_port
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import make_mail
+from tests.fixtures.ports import free_port
 from tests.fixtures.tcp_proxy import FaultyProxy
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

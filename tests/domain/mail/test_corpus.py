@@ -6,7 +6,7 @@ import pytest
 from yaml_scalars import read_scalar
 
 from helpdesk.domain.mail.parse import parse_email
-from tests.fixtures.corpus import CORPUS, corpus_files, needs_corpus
+from tests.fixtures.corpus import CORPUS, corpus_files
 
 
 def zammad_cases() -> list[str]:
@@ -36,10 +36,9 @@ KNOWN_DIFFERENCES = {
 }
 
 
-@needs_corpus
 @pytest.mark.parametrize("relative_path", corpus_files() or ["<no corpus>"])
-def test_corpus_message_parses_without_exception(relative_path: str) -> None:
-    parsed = parse_email((CORPUS / relative_path).read_bytes())
+def test_corpus_message_parses_without_exception(mail_corpus, relative_path: str) -> None:
+    parsed = parse_email((mail_corpus / relative_path).read_bytes())
     assert parsed.parse_error is None or isinstance(parsed.parse_error, str)
     assert isinstance(parsed.body_text, str)
 
@@ -48,10 +47,9 @@ def _normalise(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-@needs_corpus
 @pytest.mark.parametrize("relative_path", zammad_cases() or ["<no corpus>"])
-def test_zammad_sender_and_subject_match_expected(relative_path: str) -> None:
-    box = CORPUS / relative_path
+def test_zammad_sender_and_subject_match_expected(mail_corpus, relative_path: str) -> None:
+    box = mail_corpus / relative_path
     expected = box.with_suffix(".yml").read_text(encoding="utf-8")
     parsed = parse_email(box.read_bytes())
     actual = (parsed.from_address or "", _normalise(parsed.subject))
@@ -65,6 +63,5 @@ def test_zammad_sender_and_subject_match_expected(relative_path: str) -> None:
         assert actual == wanted
 
 
-def test_known_differences_name_existing_files() -> None:
-    if CORPUS.is_dir():
-        assert all((CORPUS / "zammad" / name).exists() for name in KNOWN_DIFFERENCES)
+def test_known_differences_name_existing_files(mail_corpus) -> None:
+    assert all((mail_corpus / "zammad" / name).exists() for name in KNOWN_DIFFERENCES)

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpdesk.domain.mail.parse import ParsedEmail, parse_email
+from tests.fixtures.corpus import CORPUS
 
-CORPUS = Path(
-    os.environ.get("HELPDESK_MAIL_CORPUS")
-    or Path(__file__).resolve().parents[3].parent / "shared" / "mail-corpus"
-)
 SAMPLE_SIZE = 20
 MAX_SAMPLE_BYTES = 60_000  # keep mutation runs fast; big files are covered by the corpus test
 
@@ -102,8 +95,7 @@ edits = st.lists(
 )
 
 
-@pytest.mark.skipif(not SAMPLES, reason=f"mail corpus not found at {CORPUS}")
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(SAMPLES or [b""]), edits)
-def test_mutated_corpus_messages_never_raise(message: bytes, changes: list) -> None:
+def test_mutated_corpus_messages_never_raise(mail_corpus, message: bytes, changes: list) -> None:
     assert isinstance(parse_email(mutate(message, changes)), ParsedEmail)

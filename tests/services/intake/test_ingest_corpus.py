@@ -1,4 +1,6 @@
 """Every message of the shared real-world corpus goes through the ingester: ticket or held."""
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from helpdesk.adapters.storage import blob_store
@@ -10,7 +12,7 @@ from helpdesk.services.intake import ingest
 from helpdesk.services.intake.inbound_mail import MailSource, Staging, keep, stage_kept
 from helpdesk.services.intake.ingest import ingest_once
 from helpdesk.services.people.directory import normalise_email
-from tests.fixtures.corpus import CORPUS, corpus_files, needs_corpus
+from tests.fixtures.corpus import corpus_files
 from tests.fixtures.factories import make_organisation
 from tests.fixtures.mail import NOW, RECEIVED_AT
 
@@ -32,10 +34,10 @@ def registrable(address: str | None) -> bool:
         return False
 
 
-def register_senders(files: list[str]) -> None:
+def register_senders(corpus: Path, files: list[str]) -> None:
     """Every corpus sender we could register a super-user, so mail reaches the ticket path."""
     organisation = make_organisation()
-    senders = set(filter(registrable, (sender_of((CORPUS / f).read_bytes()) for f in files)))
+    senders = set(filter(registrable, (sender_of((corpus / f).read_bytes()) for f in files)))
     db.session.add_all(
         Contact(organisation=organisation, email=address, name=address, is_super_user=True,
                 session_token="x", created_at=NOW)
@@ -49,13 +51,12 @@ def ends_as_a_ticket_message_or_a_held_message(receipt: MailReceipt) -> bool:
     return db.session.get(HeldMessage, receipt.held_message_id) is not None
 
 
-@needs_corpus
-def test_every_corpus_message_is_ingested_as_a_ticket_message_or_held(app):
+def test_every_corpus_message_is_ingested_as_a_ticket_message_or_held(app, mail_corpus):
     files = corpus_files()
-    register_senders(files)
+    register_senders(mail_corpus, files)
     problems, keys = [], {}
     for n, relative_path in enumerate(files, start=1):
-        raw = (CORPUS / relative_path).read_bytes()
+        raw = (mail_corpus / relative_path).read_bytes()
         try:
             staging = Staging(blob_store())
             result = stage_kept(keep(raw, staging.store), received_at=RECEIVED_AT, now=NOW,
@@ -77,12 +78,12 @@ def test_every_corpus_message_is_ingested_as_a_ticket_message_or_held(app):
     assert messages > 100 and held > 20  # both paths really ran
 
 
-@needs_corpus
-def test_a_spread_of_corpus_messages_goes_through_dovecot_and_the_ingester(app, mailbox):
+def test_a_spread_of_corpus_messages_goes_through_dovecot_and_the_ingester(app, mailbox,
+                                                                           mail_corpus):
     files = corpus_files()[::THROUGH_DOVECOT_EVERY]
-    register_senders(files)
+    register_senders(mail_corpus, files)
     for relative_path in files:
-        mailbox.append((CORPUS / relative_path).read_bytes(), RECEIVED_AT)
+        mailbox.append((mail_corpus / relative_path).read_bytes(), RECEIVED_AT)
     report = ingest_once(NOW)
     assert report.failed == 0
     receipts = db.session.scalars(sa.select(MailReceipt)).all()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import HeldMessage, MailReceipt, Message, Ticket
 from helpdesk.services.intake.ingest import ingest_once
-from tests.fixtures.corpus import CORPUS, corpus_files, needs_corpus
+from tests.fixtures.corpus import corpus_files
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import NOW, RECEIVED_AT, make_mail
 from tests.services.intake.test_ingest_corpus import register_senders
@@ -83,13 +83,13 @@ def digest(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-@needs_corpus
-def test_every_file_of_the_corpus_is_a_ticket_message_a_held_message_or_a_copy(app, mailbox):
+def test_every_file_of_the_corpus_is_a_ticket_message_a_held_message_or_a_copy(app, mailbox,
+                                                                              mail_corpus):
     files = corpus_files()
-    register_senders(files)
+    register_senders(mail_corpus, files)
     uid_of, first_served, first_relayed = {}, {}, {}
     for relative_path in files:
-        raw = as_served((CORPUS / relative_path).read_bytes())
+        raw = as_served((mail_corpus / relative_path).read_bytes())
         uid_of[relative_path] = mailbox.append(raw, RECEIVED_AT)
         first_served.setdefault(digest(raw), relative_path)
         first_relayed.setdefault(digest(without_received(raw)), relative_path)
@@ -103,7 +103,7 @@ def test_every_file_of_the_corpus_is_a_ticket_message_a_held_message_or_a_copy(a
 
     for relative_path, uid in uid_of.items():
         receipt = receipts.get(uid)
-        raw = as_served((CORPUS / relative_path).read_bytes())
+        raw = as_served((mail_corpus / relative_path).read_bytes())
         if receipt is not None and receipt.message_id is not None:
             kinds["ticket message"] += exists(Message, receipt.message_id)
         elif receipt is not None and receipt.held_message_id is not None:

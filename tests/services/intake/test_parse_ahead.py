@@ -33,9 +33,10 @@ def test_a_parse_over_the_memory_limit_fails_that_message_only():
 
 
 def test_a_parse_that_does_not_end_fails_that_message_only():
-    parsed, working = parse_in_worker("endless", seconds=1)
+    # Long enough that the good messages beside it parse in time on a loaded machine.
+    parsed, working = parse_in_worker("endless", seconds=3)
     assert isinstance(parsed[1], ParsedEmail) and isinstance(parsed[3], ParsedEmail)
-    assert parsed[2] == Unparsed("ParseTimeout: parsing took longer than 1 s")
+    assert parsed[2] == Unparsed("ParseTimeout: parsing took longer than 3 s")
     assert working
 
 

@@ -1,14 +1,12 @@
 """The portal in headless Chromium, against the app served by a real WSGI server."""
 import re
-import threading
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 import time_machine
 from flask_babel import force_locale
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, OutboxMessage, OutboxState, Ticket
@@ -24,38 +22,6 @@ from tests.web.portal.conftest import MONDAY_TEN
 pytestmark = pytest.mark.browser
 
 TICKET_PAGE = re.compile(r"/portal/tickets/\d+$")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def live_server(app):
-    """The test app on a free loopback port, in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.config["SERVER_NAME"] = f"127.0.0.1:{server.server_port}"
-    app.config["PORTAL_POLL_SECONDS"] = 1
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 def _sign_in(page, base: str, contact) -> None:
