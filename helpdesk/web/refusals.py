@@ -1,4 +1,6 @@
 """The one place a refusal becomes a response: a page, an htmx fragment or problem JSON."""
+from http import HTTPStatus
+
 from flask import Flask, jsonify, make_response, render_template, request
 
 from helpdesk.services import Refusal
@@ -14,11 +16,12 @@ def wants_problem_json() -> bool:
 
 
 def refusal_response(refusal: Refusal):
-    """Problem JSON (RFC 9457) when asked for; for htmx the sentence lands in the messages
+    """Problem JSON (RFC 9457: with type about:blank the title is the status phrase, the
+    sentence is the detail) when asked for; for htmx the sentence lands in the messages
     area (status 200, so htmx swaps it); otherwise a page with the refusal's status."""
     if wants_problem_json():
-        response = jsonify(type="about:blank", title=str(refusal), status=refusal.status,
-                           detail=str(refusal))
+        response = jsonify(type="about:blank", title=HTTPStatus(refusal.status).phrase,
+                           status=refusal.status, detail=str(refusal))
         response.status_code = refusal.status
         response.mimetype = "application/problem+json"
     elif request.headers.get("HX-Request") == "true":

@@ -42,7 +42,7 @@ def test_asked_for_json_a_refusal_is_problem_json(agent_client):
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
     assert response.get_json() == {"type": "about:blank", "status": 404,
-                                   "title": "Er is geen ticket met dat nummer.",
+                                   "title": "Not Found",
                                    "detail": "Er is geen ticket met dat nummer."}
 
 
