@@ -75,10 +75,16 @@ def _fresh_database_url(database_url: str, tmp_path) -> str:
 
 
 def _empty_all_tables() -> None:
-    tables = [t.name for t in db.metadata.sorted_tables]
-    quoted = ", ".join(f'"{name}"' for name in tables)
+    """Delete every row and restart every sequence, as a fresh database would have them.
+
+    DELETE, children first, rather than TRUNCATE: on tables this small TRUNCATE costs
+    about 0.2 s a test (it makes new files for 29 tables), DELETE under 0.01 s.
+    """
     with db.engine.begin() as connection:
-        connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+        connection.execute(sa.text(
+            "SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"))
 
 
 class IsolatedClient(FlaskClient):
