@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -87,6 +88,28 @@ def _empty_all_tables() -> None:
             "SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"))
 
 
+class SharedTemplateCode(jinja2.BytecodeCache):
+    """Compiled templates, kept for the whole run rather than for one test's app.
+
+    Each test builds its own app, so each would compile every template it renders again:
+    that was a fifth of a web test's time. Jinja checks each template's source against the
+    checksum stored with its code, so an edited template is compiled afresh.
+    """
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
 class IsolatedClient(FlaskClient):
     """Runs each request in its own app context, as in production: a fresh `g` and session.
 
@@ -109,6 +132,7 @@ def app(database_url, tmp_path):
         "SERVER_NAME": "desk.example",
     })
     app.test_client_class = IsolatedClient
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     with app.app_context():
         if DATABASE == "postgresql":
             _empty_all_tables()
