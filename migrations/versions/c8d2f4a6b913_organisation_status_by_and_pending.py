@@ -19,11 +19,12 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status_changed_by_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column(
-            'pending_status',
-            sa.Enum('active', 'suspended', 'ended', name='organisation_pending_status',
-                    native_enum=False, create_constraint=True, length=24),
-            nullable=True))
+        # A plain column and its CHECK by name, so both engines have the same constraint
+        # and the downgrade can drop it before the column.
+        batch_op.add_column(sa.Column('pending_status', sa.String(length=24), nullable=True))
+        batch_op.create_check_constraint(
+            batch_op.f('ck_organisation_organisation_pending_status'),
+            "pending_status IN ('active', 'suspended', 'ended')")
         batch_op.add_column(sa.Column('pending_status_at', sa.DateTime(timezone=True),
                                       nullable=True))
         batch_op.add_column(sa.Column('pending_status_by_id', sa.Integer(), nullable=True))
@@ -44,6 +45,8 @@ def downgrade():
             batch_op.f('fk_organisation_pending_status_by_id_staff_member'), type_='foreignkey')
         batch_op.drop_constraint(
             batch_op.f('fk_organisation_status_changed_by_id_staff_member'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('ck_organisation_organisation_pending_status'),
+                                 type_='check')
         batch_op.drop_column('pending_status_by_id')
         batch_op.drop_column('pending_status_at')
         batch_op.drop_column('pending_status')
