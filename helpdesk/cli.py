@@ -5,7 +5,7 @@ import logging
 import signal
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,11 @@ from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
 from helpdesk.services.privacy.export import export_organisation
 from helpdesk.services.promise import recompute
-from helpdesk.services.promise.calendar_settings import configured_calendar, configured_policy
+from helpdesk.services.promise.calendar_settings import (
+    configured_calendar,
+    configured_policy,
+    desk_timezone,
+)
 from helpdesk.services.stats import rollup
 
 bp = Blueprint("cli", __name__, cli_group=None)
@@ -138,11 +142,33 @@ def orgs_add(slug: str, name: str):
 @orgs_group.command("status")
 @click.argument("slug")
 @click.argument("status")
+@click.option("--from", "effective_on", default=None, metavar="YYYY-MM-DD",
+              help="Take effect when this day begins in the desk's time zone (today or later).")
 @one_line_errors
-def orgs_status(slug: str, status: str):
-    """Change an organisation's status: active, suspended or ended."""
-    organisation = directory.set_organisation_status(slug, status, _now())
-    click.echo(f"{organisation.slug} is now {organisation.status.value}.")
+def orgs_status(slug: str, status: str, effective_on: str | None):
+    """Change an organisation's status: active, suspended or ended, now or from a day on."""
+    day = _parse_day(effective_on) if effective_on else None
+    organisation = directory.set_organisation_status(slug, status, _now(), effective_on=day,
+                                                     timezone=desk_timezone())
+    if organisation.pending_status is not None:
+        click.echo(f"{organisation.slug} becomes {organisation.pending_status.value} at "
+                   f"{organisation.pending_status_at.isoformat()}.")
+    else:
+        click.echo(f"{organisation.slug} is now {organisation.status.value}.")
+
+
+@orgs_group.command("apply-due")
+@one_line_errors
+def orgs_apply_due():
+    """Apply the organisation statuses whose day has begun (one pass of the job)."""
+    click.echo(f"Statuses applied: {directory.apply_due_status_changes(_now())}.")
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise Refusal("%(text)r is not a date like 2027-01-01.", text=text) from None
 
 
 @bp.cli.group("contacts")

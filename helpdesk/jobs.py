@@ -18,6 +18,7 @@ from helpdesk.outages import OutageTracker
 from helpdesk.services.escalation import sweep
 from helpdesk.services.intake import ingest
 from helpdesk.services.mail_out import sender
+from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
 from helpdesk.services.promise import recompute
 from helpdesk.services.stats import rollup
@@ -44,6 +45,8 @@ JOBS: tuple[Job, ...] = (
     Job("outbox-send", sender.send_job, 10),
     # Sign-in and reset links: the request only queued them (no timing tells who exists).
     Job("link-requests", link_mail.answer_link_requests, 5),
+    # A status a manager dated ahead (suspended from the 1st) takes effect when its day begins.
+    Job("organisation-status", directory.apply_due_status_changes, 60),
     # Days settle one by one; a changed day is read live until this rolls it up again.
     Job("stats-rollup", rollup.refresh_job, 300),
 )

@@ -1,10 +1,11 @@
 """The command line: each command, and one clear line on bad input."""
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -56,6 +57,30 @@ def test_orgs_status_suspends_and_refuses_unknown_values(runner):
                          "Choose active, suspended or ended")
     _fails_with_one_line(runner.invoke(args=["orgs", "status", "nope", "active"]),
                          "no organisation")
+
+
+def test_orgs_status_from_a_later_day_waits_for_the_job_and_names_no_staff_member(runner):
+    make_organisation(slug="acme")
+    later = (datetime.now(UTC) + timedelta(days=3)).date()
+    result = runner.invoke(args=["orgs", "status", "acme", "suspended",
+                                 "--from", later.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("acme becomes suspended at ")
+    organisation = db.session.scalar(sa.select(Organisation).filter_by(slug="acme"))
+    assert (organisation.status, organisation.pending_status) == (
+        OrganisationStatus.ACTIVE, OrganisationStatus.SUSPENDED)
+    db.session.rollback()
+    assert runner.invoke(args=["orgs", "apply-due"]).output == "Statuses applied: 0.\n"
+    with time_machine.travel(datetime.combine(later, datetime.min.time(), UTC)
+                             + timedelta(days=1), tick=False):
+        assert runner.invoke(args=["orgs", "apply-due"]).output == "Statuses applied: 1.\n"
+    db.session.expire_all()
+    assert organisation.status == OrganisationStatus.SUSPENDED
+    assert organisation.status_changed_by_id is None
+    _fails_with_one_line(runner.invoke(args=["orgs", "status", "acme", "ended",
+                                             "--from", "2020-01-01"]), "today or later")
+    _fails_with_one_line(runner.invoke(args=["orgs", "status", "acme", "ended",
+                                             "--from", "soon"]), "not a date")
 
 
 def test_ending_an_organisation_ends_its_portal_sessions(runner):

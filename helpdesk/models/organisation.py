@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from helpdesk.domain import languages
 from helpdesk.extensions import db
 from helpdesk.models.identity import SignInIdentity
+from helpdesk.models.staff import StaffMember
 from helpdesk.models.types import OneLineString, UTCDateTime, enum_column
 
 
@@ -28,8 +29,20 @@ class Organisation(db.Model):
         default=OrganisationStatus.ACTIVE,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Since when the status holds (the moment it took effect) and who set it; no staff
+    # member when it was set on the command line.
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
+    # A status a manager set to take effect later; the worker applies it when it is due.
+    pending_status: Mapped[OrganisationStatus | None] = mapped_column(
+        enum_column(OrganisationStatus, name="organisation_pending_status"))
+    pending_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    pending_status_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
 
+    status_changed_by: Mapped[StaffMember | None] = relationship(
+        foreign_keys=[status_changed_by_id])
+    pending_status_by: Mapped[StaffMember | None] = relationship(
+        foreign_keys=[pending_status_by_id])
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="organisation", order_by="Contact.name"
     )

@@ -48,7 +48,11 @@ class LinkRequest(db.Model):
 
 
 class AuditEntry(db.Model):
-    """Who read or exported customer data, and when (the least-privilege promise)."""
+    """Who read, exported or changed customer data, and when (the least-privilege promise).
+
+    Changes to organisations and contacts say what changed, before and after, in `detail`;
+    no staff member means the command line or the worker.
+    """
 
     __table_args__ = (sa.Index("ix_audit_entry_subject", "subject_type", "subject_id"),)
 
@@ -56,7 +60,8 @@ class AuditEntry(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact.id"))
-    action: Mapped[str] = mapped_column(sa.String(40))  # view_ticket, download, export, ...
+    # view_ticket, download, export, directory_add, contact_edit, organisation_status, ...
+    action: Mapped[str] = mapped_column(sa.String(40))
     subject_type: Mapped[str] = mapped_column(sa.String(40))
     subject_id: Mapped[int | None] = mapped_column()
     detail: Mapped[str | None] = mapped_column(sa.String(300))

@@ -12,6 +12,9 @@ from helpdesk.services.notifications.wording import (
     duration_label,
     lateness_label,
 )
+from helpdesk.services.people import contacts, directory
+from helpdesk.services.portal import link_mail
+from helpdesk.services.privacy.export import EXPORTED
 
 CATEGORY_LABELS = {
     Category.BUG: _l("Bug"),
@@ -40,6 +43,24 @@ ORGANISATION_STATUS_LABELS = {
     OrganisationStatus.SUSPENDED: _l("Suspended"),
     OrganisationStatus.ENDED: _l("Ended"),
 }
+
+# What the directory's audit trail says was done (AuditEntry.action), for the history tables.
+AUDIT_ACTION_LABELS = {
+    directory.ADDED: _l("Added"),
+    directory.RENAMED: _l("Renamed"),
+    directory.STATUS_CHANGED: _l("Status changed"),
+    directory.STATUS_SCHEDULED: _l("Status change waiting"),
+    contacts.EDITED: _l("Details changed"),
+    contacts.SUPER_USER_CHANGED: _l("Super-user changed"),
+    contacts.DEACTIVATED: _l("Deactivated"),
+    link_mail.LINK_SENT: _l("Sign-in link sent"),
+    EXPORTED: _l("Data exported"),
+}
+
+
+def audit_action_label(action: str) -> str:
+    label = AUDIT_ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
 
 
 def category_label(category) -> str:
@@ -70,6 +91,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(category_label=category_label, status_label=status_label,
                                  channel_label=channel_label,
                                  organisation_status_label=organisation_status_label,
+                                 audit_action_label=audit_action_label,
                                  age_label=age_label, duration_label=duration_label,
                                  lateness_label=lateness_label, get_locale=get_locale,
                                  current_language=current_language,

@@ -137,7 +137,7 @@ def register_sender(held: HeldMessage, agent: StaffMember, organisation_slug: st
     if not held.sender:
         raise Refusal("This message has no sender address to register.")
     contact = directory.add_contact(held.sender, organisation_slug, name or held.sender, now,
-                                 super_user=super_user)
+                                 super_user=super_user, by=agent)
     _audit(held, agent, now, "held_register_sender",
            f"{contact.email} → {organisation_slug}{' (super-user)' if super_user else ''}")
     return contact

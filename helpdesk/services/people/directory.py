@@ -1,13 +1,16 @@
 """Organisations, their contacts and staff accounts.
 
 Adding an organisation, a contact or a staff member is a use case of its own (`flask orgs`,
-`flask contacts`, `flask staff`) and a step of others (registering a held sender, the demo),
-which then run it in their own transaction.
+`flask contacts`, `flask staff`, the managers' pages) and a step of others (registering a held
+sender, the demo), which then run it in their own transaction. Every change to an organisation
+or a contact is audited with who made it (no one: the command line).
 """
+import logging
 import re
 import secrets
 import unicodedata
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pyotp
 import sqlalchemy as sa
@@ -23,12 +26,20 @@ from helpdesk.models import (
     StaffRole,
 )
 from helpdesk.services import Refusal
-from helpdesk.services.transaction import use_case
+from helpdesk.services.people import audit
+from helpdesk.services.transaction import job, use_case
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 TOTP_ISSUER = "helpdesk"
+# The audit trail's actions for the directory (AuditEntry.action).
+ADDED = "directory_add"
+RENAMED = "directory_rename"
+STATUS_CHANGED = "organisation_status"
+STATUS_SCHEDULED = "organisation_status_pending"
+
+log = logging.getLogger(__name__)
 
 
 def normalise_email(email: str) -> str:
@@ -55,41 +66,164 @@ def new_session_token() -> str:
     return secrets.token_hex(16)
 
 
+def find_organisation(slug: str) -> Organisation | None:
+    return db.session.scalar(sa.select(Organisation).filter_by(slug=slug))
+
+
 def organisation_by_slug(slug: str) -> Organisation:
-    organisation = db.session.scalar(sa.select(Organisation).filter_by(slug=slug))
+    organisation = find_organisation(slug)
     if organisation is None:
         raise Refusal("There is no organisation with slug %(slug)s.", slug=slug)
     return organisation
 
 
 @use_case
-def add_organisation(slug: str, name: str, now: datetime) -> Organisation:
+def add_organisation(slug: str, name: str, now: datetime, *,
+                     by: StaffMember | None = None) -> Organisation:
+    slug = slug.strip()
     if not SLUG_PATTERN.match(slug):
         raise Refusal("A slug is lower-case letters, digits and dashes, not %(slug)s.", slug=slug)
     if db.session.scalar(sa.select(Organisation.id).filter_by(slug=slug)):
         raise Refusal("An organisation with slug %(slug)s exists already.", slug=slug)
-    organisation = Organisation(slug=slug, name=name.strip(), created_at=now,
-                                status=OrganisationStatus.ACTIVE)
+    organisation = Organisation(slug=slug, name=_organisation_name(name), created_at=now,
+                                status=OrganisationStatus.ACTIVE, status_changed_at=now,
+                                status_changed_by=by)
     db.session.add(organisation)
+    audit.record(organisation, ADDED, now, by, f"{slug}: {organisation.name}")
     return organisation
 
 
+def _organisation_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise Refusal("Give the organisation a name.")
+    return name
+
+
 @use_case
-def set_organisation_status(slug: str, status: str, now: datetime) -> Organisation:
+def rename_organisation(slug: str, name: str, now: datetime, *,
+                        by: StaffMember | None = None) -> Organisation:
+    organisation = organisation_by_slug(slug)
+    before = organisation.name
+    organisation.name = _organisation_name(name)
+    detail = audit.describe_changes({"name": before}, {"name": organisation.name})
+    if detail:
+        audit.record(organisation, RENAMED, now, by, detail)
+    return organisation
+
+
+def day_starts_at(day: date, timezone: str) -> datetime:
+    """The first moment of a calendar day in the desk's time zone, as aware UTC."""
+    return datetime.combine(day, time(0), ZoneInfo(timezone)).astimezone(UTC)
+
+
+@use_case
+def set_organisation_status(slug: str, status: str, now: datetime, *,
+                            effective_on: date | None = None, timezone: str | None = None,
+                            by: StaffMember | None = None) -> Organisation:
+    """Change the status now, or from the start of `effective_on` (in `timezone`) onwards.
+
+    A day after today is kept as the pending status, which the worker applies when the day
+    begins (`apply_due_status_changes`). One change waits at a time: a new one replaces it,
+    and choosing the status the organisation has now cancels it. Earlier days are refused:
+    a status holds from when it was set, never before.
+    """
     try:
         new_status = OrganisationStatus(status)
     except ValueError:
         raise Refusal("Choose active, suspended or ended, not %(status)s.",
                       status=status) from None
     organisation = organisation_by_slug(slug)
-    if organisation.status != new_status:
-        organisation.status = new_status
-        organisation.status_changed_at = now
-        if new_status == OrganisationStatus.ENDED:
-            # A terminated contract ends every portal session at once.
-            for contact in organisation.contacts:
-                end_all_sessions(contact)
+    starts_at = now
+    if effective_on is not None:
+        today = now.astimezone(ZoneInfo(timezone)).date()
+        if effective_on < today:
+            raise Refusal("A status change takes effect today or later, not on %(day)s.",
+                          day=effective_on.isoformat())
+        if effective_on > today:
+            starts_at = day_starts_at(effective_on, timezone)
+    if starts_at > now and new_status != organisation.status:
+        _set_pending(organisation, new_status, starts_at, now, by)
+        return organisation
+    if organisation.pending_status is not None:
+        _clear_pending(organisation, now, by, "pending status cancelled")
+    _apply_status(organisation, new_status, now, by, now)
     return organisation
+
+
+def _set_pending(organisation: Organisation, status: OrganisationStatus, starts_at: datetime,
+                 now: datetime, by: StaffMember | None) -> None:
+    organisation.pending_status = status
+    organisation.pending_status_at = starts_at
+    organisation.pending_status_by = by
+    audit.record(organisation, STATUS_SCHEDULED, now, by,
+                 f"status: {organisation.status.value} → {status.value} "
+                 f"from {starts_at.isoformat()}")
+
+
+def _clear_pending(organisation: Organisation, now: datetime, by: StaffMember | None,
+                   why: str) -> None:
+    audit.record(organisation, STATUS_SCHEDULED, now, by,
+                 f"{why}: {organisation.pending_status.value} "
+                 f"from {organisation.pending_status_at.isoformat()}")
+    organisation.pending_status = None
+    organisation.pending_status_at = None
+    organisation.pending_status_by = None
+
+
+def _apply_status(organisation: Organisation, status: OrganisationStatus, since: datetime,
+                  by: StaffMember | None, now: datetime) -> None:
+    if organisation.status == status:
+        return
+    audit.record(organisation, STATUS_CHANGED, now, by,
+                 f"status: {organisation.status.value} → {status.value} "
+                 f"from {since.isoformat()}")
+    organisation.status = status
+    organisation.status_changed_at = since
+    organisation.status_changed_by = by
+    if status == OrganisationStatus.ENDED:
+        # A terminated contract ends every portal session at once.
+        for contact in organisation.contacts:
+            end_all_sessions(contact)
+
+
+@use_case
+def apply_due_status(organisation_id: int, now: datetime) -> bool:
+    """Apply the organisation's pending status if its day has come; False if it had not, or
+    another worker applied it first (the pending columns are cleared by one UPDATE)."""
+    organisation = db.session.get(Organisation, organisation_id)
+    if (organisation is None or organisation.pending_status is None
+            or organisation.pending_status_at > now):
+        return False
+    status, since = organisation.pending_status, organisation.pending_status_at
+    by = organisation.pending_status_by
+    taken = db.session.execute(
+        sa.update(Organisation)
+        .where(Organisation.id == organisation_id, Organisation.pending_status == status,
+               Organisation.pending_status_at == since)
+        .values(pending_status=None, pending_status_at=None, pending_status_by_id=None)
+        .execution_options(synchronize_session=False))
+    if taken.rowcount != 1:
+        return False
+    db.session.refresh(organisation)
+    _apply_status(organisation, status, since, by, now)
+    return True
+
+
+@job
+def apply_due_status_changes(now: datetime, limit: int = 200) -> int:
+    """Apply the pending statuses whose day has begun, one commit each; how many were applied."""
+    due = db.session.scalars(
+        sa.select(Organisation.id).where(Organisation.pending_status_at <= now)
+        .order_by(Organisation.pending_status_at, Organisation.id).limit(limit)).all()
+    db.session.rollback()
+    applied = 0
+    for organisation_id in due:
+        try:
+            applied += apply_due_status(organisation_id, now)
+        except Exception:  # the next organisation still gets its change
+            log.exception("pending status of organisation %s failed", organisation_id)
+    return applied
 
 
 @use_case
@@ -97,18 +231,26 @@ def add_contact(email: str, organisation_slug: str, name: str, now: datetime, *,
                 super_user: bool = False, language: str = languages.DEFAULT,
                 job_title: str | None = None,
                 phone: str | None = None, birth_date: date | None = None,
-                password: str | None = None) -> Contact:
+                password: str | None = None, by: StaffMember | None = None) -> Contact:
     email = normalise_email(email)
     organisation = organisation_by_slug(organisation_slug)
+    name = name.strip()
+    if not name:
+        raise Refusal("Give the contact a name.")
+    if not languages.is_supported(language):
+        raise Refusal("Choose Dutch or English.")
     if db.session.scalar(sa.select(Contact.id).filter_by(email=email)):
         raise Refusal("A contact with email %(email)s exists already.", email=email)
     contact = Contact(
-        organisation=organisation, email=email, name=name.strip(), is_super_user=super_user,
-        language=language, job_title=job_title, phone=phone, birth_date=birth_date,
+        organisation=organisation, email=email, name=name, is_super_user=super_user,
+        language=language, job_title=job_title or None, phone=phone or None,
+        birth_date=birth_date,
         password_hash=hash_password(password) if password else None,
         session_token=new_session_token(), created_at=now,
     )
     db.session.add(contact)
+    audit.record(contact, ADDED, now, by,
+                 f"{email} of {organisation.slug}{' (super-user)' if super_user else ''}")
     return contact
 
 

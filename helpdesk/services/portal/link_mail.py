@@ -3,7 +3,8 @@
 Asking for a link only queues the request: the same few statements whoever the address belongs
 to, so no timing tells a registered address from an unknown one. The worker answers the queue
 (`link-requests`, or `flask links send`): it looks the address up, issues the token and queues
-the mail, for registered super-users only.
+the mail, for registered super-users only. A manager may also send a super-user a sign-in
+link from the contact's page (`send_sign_in_link`): the same token and mail, at once.
 """
 import logging
 from dataclasses import dataclass
@@ -15,9 +16,10 @@ from flask_babel import force_locale
 
 from helpdesk import desk_url
 from helpdesk.extensions import db
-from helpdesk.models import Contact, LinkRequest, SignInToken
+from helpdesk.models import Contact, LinkRequest, SignInToken, StaffMember
+from helpdesk.services import Refusal
 from helpdesk.services.mail_out.outbox import queue_mail
-from helpdesk.services.people import signin
+from helpdesk.services.people import audit, signin
 from helpdesk.services.transaction import job, use_case
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ LINKS = {
     signin.RESET: LinkKind("password_reset", "portal.reset_password", "PASSWORD_RESET_VALID"),
 }
 EMAIL_LENGTH = 320
+LINK_SENT = "contact_sign_in_link"
 
 
 def valid_minutes(purpose: str) -> int:
@@ -85,6 +88,25 @@ def _mail_link(email: str, purpose: str, now: datetime) -> bool:
     contact = signin.portal_contact_for(email)
     if contact is None or _recent_links(contact, purpose, now) >= _links_per_window():
         return False
+    _queue_link_mail(contact, purpose, now)
+    return True
+
+
+@use_case
+def send_sign_in_link(contact: Contact, now: datetime, by: StaffMember) -> None:
+    """A manager sends a super-user a one-time sign-in link, as the portal would, and it is
+    audited. Staff are signed in, so unlike a request from the portal this may say no."""
+    if signin.portal_contact_for(contact.email) is not contact:
+        raise Refusal("Only an active super-user of an organisation whose contract has not "
+                      "ended can sign in to the portal.")
+    if _recent_links(contact, signin.SIGN_IN, now) >= _links_per_window():
+        raise Refusal("%(email)s was sent enough sign-in links for now; try again later.",
+                      email=contact.email)
+    _queue_link_mail(contact, signin.SIGN_IN, now)
+    audit.record(contact, LINK_SENT, now, by, f"sign-in link mailed to {contact.email}")
+
+
+def _queue_link_mail(contact: Contact, purpose: str, now: datetime) -> None:
     link_kind = LINKS[purpose]
     token = signin.issue_token(contact, purpose, now, current_app.config[link_kind.valid_setting])
     link = desk_url.link(link_kind.endpoint, token=token)
@@ -98,7 +120,6 @@ def _mail_link(email: str, purpose: str, now: datetime) -> bool:
             body_html=render_template(f"email/{kind}.html", **context),
             automatic=False,
         )
-    return True
 
 
 def _links_per_window() -> int:

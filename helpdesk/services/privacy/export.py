@@ -16,6 +16,8 @@ from helpdesk.models import (
 from helpdesk.services.people.directory import organisation_by_slug
 from helpdesk.services.transaction import use_case
 
+EXPORTED = "export"  # the audit trail's action
+
 
 def _iso(at: datetime | None) -> str | None:
     return at.isoformat().replace("+00:00", "Z") if at else None
@@ -38,7 +40,7 @@ def export_organisation(slug: str, now: datetime, *, exported_by: str = "cli") -
         sa.select(HeldMessage).where(HeldMessage.sender.in_(addresses))
         .order_by(HeldMessage.received_at)
     ).all() if addresses else []
-    db.session.add(AuditEntry(at=now, action="export", subject_type="organisation",
+    db.session.add(AuditEntry(at=now, action=EXPORTED, subject_type="organisation",
                               subject_id=organisation.id, detail=exported_by))
     return {
         "organisation": {"slug": organisation.slug, "name": organisation.name,
