@@ -6,7 +6,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.domain import languages
-from helpdesk.models import Category, Channel, OrganisationStatus, TicketStatus
+from helpdesk.models import Category, Channel, OrganisationStatus, StaffRole, TicketStatus
 from helpdesk.services.notifications.wording import (
     current_language,
     duration_label,
@@ -41,6 +41,16 @@ ORGANISATION_STATUS_LABELS = {
     OrganisationStatus.ENDED: _l("Ended"),
 }
 
+ROLE_LABELS = {
+    StaffRole.AGENT: _l("Agent"),
+    StaffRole.MANAGER: _l("Manager"),
+    StaffRole.ADMIN: _l("Admin"),
+}
+
+
+def role_label(role) -> str:
+    return str(ROLE_LABELS[StaffRole(role)])
+
 
 def category_label(category) -> str:
     return str(CATEGORY_LABELS[Category(category)])
@@ -70,6 +80,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(category_label=category_label, status_label=status_label,
                                  channel_label=channel_label,
                                  organisation_status_label=organisation_status_label,
+                                 role_label=role_label,
                                  age_label=age_label, duration_label=duration_label,
                                  lateness_label=lateness_label, get_locale=get_locale,
                                  current_language=current_language,

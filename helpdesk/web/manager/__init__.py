@@ -1,6 +1,12 @@
-"""Managers' pages: organisations, statistics, and the SLA and calendar settings."""
+"""Managers' pages: organisations, staff, statistics, and the SLA and calendar settings."""
 from flask import Blueprint
 
 bp = Blueprint("manager", __name__)
 
-from helpdesk.web.manager import canned, settings_views, stats_views, views  # noqa: E402,F401
+from helpdesk.web.manager import (  # noqa: E402,F401
+    canned,
+    settings_views,
+    staff,
+    stats_views,
+    views,
+)
