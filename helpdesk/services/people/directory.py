@@ -120,7 +120,7 @@ def add_staff(email: str, name: str, role: str, password: str, now: datetime, *,
     ensure_no_staff_with(email)
     staff = StaffMember(
         email=email, name=name.strip(), role=chosen_role, password_hash=hash_password(password),
-        totp_secret=totp_secret or new_totp_secret(), language=language,
+        totp_secret=totp_secret or new_totp_secret(), totp_last_step=0, language=language,
         session_token=new_session_token(), created_at=now,
     )
     db.session.add(staff)

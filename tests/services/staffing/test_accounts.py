@@ -22,11 +22,11 @@ def test_a_manager_makes_an_agent_a_manager_and_it_is_audited(app, now):
 
 def test_a_manager_cannot_make_an_admin_nor_change_one(app, now):
     manager, agent, admin = make_staff(StaffRole.MANAGER), make_staff(), make_staff(StaffRole.ADMIN)
-    with pytest.raises(Refusal, match="Only an admin can give the role admin."):
+    with pytest.raises(Refusal, match="Alleen een beheerder kan de rol admin geven."):
         accounts.change_role(manager, agent.id, "admin", now)
-    with pytest.raises(Refusal, match="Only an admin can change the account"):
+    with pytest.raises(Refusal, match="Alleen een beheerder kan het account van"):
         accounts.change_role(manager, admin.id, "agent", now)
-    with pytest.raises(Refusal, match="Only an admin can change the account"):
+    with pytest.raises(Refusal, match="Alleen een beheerder kan het account van"):
         accounts.deactivate(manager, admin.id, now)
     db.session.refresh(agent)
     db.session.refresh(admin)
@@ -42,9 +42,9 @@ def test_an_admin_makes_an_admin(app, now):
 
 def test_nobody_changes_their_own_role_or_deactivates_themselves(app, now):
     admin = make_staff(StaffRole.ADMIN)
-    with pytest.raises(Refusal, match="your own account"):
+    with pytest.raises(Refusal, match="Uw eigen account"):
         accounts.change_role(admin, admin.id, "agent", now)
-    with pytest.raises(Refusal, match="your own account"):
+    with pytest.raises(Refusal, match="Uw eigen account"):
         accounts.deactivate(admin, admin.id, now)
     db.session.refresh(admin)
     assert (admin.role, admin.active) == (StaffRole.ADMIN, True)

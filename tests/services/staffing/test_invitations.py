@@ -67,7 +67,7 @@ def test_inviting_an_address_with_a_staff_account_is_refused_in_dutch(app, now):
 
 
 def test_a_manager_cannot_invite_an_admin_but_an_admin_can(app, now):
-    with pytest.raises(Refusal, match="Only an admin can give the role admin."):
+    with pytest.raises(Refusal, match="Alleen een beheerder kan de rol admin geven."):
         invitations.invite(make_staff(StaffRole.MANAGER), "a@desk.example", "A", "admin", now)
     invitation = invitations.invite(make_staff(StaffRole.ADMIN), "a@desk.example", "A",
                                     "admin", now)
@@ -89,7 +89,7 @@ def test_accepting_sets_the_password_confirms_totp_and_ends_the_invitation(app, 
     assert (invitation.used_at, invitation.staff_id) == (later, staff.id)
     assert [e.action for e in db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id))
             ] == ["invite_staff", "accept_staff_invitation"]
-    with pytest.raises(Refusal, match="expired or was used already"):
+    with pytest.raises(Refusal, match="verlopen of al gebruikt"):
         invitations.accept(token, PASSWORD, _code(invitation.totp_secret, later), later)
 
 
@@ -98,7 +98,7 @@ def test_a_wrong_code_makes_no_account_and_keeps_the_invitation(app, now):
                                     "agent", now)
     token = _token_from_mail()
     wrong = f"{(int(_code(invitation.totp_secret, now)) + 1) % 1_000_000:06d}"
-    with pytest.raises(Refusal, match="That code is not right"):
+    with pytest.raises(Refusal, match="Die code klopt niet"):
         invitations.accept(token, PASSWORD, wrong, now)
     assert db.session.scalar(sa.select(StaffMember).filter_by(email="n@desk.example")) is None
     assert invitations.invitation_to_accept(token, now).used_at is None
