@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, OutboxMessage, StaffInvitation, StaffMember, StaffRole
 from tests.conftest import post_form, sign_in
-from tests.fixtures.factories import make_staff
+from tests.fixtures.factories import PASSWORD, make_staff
 
 
 @pytest.fixture
@@ -126,3 +126,12 @@ def test_the_nav_links_to_staff_for_managers_and_administration_for_admins(clien
     sign_in(admin_client, make_staff(StaffRole.ADMIN))
     page = admin_client.get("/manage/staff").get_data(as_text=True)
     assert 'href="/admin/"' in page
+
+
+def test_a_deactivated_agent_cannot_sign_in_again(manager_client, app):
+    agent = make_staff()
+    post_form(manager_client, f"/manage/staff/{agent.id}/deactivate")
+    other = app.test_client()
+    response = post_form(other, "/sign-in", {"email": agent.email, "password": PASSWORD})
+    assert response.status_code == 200  # the form again, not the code step
+    assert "/sign-in/code" not in response.headers.get("Location", "")
