@@ -8,7 +8,7 @@ from flask import Flask
 
 from helpdesk.adapters.private_files import make_private, private_folder, write_private
 from helpdesk.config import DefaultConfig
-from helpdesk.settings import from_environment
+from helpdesk.settings import from_environment, given_by
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +34,10 @@ def configure_settings(app: Flask, config: dict | None) -> None:
     app.config.from_object(DefaultConfig)
     # Only the settings helpdesk/settings.py declares, each converted; a bad value stops here.
     app.config.update(from_environment(os.environ))
+    # Where each setting came from, for the admins' page: the environment, the factory's
+    # `config` (tests), or else the default.
+    app.extensions["settings_given"] = {"environment": given_by(os.environ),
+                                        "configuration": frozenset(config or ())}
     if config:
         app.config.update(config)
     instance = Path(app.instance_path)
@@ -125,6 +129,7 @@ def configure_urls(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     from helpdesk.cli import bp as cli_bp
+    from helpdesk.web.admin import bp as admin_bp
     from helpdesk.web.agent import bp as agent_bp
     from helpdesk.web.auth import bp as auth_bp
     from helpdesk.web.manager import bp as manager_bp
@@ -134,6 +139,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(agent_bp, url_prefix="/desk")
     app.register_blueprint(manager_bp, url_prefix="/manage")
     app.register_blueprint(portal_bp, url_prefix="/portal")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(cli_bp)
 
 

@@ -95,7 +95,7 @@ def _parse_duration(raw: str, bare: str = "seconds") -> timedelta:
                         if amount is not None})
 
 
-def _shown(span: timedelta) -> str:
+def shown_span(span: timedelta) -> str:
     """A span in the largest unit that counts it whole: "1m", "90s", "2h"."""
     for suffix, unit in (("d", timedelta(days=1)), ("h", timedelta(hours=1)),
                          ("m", timedelta(minutes=1))):
@@ -113,7 +113,7 @@ def duration(minimum: timedelta) -> Kind:
             raise ValueError(raw)
         return value
 
-    return Kind(parse, f"a duration of at least {_shown(minimum)}, such as 600 (seconds), "
+    return Kind(parse, f"a duration of at least {shown_span(minimum)}, such as 600 (seconds), "
                        "10m or 2h")
 
 
@@ -239,6 +239,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGN_IN_FAILURE_WINDOW", DURATION, timedelta(minutes=15)),
     Setting("SIGN_IN_LINK_VALID", DURATION, timedelta(minutes=15)),
     Setting("PASSWORD_RESET_VALID", DURATION, timedelta(hours=1)),
+    Setting("STAFF_INVITATION_VALID", DURATION, timedelta(days=3)),  # a manager's invitation
     # Upload limits.
     Setting("MAX_ATTACHMENT_BYTES", POSITIVE, 25 * MB),
     Setting("MAX_ATTACHMENTS_PER_MESSAGE", POSITIVE, 10),
@@ -299,6 +300,11 @@ BY_NAME = {setting.name: setting for setting in SETTINGS}
 def defaults() -> dict[str, object]:
     """Every setting's default, by config key."""
     return {setting.name: setting.default for setting in SETTINGS}
+
+
+def given_by(environ: Mapping[str, str]) -> frozenset[str]:
+    """The config keys of the settings the environment gives (whatever their value)."""
+    return frozenset(setting.name for setting in SETTINGS if setting.variable in environ)
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[str, object]:

@@ -19,7 +19,7 @@ from helpdesk.models.security import (
     SignInToken,
 )
 from helpdesk.models.settings import CalendarSettings, ClosingDay, RecomputeJob, ResponseTarget
-from helpdesk.models.staff import ROLE_RANK, StaffMember, StaffRole
+from helpdesk.models.staff import ROLE_RANK, StaffInvitation, StaffMember, StaffRole
 from helpdesk.models.stats import (
     RollupSpan,
     StatsChange,
@@ -52,7 +52,7 @@ __all__ = [
     "Message",
     "MessageKind", "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState", "RawMail",
     "RecomputeJob", "ResponseRecord", "ResponseTarget", "RollupSpan", "SignInFailure",
-    "SignInToken", "StaffMember", "StaffRole", "StatsChange", "StatsRollup", "StatsRollupDay",
-    "StatsRollupMonth", "Ticket",
+    "SignInToken", "StaffInvitation", "StaffMember", "StaffRole", "StatsChange", "StatsRollup",
+    "StatsRollupDay", "StatsRollupMonth", "Ticket",
     "TicketEvent", "TicketNumberCounter", "TicketPresence", "TicketStatus",
 ]

@@ -112,6 +112,11 @@ class MailboxState(db.Model):
     # The last UID of the batch being worked on, committed before its work and cleared after:
     # still set at the next pass, the work died, and that pass takes its messages one by one.
     attempting_through_uid: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # What the last pass saw, for the admins' page: when it ended, what stopped it (None when
+    # it ran through), and how many messages it left in the folder to be retried.
+    last_pass_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    mail_waiting: Mapped[int] = mapped_column(default=0)
 
 
 class IngestFailure(db.Model):

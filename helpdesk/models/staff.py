@@ -46,3 +46,24 @@ class StaffMember(SignInIdentity, db.Model):
 
     def __repr__(self) -> str:
         return f"<StaffMember {self.email} {self.role}>"
+
+
+class StaffInvitation(db.Model):
+    """An invitation by mail to join the staff: one-time and expiring; only its hash is kept.
+
+    The TOTP secret is chosen with the invitation, so the page the link opens can show it
+    before the account exists; the account takes it over when the invitee proves a code.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    name: Mapped[str] = mapped_column(OneLineString(200))
+    role: Mapped[StaffRole] = mapped_column(enum_column(StaffRole, name="staff_role"))
+    totp_secret: Mapped[str] = mapped_column(sa.String(64))
+    invited_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_member.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The account the invitation became, once accepted.
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))

@@ -6,7 +6,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.domain import languages
-from helpdesk.models import Category, Channel, OrganisationStatus, TicketStatus
+from helpdesk.models import Category, Channel, OrganisationStatus, StaffRole, TicketStatus
 from helpdesk.services.notifications.wording import (
     current_language,
     duration_label,
@@ -63,6 +63,17 @@ def audit_action_label(action: str) -> str:
     return str(label) if label is not None else action
 
 
+ROLE_LABELS = {
+    StaffRole.AGENT: _l("Agent"),
+    StaffRole.MANAGER: _l("Manager"),
+    StaffRole.ADMIN: _l("Admin"),
+}
+
+
+def role_label(role) -> str:
+    return str(ROLE_LABELS[StaffRole(role)])
+
+
 def category_label(category) -> str:
     return str(CATEGORY_LABELS[Category(category)])
 
@@ -92,6 +103,7 @@ def register_template_helpers(app) -> None:
                                  channel_label=channel_label,
                                  organisation_status_label=organisation_status_label,
                                  audit_action_label=audit_action_label,
+                                 role_label=role_label,
                                  age_label=age_label, duration_label=duration_label,
                                  lateness_label=lateness_label, get_locale=get_locale,
                                  current_language=current_language,

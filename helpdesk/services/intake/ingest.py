@@ -152,6 +152,7 @@ def ingest_forever(stop: threading.Event, clock: Callable[[], datetime],
                         stop.wait(poll_seconds)
         except Exception as error:  # the worker outlives any one failure
             db.session.rollback()
+            record_pass_error(settings.mailbox, error, clock())
             tracker.failed(task, error, clock())
             stop.wait(tracker.delay_seconds(task))
 
@@ -163,16 +164,33 @@ def _log_report(report: PassReport) -> None:
 
 @job
 def run_pass(session: ImapSession, now: datetime) -> PassReport:
-    """Everything above the folder's last position, in UID order; the caller holds the lock."""
+    """Everything above the folder's last position, in UID order; the caller holds the lock.
+
+    The folder's state says when the pass ended, what stopped it, and how much mail it left.
+    """
     mailbox = session.settings.mailbox
     report = PassReport(mailbox)
     uidvalidity = session.select()
     state = _position(mailbox, uidvalidity, report)
+    try:
+        _ingest_folder(session, state, report, now)
+    except Exception as error:
+        db.session.rollback()
+        record_pass_error(mailbox, error, now)
+        raise
+    _passed(state, report.failed, now)  # the failed are retried by the next pass
+    return report
+
+
+def _ingest_folder(session: ImapSession, state: MailboxState, report: PassReport,
+                   now: datetime) -> None:
+    """The pass's work, counted in the report."""
+    mailbox, uidvalidity = state.mailbox, state.uidvalidity
     last_uid = state.last_uid
     died_through = state.attempting_through_uid or 0  # a pass died in a batch up to this UID
     envelopes = session.envelopes_after(last_uid)
     if not envelopes:
-        return report
+        return
     done = set(db.session.scalars(
         sa.select(MailReceipt.uid).where(MailReceipt.mailbox == mailbox,
                                          MailReceipt.uidvalidity == uidvalidity,
@@ -220,7 +238,6 @@ def run_pass(session: ImapSession, now: datetime) -> PassReport:
                     last_uid = envelope.uid
             session.mark_processed(finished)
             _advance(state, last_uid, [u for u in finished if u in failures], batch[-1].uid)
-    return report
 
 
 _Fetched = tuple[list[Envelope], list[Envelope], dict[int, bytes], Future | None]
@@ -402,6 +419,27 @@ def _position(mailbox: str, uidvalidity: int, report: PassReport) -> MailboxStat
         report.rescanned = True
     db.session.commit()
     return state
+
+
+@job
+def _passed(state: MailboxState, waiting: int, now: datetime) -> None:
+    """A pass ran through: when, and the mail it left in the folder (failed, retried next)."""
+    state.last_pass_at, state.last_error, state.mail_waiting = now, None, waiting
+    db.session.commit()
+
+
+@job
+def record_pass_error(mailbox: str, error: Exception, now: datetime) -> None:
+    """What stopped a pass over a folder whose state exists; a failure to say so is logged."""
+    try:
+        state = db.session.scalar(sa.select(MailboxState).where(MailboxState.mailbox == mailbox))
+        if state is not None:
+            state.last_pass_at = now
+            state.last_error = f"{type(error).__name__}: {error}"[:500]
+            db.session.commit()
+    except Exception:  # the database may be what failed: the original error goes on
+        db.session.rollback()
+        log.exception("could not record the failed pass over %s", mailbox)
 
 
 @job

@@ -8,7 +8,14 @@ from flask import current_app
 
 from helpdesk.domain import languages
 from helpdesk.extensions import db
-from helpdesk.models import Contact, OutboxMessage, OutboxState, StaffMember, Ticket
+from helpdesk.models import (
+    Contact,
+    OutboxMessage,
+    OutboxState,
+    StaffInvitation,
+    StaffMember,
+    Ticket,
+)
 from helpdesk.services import Refusal
 from helpdesk.services.history import record_event, ticket_link
 from helpdesk.services.people.directory import normalise_email
@@ -36,7 +43,8 @@ def desk_domain() -> str:
 
 
 def is_registered_recipient(address: str, ticket: Ticket | None) -> bool:
-    """A staff member, or a contact (of the ticket's organisation, when there is a ticket)."""
+    """A staff member, someone a manager invited to be one (no ticket), or a contact (of the
+    ticket's organisation, when there is a ticket)."""
     raiser = ticket.raised_by if ticket is not None else None
     if raiser is not None and raiser.email == address \
             and raiser.organisation_id == ticket.organisation_id:
@@ -45,8 +53,12 @@ def is_registered_recipient(address: str, ticket: Ticket | None) -> bool:
         sa.select(Contact.organisation_id).where(Contact.email == address))
     if contact_organisation is not None:
         return ticket is None or contact_organisation == ticket.organisation_id
-    return db.session.scalar(
-        sa.select(StaffMember.id).where(StaffMember.email == address)) is not None
+    if db.session.scalar(
+            sa.select(StaffMember.id).where(StaffMember.email == address)) is not None:
+        return True
+    return ticket is None and db.session.scalar(
+        sa.select(StaffInvitation.id).where(StaffInvitation.email == address)
+        .limit(1)) is not None
 
 
 def queue_mail(*, to_address: str, kind: str, subject: str, body_text: str, now: datetime,

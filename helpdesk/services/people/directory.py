@@ -258,24 +258,41 @@ def add_contact(email: str, organisation_slug: str, name: str, now: datetime, *,
 def add_staff(email: str, name: str, role: str, password: str, now: datetime, *,
               totp_secret: str | None = None, language: str = languages.DEFAULT) -> StaffMember:
     email = normalise_email(email)
-    try:
-        staff_role = StaffRole(role)
-    except ValueError:
-        raise Refusal("Choose agent, manager or admin, not %(role)s.", role=role) from None
-    if db.session.scalar(sa.select(StaffMember.id).filter_by(email=email)):
-        raise Refusal("A staff member with email %(email)s exists already.", email=email)
+    chosen_role = staff_role(role)
+    ensure_no_staff_with(email)
     staff = StaffMember(
-        email=email, name=name.strip(), role=staff_role, password_hash=hash_password(password),
-        totp_secret=totp_secret or pyotp.random_base32(), language=language,
+        email=email, name=name.strip(), role=chosen_role, password_hash=hash_password(password),
+        totp_secret=totp_secret or new_totp_secret(), totp_last_step=0, language=language,
         session_token=new_session_token(), created_at=now,
     )
     db.session.add(staff)
     return staff
 
 
+def staff_role(role: str) -> StaffRole:
+    try:
+        return StaffRole(role)
+    except ValueError:
+        raise Refusal("Choose agent, manager or admin, not %(role)s.", role=role) from None
+
+
+def ensure_no_staff_with(email: str) -> None:
+    """Refuse a (normalised) address a staff account has already."""
+    if db.session.scalar(sa.select(StaffMember.id).filter_by(email=email)):
+        raise Refusal("A staff member with email %(email)s exists already.", email=email)
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(secret: str, email: str) -> str:
+    """The otpauth:// address an authenticator app takes the account from."""
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=TOTP_ISSUER)
+
+
 def totp_provisioning_uri(staff: StaffMember) -> str:
-    return pyotp.TOTP(staff.totp_secret).provisioning_uri(name=staff.email,
-                                                          issuer_name=TOTP_ISSUER)
+    return totp_uri(staff.totp_secret, staff.email)
 
 
 def end_all_sessions(person: StaffMember | Contact) -> None:

@@ -1,6 +1,7 @@
-"""Staff sign-in with a second factor, sign-out and the language switch."""
+"""Staff sign-in with a second factor, accepting an invitation, sign-out and the language
+switch."""
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from helpdesk.web.auth import views  # noqa: E402,F401
+from helpdesk.web.auth import invitation, views  # noqa: E402,F401

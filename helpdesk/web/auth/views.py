@@ -61,7 +61,7 @@ def _pending_staff(now: datetime) -> StaffMember | None:
     return staff
 
 
-def _qr_svg(uri: str) -> Markup:
+def qr_svg(uri: str) -> Markup:
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     buffer = BytesIO()
     image.save(buffer)
@@ -94,7 +94,7 @@ def second_factor():
     if enrolling:
         # Shown until the first code is accepted, and never again after that.
         uri = directory.totp_provisioning_uri(staff)
-        context.update(secret=staff.totp_secret, qr_svg=_qr_svg(uri))
+        context.update(secret=staff.totp_secret, qr_svg=qr_svg(uri))
     return render_template("auth/second_factor.html", **context)
 
 

@@ -1,4 +1,4 @@
-"""Managers' pages: organisations and contacts, statistics, and the SLA and calendar settings."""
+"""Managers' pages: organisations, contacts and staff, statistics, SLA and calendar settings."""
 from flask import Blueprint
 
 bp = Blueprint("manager", __name__)
@@ -7,6 +7,7 @@ from helpdesk.web.manager import (  # noqa: E402,F401
     canned,
     contacts,
     settings_views,
+    staff,
     stats_views,
     views,
 )
