@@ -133,9 +133,9 @@ def build_desk(now: datetime) -> Desk:
     long = make_ticket(eva, now=start, received_at=start,
                        subject="Export naar Excel geeft een foutmelding bij rapporten met meer "
                                "dan tienduizend regels", body_text=CONVERSATION[0])
-    for hour in range(1, 25):
+    for hour in range(1, 23):  # ending on a reply: the customer has our answer
         at = start + timedelta(hours=hour)
-        text = CONVERSATION[1 + hour % 3]
+        text = CONVERSATION[hour % 3 or 3]  # a reply, a note, the customer again
         if hour % 3 == 1:
             lifecycle.reply(long, agent, text, at, status_after=TicketStatus.WAITING)
         elif hour % 3 == 2:
