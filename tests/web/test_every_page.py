@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 from playwright.sync_api import expect
 
 from helpdesk.extensions import db
-from helpdesk.models import Category, StaffRole, TicketStatus
+from helpdesk.models import Category, OutboxMessage, StaffRole, TicketStatus
 from helpdesk.services.promise import sla_settings
 from helpdesk.services.promise.calendar_settings import configured_calendar
+from helpdesk.services.staffing import invitations
 from helpdesk.services.tickets import canned_replies, lifecycle
 from tests.conftest import SCREENSHOTS
 from tests.fixtures.axe import axe_violations
@@ -84,8 +86,19 @@ PAGES = (
     Visit(MANAGER, "/manage/settings/recompute"),
     Visit(MANAGER, "/manage/canned-replies"),
     Visit(MANAGER, "/manage/canned-replies/{canned}"),
+    Visit(MANAGER, "/manage/organisations/{organisation}"),
+    Visit(MANAGER, "/manage/organisations/{organisation}/contacts/new"),
+    Visit(MANAGER, "/manage/contacts",
+          swap=Swap("a search", lambda page: page.fill("#contact-q", "Jansen"),
+                    "#contact-results tbody tr")),
+    Visit(MANAGER, "/manage/contacts/{contact}"),
+    Visit(MANAGER, "/manage/staff"),
+    Visit(MANAGER, "/admin/", 403),
     Visit(ADMIN, "/desk/"),
     Visit(ADMIN, "/manage/settings"),
+    Visit(ADMIN, "/manage/staff"),
+    Visit(ADMIN, "/admin/"),
+    Visit(ANONYMOUS, "/invitation/{invitation}"),
     Visit(SUPER_USER, "/portal/"),
     Visit(SUPER_USER, "/portal/tickets/{long}",
           swap=Swap("an empty message", lambda page: page.click("#message-form button.primary"),
@@ -159,8 +172,15 @@ def build_desk(now: datetime) -> Desk:
     while configured_calendar().closed_reason(team_day) is not None:  # a weekend or holiday
         team_day += timedelta(days=1)
     sla_settings.add_closing_day(team_day, "Teamdag", people[MANAGER], now)  # and a recompute
+    invitations.invite(people[MANAGER], "nina.nieuw@desk.example", "Nina Nieuw", "agent", now)
+    invitation_mail = db.session.scalars(
+        sa.select(OutboxMessage.body_text).where(OutboxMessage.body_text.contains("/invitation/"))
+    ).one()
+    invitation_link = next(word for word in invitation_mail.split() if "/invitation/" in word)
     return Desk(ids={"long": long.number, "resolved": resolved.number, "closed": closed.number,
-                     "held": held.id, "canned": canned.id, "organisation": organisation.slug},
+                     "held": held.id, "canned": canned.id, "organisation": organisation.slug,
+                     "contact": eva.id,
+                     "invitation": invitation_link.rpartition("/invitation/")[2]},
                 people=people)
 
 
