@@ -11,11 +11,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale
 
 from helpdesk import desk_url
 from helpdesk.extensions import db
 from helpdesk.models import Contact, LinkRequest, SignInToken
+from helpdesk.services.language import speaking
 from helpdesk.services.mail_out.outbox import queue_mail
 from helpdesk.services.people import signin
 from helpdesk.services.transaction import job, use_case
@@ -87,9 +87,9 @@ def _mail_link(email: str, purpose: str, now: datetime) -> bool:
         return False
     link_kind = LINKS[purpose]
     token = signin.issue_token(contact, purpose, now, current_app.config[link_kind.valid_setting])
-    link = desk_url.link(link_kind.endpoint, token=token)
+    link = desk_url.link(link_kind.endpoint, language=contact.language, token=token)
     kind = link_kind.kind
-    with force_locale(contact.language):
+    with speaking(contact.language):
         context = {"contact": contact, "link": link, "minutes": valid_minutes(purpose)}
         queue_mail(
             to_address=contact.email, kind=kind, now=now, language=contact.language,
