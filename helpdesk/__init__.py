@@ -180,5 +180,5 @@ def configure_templates(app: Flask) -> None:
             # A foreign Host: no page of ours, whose links would have to name that host.
             return error.get_response()
         title, text = texts.get(error.code, (error.name, error.description))
-        return render_template("errors/error.html", code=error.code, title=title,
-                               text=text), error.code
+        return render_template("errors/error.html", code=error.code, title=title, text=text,
+                               layout=refusals.error_layout(error.code)), error.code
