@@ -125,6 +125,9 @@ def configure_urls(app: Flask) -> None:
     from helpdesk.web.ids import IdConverter
 
     app.url_map.converters["int"] = IdConverter
+    # Browsers ask for /favicon.ico whatever a page links: the desk's icon, served as a static
+    # file (so public, cached and no activity), and the address pages link it by.
+    app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.svg"})
 
 
 def configure_blueprints(app: Flask) -> None:
@@ -148,12 +151,16 @@ def configure_security(app: Flask) -> None:
     from helpdesk.extensions import login_manager
     from helpdesk.web.access import enforce_access_policy, set_security_headers
     from helpdesk.web.auth.sessions import load_user, refresh_or_expire_session
+    from helpdesk.web.i18n import follow_the_links_language
 
     desk_url.configure(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.staff_sign_in"
     app.view_functions["static"].access_policy = "public"
     app.before_request(refresh_or_expire_session)
+    # Before the policy: a link to a page that sends the reader to sign in first still names
+    # the language the sign-in page should speak.
+    app.before_request(follow_the_links_language)
     app.before_request(enforce_access_policy)
     app.after_request(set_security_headers)
 
@@ -179,5 +186,5 @@ def configure_templates(app: Flask) -> None:
             # A foreign Host: no page of ours, whose links would have to name that host.
             return error.get_response()
         title, text = texts.get(error.code, (error.name, error.description))
-        return render_template("errors/error.html", code=error.code, title=title,
-                               text=text), error.code
+        return render_template("errors/error.html", code=error.code, title=title, text=text,
+                               layout=refusals.error_layout(error.code)), error.code

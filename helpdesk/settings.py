@@ -289,7 +289,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DESK_URL", HTTP_ADDRESS, "http://127.0.0.1:5000"),
     Setting("TRUSTED_HOSTS", STRING_LIST, None),  # None: DESK_URL's host (and loopback names)
     Setting("PROXY_FIX", COUNT, 0),  # reverse proxies whose X-Forwarded-* are believed
-    Setting("DESK_NAME", TEXT, "Service desk"),
+    # None: "Service desk" in the reader's language (helpdesk/services/language.py).
+    Setting("DESK_NAME", OPTIONAL_TEXT, None),
     Setting("PHONE_NUMBER", TEXT, "+31 20 123 4567"),
     Setting("PHONE_HOURS", TEXT, "10:00-17:00"),
     Setting("PORTAL_POLL_SECONDS", SECONDS, 20),  # an open ticket page looks for answers

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from helpdesk.domain import languages
 from helpdesk.models import Category, Channel, OrganisationStatus, StaffRole, TicketStatus
+from helpdesk.services.language import desk_name
 from helpdesk.services.notifications.wording import (
     current_language,
     duration_label,
@@ -106,7 +107,7 @@ def register_template_helpers(app) -> None:
                                  role_label=role_label,
                                  age_label=age_label, duration_label=duration_label,
                                  lateness_label=lateness_label, get_locale=get_locale,
-                                 current_language=current_language,
+                                 current_language=current_language, desk_name=desk_name,
                                  languages=languages.SUPPORTED)
     app.jinja_env.filters["datetimeformat"] = format_datetime
     app.jinja_env.filters["dateformat"] = format_date

@@ -2,12 +2,27 @@
 from http import HTTPStatus
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_login import current_user
 
+from helpdesk.models import Contact, StaffMember
 from helpdesk.services import Refusal
 from helpdesk.web.htmx import VARY
 
 # The element of the base layout where messages show; htmx swaps a refusal into it.
 MESSAGES_ID = "messages"
+
+
+def error_layout(status: int) -> str:
+    """The layout an error page extends: the signed-in person's own, so their navigation stays;
+    the plain one for everybody else, and for a server error (its layout might fail too)."""
+    if status >= 500:
+        return "base.html"
+    person = current_user._get_current_object()
+    if isinstance(person, StaffMember):
+        return "staff_base.html"
+    if isinstance(person, Contact) and person.is_super_user:
+        return "portal/base.html"
+    return "base.html"
 
 
 def wants_problem_json() -> bool:
@@ -29,7 +44,8 @@ def refusal_response(refusal: Refusal):
         response.headers["HX-Retarget"] = f"#{MESSAGES_ID}"
         response.headers["HX-Reswap"] = "innerHTML"
     else:
-        response = make_response(render_template("errors/refusal.html", refusal=refusal),
+        response = make_response(render_template("errors/refusal.html", refusal=refusal,
+                                                 layout=error_layout(refusal.status)),
                                  refusal.status)
     response.headers["Vary"] = f"{VARY}, Accept"
     return response

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import render_template
-from flask_babel import force_locale, format_datetime, ngettext
+from flask_babel import format_datetime, ngettext
 from flask_babel import lazy_gettext as _l
 
 from helpdesk import desk_url
 from helpdesk.domain.mail.threads import clean_header_value
 from helpdesk.models import ResponseRecord, StaffMember, Ticket
+from helpdesk.services.language import speaking
 from helpdesk.services.mail_out.outbox import queue_mail
 from helpdesk.services.notifications.wording import due_in_words, duration_label, moment_in_words
 
@@ -55,7 +56,7 @@ def _queue_each(recipients: list[StaffMember], kind: str,
                 once_key: str, **mail_fields) -> None:
     """One mail per recipient in their language, each with a once-only key from `once_key`."""
     for staff in recipients:
-        with force_locale(staff.language):
+        with speaking(staff.language):
             notification = compose_for(staff)
         # Not `automatic`: the loop brake is for customers' autoresponders, never our own staff.
         queue_mail(to_address=staff.email, kind=kind, subject=notification.subject,
@@ -76,7 +77,7 @@ def compose_late_breaches(late: list, staff: StaffMember, now: datetime) -> Noti
         "tickets": [(b.number, b.subject, format_datetime(b.due_at, "d MMMM yyyy HH:mm"))
                     for b in sorted(late, key=lambda b: b.due_at)[:SUMMARY_TICKETS]],
         "more": max(len(late) - SUMMARY_TICKETS, 0),
-        "link": desk_url.link("agent.queue", breached="1"),
+        "link": desk_url.link("agent.queue", language=staff.language, breached="1"),
     }
     subject = ngettext("%(num)s response overdue, found late",
                        "%(num)s responses overdue, found late", len(late))
@@ -90,7 +91,8 @@ def compose_ticket_notice(kind: str, ticket: Ticket, record: ResponseRecord,
     """One notice of TICKET_NOTICE_SUBJECTS about the response `record` owes."""
     context = {
         "ticket": ticket, "staff": staff,
-        "link": desk_url.link("agent.ticket", number=ticket.number),
+        "link": desk_url.link("agent.ticket", language=staff.language,
+                              number=ticket.number),
         "received": moment_in_words(record.received_at), "due": due_in_words(record.due_at),
         "due_moment": moment_in_words(record.due_at),
         "waited": duration_label(max(now - record.received_at, timedelta(0))),

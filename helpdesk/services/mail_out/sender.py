@@ -40,6 +40,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Message, OutboxMessage, OutboxState
 from helpdesk.outages import SMTP_SERVER, Unavailable
 from helpdesk.services import Refusal
+from helpdesk.services.language import desk_name, speaking
 from helpdesk.services.mail_out.outbox import desk_address
 from helpdesk.services.transaction import job
 
@@ -240,9 +241,10 @@ def _outgoing_mail(outgoing: OutboxMessage, now: datetime) -> OutgoingMail:
             OutgoingAttachment(a.filename, a.content_type, store.read(a.storage_path))
             for a in message.attachments
         )
-    config = current_app.config
+    with speaking(outgoing.language):  # the sender's name in the mail's language
+        from_name = desk_name()
     return OutgoingMail(
-        from_name=config["DESK_NAME"], from_address=desk_address(),
+        from_name=from_name, from_address=desk_address(),
         to_address=outgoing.to_address, subject=outgoing.subject,
         message_id=outgoing.smtp_message_id, date=now, body_text=outgoing.body_text,
         body_html=outgoing.body_html, language=outgoing.language, headers=outgoing.headers,

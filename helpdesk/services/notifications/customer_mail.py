@@ -5,7 +5,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale, get_translations
+from flask_babel import get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -13,6 +13,7 @@ from helpdesk.domain.business_calendar import BusinessCalendar
 from helpdesk.domain.mail.threads import clean_header_value, make_message_id, safe_message_id
 from helpdesk.extensions import db
 from helpdesk.models import Category, Contact, Message, MessageKind, OutboxMessage, Ticket
+from helpdesk.services.language import speaking
 from helpdesk.services.mail_out.outbox import AUTO_GENERATED, AUTO_REPLIED, desk_domain, queue_mail
 from helpdesk.services.notifications.wording import desk_hours, due_in_words, opening_in_words
 
@@ -90,7 +91,7 @@ def _queue(ticket: Ticket, kind: str, template: str, now: datetime, *, auto_subm
     contact = ticket.raised_by
     smtp_message_id = new_message_id(ticket)
     headers = dict(thread) if thread is not None else threading_headers(ticket)
-    with force_locale(contact.language):
+    with speaking(contact.language):
         context.update(ticket=ticket, contact=contact, message=message,
                        config=current_app.config, **_template_gettext())
         body_text = render_template(f"email/{template}.txt", **context)
@@ -114,7 +115,7 @@ def queue_acknowledgement(ticket: Ticket, now: datetime, calendar: BusinessCalen
     """
     hours = desk_hours(now, calendar)
     missing_steps = ticket.category == Category.BUG and not ticket.details.get("steps")
-    with force_locale(ticket.raised_by.language):
+    with speaking(ticket.raised_by.language):
         # Read after its due moment (mail that waited out an outage): promise no past moment.
         late = ticket.response_due_at is not None and ticket.response_due_at <= now
         due_words = (due_in_words(ticket.response_due_at)
@@ -134,7 +135,7 @@ def queue_call_confirmation(ticket: Ticket, call: Message, now: datetime) -> Out
     Not an acknowledgement: it asks nothing the agent could have asked on the phone, and a
     reply to it threads onto the ticket.
     """
-    with force_locale(ticket.raised_by.language):
+    with speaking(ticket.raised_by.language):
         due_words = due_in_words(ticket.response_due_at) if ticket.response_due_at else None
     return _queue(ticket, "call_confirmation", "call_confirmation", now,
                   auto_submitted="auto-generated", automatic=True, message=call, thread={},
@@ -177,7 +178,7 @@ def queue_not_super_user_notice(contact: Contact, now: datetime, *, subject: str
         headers["In-Reply-To"] = headers["References"] = f"<{safe_message_id(in_reply_to)}>"
     context = {"contact": contact, "super_users": super_users, "config": current_app.config,
                "subject": clean_header_value(subject)[:200]}
-    with force_locale(contact.language):
+    with speaking(contact.language):
         mail_subject = render_template("email/not_super_user_subject.txt", **context).strip()
         body_text = render_template("email/not_super_user.txt", **context)
         body_html = render_template("email/not_super_user.html", **context)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from helpdesk.domain import languages
 from helpdesk.extensions import db
 from helpdesk.models import (
     Contact,
@@ -119,26 +120,44 @@ def throttle_mail_request(email: str, address: str, now: datetime, *, window: ti
     _add_failures(email, address, now, MAIL_REQUESTS)
 
 
+@use_case
 def check_password(email: str, password: str, address: str, now: datetime,
-                   find: Callable[[str, str], Person | None]) -> Person | None:
+                   find: Callable[[str, str], Person | None], *,
+                   language: str | None = None) -> Person | None:
     """Who `find` says this email and password belong to; None counts as a failure.
 
-    SignInThrottled, before any password is checked, after too many recent failures.
+    SignInThrottled, before any password is checked, after too many recent failures. A
+    `language` chosen before signing in becomes the person's own (when the password is all
+    it takes to sign in).
     """
     ensure_not_throttled(email, address, now, **configured_limits())
     person = find(email, password)
     if person is None:
         record_failure(email, address, now)
+    else:
+        _adopt_language(person, language)
     return person
 
 
-def check_totp_code(staff: StaffMember, code: str, address: str, now: datetime) -> bool:
-    """Accept the staff member's code, or count a failure; SignInThrottled as check_password."""
+@use_case
+def check_totp_code(staff: StaffMember, code: str, address: str, now: datetime, *,
+                    language: str | None = None) -> bool:
+    """Accept the staff member's code, or count a failure; SignInThrottled as check_password.
+
+    Accepted, a `language` chosen before signing in becomes the staff member's own.
+    """
     ensure_not_throttled(staff.email, address, now, **configured_limits())
     if accept_totp_code(staff, code, now):
+        _adopt_language(staff, language)
         return True
     record_failure(staff.email, address, now)
     return False
+
+
+def _adopt_language(person: StaffMember | Contact, language: str | None) -> None:
+    """The language someone chose before signing in is theirs from now on, in mail too."""
+    if languages.is_supported(language) and person.language != language:
+        directory.set_language(person, language)
 
 
 def staff_with_password(email: str, password: str) -> StaffMember | None:
@@ -206,13 +225,18 @@ def _usable_token(raw_token: str, purpose: str, now: datetime) -> SignInToken | 
 
 
 @use_case
-def consume_token(raw_token: str, purpose: str, now: datetime) -> Contact | None:
-    """The contact a valid, unused, unexpired token belongs to; the token is used up."""
+def consume_token(raw_token: str, purpose: str, now: datetime, *,
+                  language: str | None = None) -> Contact | None:
+    """The contact a valid, unused, unexpired token belongs to; the token is used up. A
+    sign-in link's `language` (chosen before, or the link's own) becomes the contact's."""
     token = _usable_token(raw_token, purpose, now)
     if token is None:
         return None
     token.used_at = now
-    return portal_contact_for(db.session.get(Contact, token.contact_id).email)
+    contact = portal_contact_for(db.session.get(Contact, token.contact_id).email)
+    if contact is not None:
+        _adopt_language(contact, language)
+    return contact
 
 
 @use_case

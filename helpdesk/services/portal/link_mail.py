@@ -12,12 +12,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale
 
 from helpdesk import desk_url
 from helpdesk.extensions import db
 from helpdesk.models import Contact, LinkRequest, SignInToken, StaffMember
 from helpdesk.services import Refusal
+from helpdesk.services.language import speaking
 from helpdesk.services.mail_out.outbox import queue_mail
 from helpdesk.services.people import audit, signin
 from helpdesk.services.transaction import job, use_case
@@ -109,9 +109,9 @@ def send_sign_in_link(contact: Contact, now: datetime, by: StaffMember) -> None:
 def _queue_link_mail(contact: Contact, purpose: str, now: datetime) -> None:
     link_kind = LINKS[purpose]
     token = signin.issue_token(contact, purpose, now, current_app.config[link_kind.valid_setting])
-    link = desk_url.link(link_kind.endpoint, token=token)
+    link = desk_url.link(link_kind.endpoint, language=contact.language, token=token)
     kind = link_kind.kind
-    with force_locale(contact.language):
+    with speaking(contact.language):
         context = {"contact": contact, "link": link, "minutes": valid_minutes(purpose)}
         queue_mail(
             to_address=contact.email, kind=kind, now=now, language=contact.language,

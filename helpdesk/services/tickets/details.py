@@ -2,10 +2,11 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask_babel import LazyString, force_locale
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.models import Category
+from helpdesk.services.language import speaking
 
 MAX_DETAIL_LENGTH = 10_000
 
@@ -65,5 +66,5 @@ def details_as_text(category: Category, details: Mapping[str, str], language: st
     fields = [field for field in CATEGORY_FIELDS[category] if details.get(field.name)]
     if len(CATEGORY_FIELDS[category]) == 1:
         return "\n".join(details[field.name] for field in fields)
-    with force_locale(language):
+    with speaking(language):
         return "\n\n".join(f"{field.label}\n{details[field.name]}" for field in fields)

@@ -17,9 +17,12 @@ def remote_address() -> str:
 
 
 def password_step(template: str, find: Callable[[str, str], StaffMember | Contact | None],
-                  signed_in: Callable, **context):
+                  signed_in: Callable, *, language: str | None = None, **context):
     """The password form: shown, or on a valid POST `signed_in(person, now)`; shown again
-    with 429 when throttled, with 200 when the email or password is wrong."""
+    with 429 when throttled, with 200 when the email or password is wrong.
+
+    `language`, chosen before signing in, becomes the person's own when the password is all
+    it takes (a second factor saves it instead)."""
     form = PasswordSignInForm()
     if session.pop("expired", False):
         flash(_("You were signed out after a period of inactivity."), "info")
@@ -27,7 +30,7 @@ def password_step(template: str, find: Callable[[str, str], StaffMember | Contac
         now = datetime.now(UTC)
         try:
             person = signin.check_password(form.email.data, form.password.data,
-                                           remote_address(), now, find)
+                                           remote_address(), now, find, language=language)
         except signin.SignInThrottled:
             flash(_("Too many failed attempts. Try again in a few minutes."), "error")
             return render_template(template, form=form, **context), 429
@@ -39,7 +42,8 @@ def password_step(template: str, find: Callable[[str, str], StaffMember | Contac
 
 def start_session(person: StaffMember | Contact, now: datetime, next_url: str | None,
                   fallback: str):
-    """Sign the person in with a fresh session: nothing from before sign-in carries over."""
+    """Sign the person in with a fresh session: nothing from before sign-in carries over (a
+    language chosen before is theirs by now, saved by the use case that let them in)."""
     session.clear()
     login_user(person)
     session["seen_at"] = now.timestamp()

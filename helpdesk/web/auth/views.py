@@ -25,6 +25,7 @@ from helpdesk.web.auth import bp
 from helpdesk.web.auth.forms import TotpForm
 from helpdesk.web.auth.redirects import safe_next
 from helpdesk.web.auth.sign_in import password_step, remote_address, start_session
+from helpdesk.web.i18n import choose_language, chosen_language, fresh_session
 
 PENDING_KEY = "pending_staff"
 PENDING_SECONDS = 300
@@ -45,7 +46,7 @@ def staff_sign_in():
 
 
 def _await_second_factor(staff: StaffMember, now: datetime):
-    session.clear()
+    fresh_session()  # a language chosen on the sign-in page is saved with the second factor
     session[PENDING_KEY] = {"id": staff.id, "token": staff.session_token,
                             "at": now.timestamp(), "next": request.args.get("next")}
     return redirect(url_for("auth.second_factor"))
@@ -82,7 +83,8 @@ def second_factor():
     enrolling = staff.totp_confirmed_at is None
     if form.validate_on_submit():
         try:
-            accepted = signin.check_totp_code(staff, form.code.data, remote_address(), now)
+            accepted = signin.check_totp_code(staff, form.code.data, remote_address(), now,
+                                              language=chosen_language())
         except signin.SignInThrottled:
             flash(_("Too many failed attempts. Try again in a few minutes."), "error")
             return redirect(url_for("auth.staff_sign_in")), 303
@@ -116,7 +118,7 @@ def sign_out():
 def switch_language():
     language = request.form.get("language", "")
     if languages.is_supported(language):
-        session["language"] = language
+        choose_language(language)
         if current_user.is_authenticated:
             directory.set_language(current_user._get_current_object(), language)
     return redirect(safe_next(request.form.get("next"), url_for("auth.home")))

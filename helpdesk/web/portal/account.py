@@ -1,7 +1,7 @@
 """Portal sign-in: a password or a one-time link by email, and a password reset by email."""
 from datetime import UTC, datetime
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -12,6 +12,7 @@ from helpdesk.services.people import signin
 from helpdesk.services.portal.link_mail import request_link, valid_minutes
 from helpdesk.web.access import PUBLIC, policy
 from helpdesk.web.auth.sign_in import password_step, remote_address, start_session
+from helpdesk.web.i18n import chosen_language, fresh_session
 from helpdesk.web.portal import bp
 from helpdesk.web.portal.forms import EmailForm, NewPasswordForm
 
@@ -27,7 +28,7 @@ def sign_in():
     if isinstance(person, Contact) and person.is_super_user:
         return redirect(url_for("portal.tickets"))
     return password_step("portal/sign_in.html", signin.contact_with_password, _start_session,
-                         link_form=EmailForm())
+                         language=chosen_language(), link_form=EmailForm())
 
 
 def _mail_a_link(form: EmailForm, purpose: str) -> None:
@@ -74,7 +75,7 @@ def follow_sign_in_link(token: str):
 @policy(PUBLIC)
 def use_sign_in_link(token: str):
     now = datetime.now(UTC)
-    contact = signin.consume_token(token, signin.SIGN_IN, now)
+    contact = signin.consume_token(token, signin.SIGN_IN, now, language=chosen_language())
     if contact is None:
         flash(_("This sign-in link has expired or was used already. Ask for a new one."), "error")
         return redirect(url_for("portal.sign_in"))
@@ -106,7 +107,7 @@ def reset_password(token: str):
                 flash(_("This link has expired or was used already. Ask for a new one."),
                       "error")
                 return redirect(url_for("portal.request_password_reset"))
-            session.clear()
+            fresh_session()
             flash(_("Your new password is set, and you are signed out everywhere. "
                     "Sign in with your new password."), "info")
             return redirect(url_for("portal.sign_in"))

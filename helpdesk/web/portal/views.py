@@ -20,9 +20,10 @@ from helpdesk.web.portal import bp
 from helpdesk.web.portal.forms import CATEGORY_HINTS, MessageForm, NewTicketForm
 
 
-@bp.context_processor
+@bp.app_context_processor
 def portal_template_helpers():
-    """Every portal page shows the desk's hours and promise (computed only where shown)."""
+    """Every page in the portal's layout shows the desk's hours and promise (computed only
+    where shown): an error page a super-user meets outside the portal too."""
     return {"desk_panel": _desk_panel, "shown_inline": shown_inline,
             "may_write": customer_actions.may_write}
 

@@ -105,6 +105,18 @@ def test_english_contact_gets_the_acknowledgement_in_english(app, smtp_server):
     assert "by Tuesday 1 December 10:00" in received.get_body(("html",)).get_content()
 
 
+def test_the_desk_signs_and_sends_mail_under_its_name_in_the_readers_language(
+        app, smtp_server):
+    _acknowledged(make_contact(language="nl"))
+    _acknowledged(make_contact(language="en"))
+    send_due_mail(MONDAY_TEN)
+    dutch, english = (arrival.message for arrival in smtp_server.arrivals)
+    assert dutch["From"] == "Servicedesk <support@desk.example>"
+    assert english["From"] == "Service desk <support@desk.example>"
+    assert "Servicedesk · telefoon" in dutch.get_body(("plain",)).get_content()
+    assert "Service desk · phone" in english.get_body(("html",)).get_content()
+
+
 def test_agent_reply_arrives_with_its_attachment_threaded_and_not_auto_submitted(
         app, smtp_server):
     contact = make_contact()

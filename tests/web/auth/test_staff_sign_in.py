@@ -129,3 +129,37 @@ def test_sign_out_requires_a_csrf_token(app, client):
     assert client.post("/sign-out").status_code == 400
     assert client.get("/desk/").status_code == 200
 
+
+
+def test_the_language_chosen_on_the_sign_in_page_survives_signing_in_and_becomes_the_profiles(
+        app, client):
+    staff = make_staff(language="en")
+    post_form(client, "/language", {"language": "nl", "next": "/sign-in"})
+    _password_step(client, staff)
+    assert '<html lang="nl">' in client.get("/sign-in/code").get_data(as_text=True)
+    assert _code_step(client, _current_code(staff)).location == "/desk/"
+    assert '<html lang="nl">' in client.get("/desk/").get_data(as_text=True)
+    db.session.expire_all()
+    assert staff.language == "nl"  # so mail to them is Dutch too
+
+
+def test_a_chosen_language_is_not_saved_before_the_second_factor(app, client):
+    staff = make_staff(language="en")
+    post_form(client, "/language", {"language": "nl", "next": "/sign-in"})
+    _password_step(client, staff)
+    wrong = f"{(int(_current_code(staff)) + 1) % 1_000_000:06d}"
+    _code_step(client, wrong)
+    db.session.expire_all()
+    assert staff.language == "en"
+
+
+def test_without_a_choice_the_profiles_language_wins_over_the_browsers(app, client):
+    staff = make_staff(language="en")
+    dutch_browser = {"Accept-Language": "nl"}
+    post_form(client, "/sign-in", {"email": staff.email, "password": PASSWORD},
+              headers=dutch_browser)
+    _code_step(client, _current_code(staff))
+    assert '<html lang="en">' in client.get("/desk/", headers=dutch_browser).get_data(
+        as_text=True)
+    db.session.expire_all()
+    assert staff.language == "en"

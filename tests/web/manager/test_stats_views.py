@@ -97,8 +97,8 @@ def canonical(text: str) -> str:
         return match[1]
     if match := re.fullmatch(r"([\d.]+) %", text):
         return match[1]
-    if re.fullmatch(r"\d+/\d+/\d+, \d+:\d+ [AP]M", text):
-        moment = datetime.strptime(text, "%m/%d/%y, %I:%M %p").replace(tzinfo=AMS)
+    if re.fullmatch(r"\d\d/\d\d/\d{4}, \d\d:\d\d", text):  # British: day first, 24 hours
+        moment = datetime.strptime(text, "%d/%m/%Y, %H:%M").replace(tzinfo=AMS)
         return moment.isoformat(timespec="seconds")
     if re.fullmatch(r"\d{1,3}(,\d{3})+", text):
         return text.replace(",", "")
@@ -208,7 +208,7 @@ def test_filters_live_in_the_url_and_narrow_every_figure(manager_client, desk):
 
 def test_presets_pick_their_period_relative_to_today(manager_client):
     page = manager_client.get("/manage/stats?period=last_month").get_data(as_text=True)
-    assert "From November 1, 2026 to November 30, 2026" in page
+    assert "From 1 November 2026 to 30 November 2026" in page
 
 
 def test_filters_that_make_no_sense_are_reset_with_a_message(manager_client):
@@ -216,7 +216,7 @@ def test_filters_that_make_no_sense_are_reset_with_a_message(manager_client):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Some filters were not understood" in page
-    assert "From December 2, 2026 to December 31, 2026" in page  # the last 30 days
+    assert "From 2 December 2026 to 31 December 2026" in page  # the last 30 days
     assert manager_client.get("/manage/stats?organisation=nobody").status_code == 200
     ancient = manager_client.get("/manage/stats?period=custom&start=0001-01-01&end=0001-01-02")
     assert "Some filters were not understood" in ancient.get_data(as_text=True)

@@ -145,7 +145,8 @@ def test_a_calamity_needs_confirmation_and_shows_the_phone_hours(page, live_serv
 
 def test_the_form_works_without_javascript(browser, live_server):
     contact = make_contact()
-    context = browser.new_context(java_script_enabled=False)
+    # A Dutch browser, as `page` is: the sign-in page speaks the browser's language.
+    context = browser.new_context(java_script_enabled=False, locale="nl-NL")
     page = context.new_page()
     try:
         _sign_in(page, live_server, contact)

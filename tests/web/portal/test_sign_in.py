@@ -212,3 +212,70 @@ def test_a_made_up_reset_link_costs_no_password_hash(client, super_user, monkeyp
                          {"password": NEW_PASSWORD, "repeat": NEW_PASSWORD})
     assert response.location == "/portal/password-reset"
     assert hashed == []
+
+
+def _link_path(mail: OutboxMessage, path: str) -> str:
+    """The link's path and query, as the browser opening it asks for it."""
+    return re.search(rf"http://127\.0\.0\.1:5000(/portal/{path}/\S+)", mail.body_text).group(1)
+
+
+def test_english_chosen_on_the_sign_in_page_survives_a_password_sign_in(client, super_user):
+    post_form(client, "/language", {"language": "en", "next": "/portal/sign-in"})
+    response = post_form(client, "/portal/sign-in",
+                         {"email": super_user.email, "password": PASSWORD})
+    assert response.location == "/portal/"
+    page = client.get("/portal/").get_data(as_text=True)
+    assert '<html lang="en">' in page and "Our tickets" in page
+    db.session.expire_all()
+    assert super_user.language == "en"  # the next mail to them is English too
+
+
+def test_a_wrong_password_saves_no_language(client, super_user):
+    post_form(client, "/language", {"language": "en", "next": "/portal/sign-in"})
+    post_form(client, "/portal/sign-in", {"email": super_user.email, "password": "wrong"})
+    db.session.expire_all()
+    assert super_user.language == "nl"
+
+
+def test_a_sign_in_link_opens_in_the_mails_language_whatever_the_browser_prefers(client):
+    contact = make_contact(language="en")
+    post_form(client, "/portal/sign-in/link", {"email": contact.email})
+    [mail] = _outbox("sign_in_link")
+    assert mail.language == "en" and "Use this link to sign in" in mail.body_text
+    link = _link_path(mail, "sign-in/link")
+    assert link.endswith("?lang=en")
+    dutch_browser = {"Accept-Language": "nl"}
+    browser = client.application.test_client()
+    page = browser.get(link, headers=dutch_browser).get_data(as_text=True)
+    assert '<html lang="en">' in page and "Continue to the service desk" in page
+    assert post_form(browser, link, headers=dutch_browser).location == "/portal/"
+    assert '<html lang="en">' in browser.get("/portal/", headers=dutch_browser).get_data(
+        as_text=True)
+
+
+def test_a_sign_in_link_followed_after_choosing_a_language_saves_that_choice(client, super_user):
+    post_form(client, "/portal/sign-in/link", {"email": super_user.email})
+    link = _link_path(_outbox("sign_in_link")[0], "sign-in/link")
+    assert link.endswith("?lang=nl")
+    client.get(link)
+    post_form(client, "/language", {"language": "en", "next": link})
+    post_form(client, link.split("?")[0])
+    db.session.expire_all()
+    assert super_user.language == "en"
+
+
+def test_a_password_reset_link_and_the_pages_after_it_speak_the_mails_language(client):
+    contact = make_contact(language="nl")
+    post_form(client, "/portal/password-reset", {"email": contact.email})
+    [mail] = _outbox("password_reset")
+    link = _link_path(mail, "password-reset")
+    assert link.endswith("?lang=nl")
+    english_browser = {"Accept-Language": "en-GB"}
+    browser = client.application.test_client()
+    assert '<html lang="nl">' in browser.get(link, headers=english_browser).get_data(
+        as_text=True)
+    response = post_form(browser, link, {"password": NEW_PASSWORD, "repeat": NEW_PASSWORD},
+                         headers=english_browser)
+    assert response.location == "/portal/sign-in"
+    page = browser.get(response.location, headers=english_browser).get_data(as_text=True)
+    assert '<html lang="nl">' in page and "Uw nieuwe wachtwoord is ingesteld" in page
