@@ -1,8 +1,8 @@
 """Translated names for enum values, shared by pages and mail."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from babel.dates import format_timedelta
-from flask_babel import format_date, format_datetime, get_locale
+from babel.dates import format_timedelta, get_datetime_format
+from flask_babel import format_date, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.domain import languages
@@ -99,6 +99,16 @@ def age_label(age: timedelta) -> str:
                             locale=get_locale())
 
 
+def moment_label(at: datetime) -> str:
+    """A moment as pages and mail show it: "2 Dec 2026, 07:17", "2 dec 2026, 07:17".
+
+    The month in letters, because a European reader takes 12/2/26 for 12 February, and the
+    24-hour clock; the locale joins date and time its own way.
+    """
+    return get_datetime_format("medium", get_locale()).format(format_time(at, "short"),
+                                                              format_date(at, "medium"))
+
+
 def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(category_label=category_label, status_label=status_label,
                                  channel_label=channel_label,
@@ -109,5 +119,5 @@ def register_template_helpers(app) -> None:
                                  lateness_label=lateness_label, get_locale=get_locale,
                                  current_language=current_language, desk_name=desk_name,
                                  languages=languages.SUPPORTED)
-    app.jinja_env.filters["datetimeformat"] = format_datetime
+    app.jinja_env.filters["moment"] = moment_label
     app.jinja_env.filters["dateformat"] = format_date

@@ -2,10 +2,11 @@
 from datetime import UTC, datetime
 
 import pytest
-from flask_babel import format_date, format_datetime, format_time
+from flask_babel import format_date, format_time
 
 from helpdesk.services.language import desk_name, speaking
 from helpdesk.services.notifications.wording import current_language
+from helpdesk.web.labels import moment_label
 
 # Wednesday 2 December 2026, 07:17 in Amsterdam (the desk's default time zone).
 MORNING = datetime(2026, 12, 2, 6, 17, tzinfo=UTC)
@@ -14,7 +15,7 @@ MORNING = datetime(2026, 12, 2, 6, 17, tzinfo=UTC)
 def test_english_is_written_the_british_way_while_its_language_stays_english(app):
     with speaking("en"):
         assert current_language() == "en"
-        assert format_datetime(MORNING, "short") == "02/12/2026, 07:17"
+        assert moment_label(MORNING) == "2 Dec 2026, 07:17"
         assert format_date(MORNING, "medium") == "2 Dec 2026"
         assert format_time(MORNING.replace(hour=16), "short") == "17:17"  # not 5:17 PM
 
@@ -22,7 +23,7 @@ def test_english_is_written_the_british_way_while_its_language_stays_english(app
 def test_dutch_keeps_its_own_forms(app):
     with speaking("nl"):
         assert current_language() == "nl"
-        assert format_datetime(MORNING, "short") == "02-12-2026, 07:17"
+        assert moment_label(MORNING) == "2 dec 2026, 07:17"
         assert format_date(MORNING, "medium") == "2 dec 2026"
 
 

@@ -10,13 +10,14 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale, format_timedelta
+from flask_babel import format_timedelta
 
 from helpdesk import desk_url
 from helpdesk.domain import languages
 from helpdesk.extensions import db
 from helpdesk.models import StaffInvitation, StaffMember
 from helpdesk.services import Refusal
+from helpdesk.services.language import speaking
 from helpdesk.services.mail_out.outbox import queue_mail
 from helpdesk.services.people import directory, signin
 from helpdesk.services.staffing.accounts import audit, ensure_may_grant
@@ -60,15 +61,17 @@ def invite(manager: StaffMember, email: str, name: str, role: str,
     db.session.flush()
     audit(manager, "invite_staff", now, SUBJECT, invitation.id,
           f"{email} as {chosen_role.value}")
-    _queue_mail(invitation, manager, desk_url.link(ENDPOINT, token=raw_token), now)
+    _queue_mail(invitation, manager, raw_token, now)
     return invitation
 
 
-def _queue_mail(invitation: StaffInvitation, manager: StaffMember, link: str,
+def _queue_mail(invitation: StaffInvitation, manager: StaffMember, raw_token: str,
                 now: datetime) -> None:
-    # The desk's own language: the invitee has chosen none yet.
+    # The desk's own language, in the mail and on the page it links to: the invitee has
+    # chosen none yet.
     language = languages.DEFAULT
-    with force_locale(language):
+    link = desk_url.link(ENDPOINT, language=language, token=raw_token)
+    with speaking(language):
         context = {"invitation": invitation, "manager": manager, "link": link,
                    "valid": valid_in_words()}
         queue_mail(

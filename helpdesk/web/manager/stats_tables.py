@@ -8,7 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Response, url_for
-from flask_babel import force_locale, format_date, format_datetime, format_decimal, format_number
+from flask_babel import force_locale, format_date, format_decimal, format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -23,7 +23,7 @@ from helpdesk.services.stats.figures import (
     StatsFilter,
     percentage,
 )
-from helpdesk.web.labels import category_label, channel_label, status_label
+from helpdesk.web.labels import category_label, channel_label, moment_label, status_label
 from helpdesk.web.manager.charts import Chart, bar_chart, column_chart, heatmap_chart
 from helpdesk.web.spreadsheet import csv_text
 
@@ -75,7 +75,7 @@ def page_text(value, kind: str) -> str:
     if kind == "lateness":
         return lateness_label(value)
     if kind == "moment":
-        return format_datetime(value, "short")
+        return moment_label(value)
     if kind == "flag":
         return _("yes") if value else _("no")
     return str(value)
