@@ -97,8 +97,8 @@ def canonical(text: str) -> str:
         return match[1]
     if match := re.fullmatch(r"([\d.]+) %", text):
         return match[1]
-    if re.fullmatch(r"\d\d/\d\d/\d{4}, \d\d:\d\d", text):  # British: day first, 24 hours
-        moment = datetime.strptime(text, "%d/%m/%Y, %H:%M").replace(tzinfo=AMS)
+    if re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d", text):  # 2 Dec 2026, 07:17
+        moment = datetime.strptime(text, "%d %b %Y, %H:%M").replace(tzinfo=AMS)
         return moment.isoformat(timespec="seconds")
     if re.fullmatch(r"\d{1,3}(,\d{3})+", text):
         return text.replace(",", "")
