@@ -24,8 +24,14 @@ def record(subject: Organisation | Contact, action: str, now: datetime,
     if subject.id is None:
         db.session.flush()
     subject_type = ORGANISATION if isinstance(subject, Organisation) else CONTACT
+    add_entry(action, now, by, subject_type, subject.id, detail)
+
+
+def add_entry(action: str, now: datetime, by: StaffMember | None, subject_type: str,
+              subject_id: int | None, detail: str | None = None) -> None:
+    """One entry of the trail, about any subject; the detail is cut to what the column holds."""
     db.session.add(AuditEntry(at=now, staff_id=by.id if by else None, action=action,
-                              subject_type=subject_type, subject_id=subject.id,
+                              subject_type=subject_type, subject_id=subject_id,
                               detail=detail[:DETAIL_LENGTH] if detail else None))
 
 

@@ -10,8 +10,9 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import ROLE_RANK, AuditEntry, StaffMember, StaffRole
+from helpdesk.models import ROLE_RANK, StaffMember, StaffRole
 from helpdesk.services import NotFound, Refusal
+from helpdesk.services.people import audit as audit_trail
 from helpdesk.services.people import directory
 from helpdesk.services.transaction import use_case
 
@@ -38,9 +39,7 @@ def ensure_may_grant(manager: StaffMember, role: StaffRole) -> None:
 def audit(actor: StaffMember, action: str, now: datetime, subject_type: str,
           subject_id: int | None, detail: str | None = None) -> None:
     """Who changed which account, when, and how (in the caller's transaction)."""
-    db.session.add(AuditEntry(at=now, staff_id=actor.id, action=action,
-                              subject_type=subject_type, subject_id=subject_id,
-                              detail=detail[:300] if detail else None))
+    audit_trail.add_entry(action, now, actor, subject_type, subject_id, detail)
 
 
 def _other_account(manager: StaffMember, staff_id: int) -> StaffMember:
