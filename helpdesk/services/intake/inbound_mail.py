@@ -247,15 +247,15 @@ def stage_too_large(header: bytes, size: int, *, received_at: datetime, now: dat
     return _add_receipt(written, key, fingerprint, None, received_at, source, staging)
 
 
-def stage_failing(raw: bytes, error: str, attempts: int, *, received_at: datetime,
-                  now: datetime, source: MailSource, staging: Staging | None = None) -> Result:
-    """Hold a message that failed every attempt, so the mailbox moves on; raw kept, unparsed."""
+def stage_failing(raw: bytes, detail: str, *, received_at: datetime, now: datetime,
+                  source: MailSource, staging: Staging | None = None) -> Result:
+    """Hold a message that could not be made a ticket (`detail` says why); raw kept, unparsed."""
     staging = staging or Staging(blob_store())
     raw_mail = keep_raw(raw, staging.store)
     key, fingerprint = dedupe_key(None, raw_mail.sha256), content_fingerprint(raw)
     if staging.has_receipt(key, fingerprint):
         return Result(Outcome.DUPLICATE, key, fingerprint=fingerprint)
-    held = Held(HeldReason.UNPARSABLE, f"failed {attempts} times: {error}")
+    held = Held(HeldReason.UNPARSABLE, detail)
     received_at = min(received_at, now)
     written = _hold(ParsedEmail(), held, raw_mail, received_at, now)
     return _add_receipt(written, key, fingerprint, raw_mail, received_at, source, staging)

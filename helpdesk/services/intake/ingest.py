@@ -376,7 +376,7 @@ class _FolderPass:
             return None
         if not trying and self.given_up(envelope.uid):
             failure = self.failures[envelope.uid]
-            return stage_failing(raw, failure.last_error, failure.attempts,
+            return stage_failing(raw, f"failed {failure.attempts} times: {failure.last_error}",
                                  received_at=received_at, now=self.now, source=source,
                                  staging=staging)
         return stage_kept(kept or _keep(raw, staging, parsed), received_at=received_at,
