@@ -224,6 +224,8 @@ class Setting:
 
 MB = 1024 * 1024
 SETTINGS: tuple[Setting, ...] = (
+    # What this desk is: `development` (make run) allows what production must not (a mail catcher).
+    Setting("ENVIRONMENT", choice("production", "development"), "production"),
     # Storage. Empty database and secret key: filled in by create_app in the instance folder.
     Setting("SQLALCHEMY_DATABASE_URI", DATABASE_URL, "", secret=True),
     Setting("SECRET_KEY", TEXT, ""),
@@ -264,6 +266,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SENDER_AUTH", choice(*SENDER_AUTH_MODES), "log"),
     Setting("AUTHSERV_ID", TEXT, ""),
     Setting("CALAMITY_ADDRESSES", STRING_LIST, ()),
+    # Incoming mail pushed by a mail server (SMTP or LMTP; helpdesk/services/intake/mail_in.py).
+    Setting("MAIL_IN_HOST", TEXT, "127.0.0.1"),
+    Setting("MAIL_IN_PORT", integer(0, 65535), 0),  # 0: the worker runs no intake
+    Setting("MAIL_IN_PROTOCOL", choice("smtp", "lmtp"), "smtp"),
+    Setting("MAIL_IN_TLS_CERT", OPTIONAL_FILE, ""),  # both set: STARTTLS is offered
+    Setting("MAIL_IN_TLS_KEY", OPTIONAL_FILE, ""),
+    # None: the desk's own sender address and its calamity addresses.
+    Setting("MAIL_IN_ADDRESSES", STRING_LIST, None),
+    Setting("MAIL_IN_CLIENTS", STRING_LIST, ("127.0.0.0/8", "::1")),  # who may connect
     # Outgoing mail (SMTP).
     Setting("MAIL_SERVER", TEXT, ""),  # empty: no SMTP, mail waits in the outbox
     Setting("MAIL_PORT", PORT, 465),
@@ -272,6 +283,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_USERNAME", OPTIONAL_TEXT, None),
     Setting("MAIL_PASSWORD", OPTIONAL_TEXT, None),
     Setting("MAIL_DEFAULT_SENDER", TEXT, "support@helpdesk.invalid"),
+    # None: on in development when there is no MAIL_SERVER; never in production.
+    Setting("MAIL_CATCHER", BOOLEAN, None),
     Setting("MAIL_TIMEOUT_SECONDS", SECONDS, 30),
     Setting("OUTBOX_MAX_ATTEMPTS", POSITIVE, 8),
     Setting("OUTBOX_RETRY_SECONDS", SECONDS, 60),  # doubled for each next retry
