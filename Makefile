@@ -9,21 +9,27 @@ PORT ?= 5000
 
 .PHONY: run test screenshots lint translations system-packages postgres test-sqlite test-postgresql messages
 
-# Links in mail point where this desk listens, unless HELPDESK_DESK_URL says otherwise.
+# Links in mail point where this desk listens, unless HELPDESK_DESK_URL says otherwise. A
+# development desk catches its outgoing mail at /dev/mail and takes mail in on port 2525.
 run: export HELPDESK_DESK_URL ?= http://$(HOST):$(PORT)
-run: $(VENV)/.installed-app translations  ## Start the desk (web and worker) on SQLite with demo data
+run: export HELPDESK_ENVIRONMENT ?= development
+run: export HELPDESK_MAIL_IN_PORT ?= 2525
+run: $(VENV)/.installed-app translations  ## Start the desk (web, worker, mail intake) on SQLite with demo data
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
 	@echo
 	@echo "helpdesk runs at http://$(HOST):$(PORT)/  (staff: /sign-in, customers: /portal/sign-in)"
 	@echo "Demo logins use the password 'demo-password'. Staff sign-in asks for a TOTP code:"
 	@echo "  $(BIN)/flask staff code agent@helpdesk.example   (also manager@..., admin@...)"
+	@echo "Write to the desk: $(BIN)/flask mail send-demo --from eva@acme.example --subject 'Export fails'"
 	@echo
-# The worker runs in the background and stops with the web server (Ctrl-C).
+# Web and worker (which runs the mail intake) start together; when either stops, or on
+# Ctrl-C, both stop.
 	@$(BIN)/flask worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	$(BIN)/flask run --host $(HOST) --port $(PORT) & web=$$!; \
+	trap 'kill $$worker $$web 2>/dev/null; wait 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	wait -n $$worker $$web
 
 # Both suites run at once, each on TEST_WORKERS pytest-xdist workers (every worker has its own
 # database, ports and folders); each prints its outcome, and make test fails if either fails.
