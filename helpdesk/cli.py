@@ -5,6 +5,7 @@ import logging
 import signal
 import sys
 import threading
+from collections import Counter
 from datetime import UTC, date, datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
@@ -25,7 +26,7 @@ from helpdesk.models import Category, HeldMessage, StaffMember
 from helpdesk.outages import EX_TEMPFAIL, SMTP_SERVER, OutageTracker, Unavailable, unavailable
 from helpdesk.services import Refusal, demo
 from helpdesk.services.escalation import sweep
-from helpdesk.services.intake import ingest
+from helpdesk.services.intake import ingest, mail_import
 from helpdesk.services.mail_out import sender
 from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
@@ -363,3 +364,26 @@ def links_group():
 def links_send():
     """Answer the queued requests for links (one pass of the job): mail registered super-users."""
     click.echo(f"Links mailed: {link_mail.answer_link_requests(_now())}.")
+
+
+@bp.cli.group("mail")
+def mail_group():
+    """Mail handed to the desk whole: imported from files, or a demo mail to its intake."""
+
+
+@mail_group.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@one_line_errors
+def mail_import_command(files: tuple[str, ...]):
+    """Deliver the mails of .eml and mbox FILES as if they had arrived; each mail once."""
+    def show(report: mail_import.FileReport) -> None:
+        click.echo(f"{report.path}: {report.summary()}")
+        for failure in report.failures:
+            click.echo(f"{report.path}: {failure}", err=True)
+
+    reports = mail_import.import_files(list(files), _now(), report=show)
+    total = mail_import.FileReport("total", sum((r.outcomes for r in reports), Counter()))
+    failed = sum(len(r.failures) for r in reports)
+    click.echo(f"Total: {total.summary()}, {failed} failed.")
+    if failed:
+        sys.exit(1)
