@@ -79,10 +79,14 @@ def one_line_errors(command):
 def demo_command(ticket_count: int):
     """Seed a demo desk: organisations, super-users, staff and tickets in every state."""
     now = _now()
-    seeded = demo.seed_demo(now)
-    if seeded:
-        click.echo(f"Demo desk seeded. Staff (password {demo.DEMO_PASSWORD!r}):")
-        for email, role in demo.staff_demo_logins():
+    if demo.seed_demo(now):
+        click.echo("Demo desk seeded.")
+    logins = demo.staff_demo_logins()
+    if not logins:
+        click.echo("This desk has staff and no demo accounts: nothing seeded.")
+    else:
+        click.echo(f"Staff (password {demo.DEMO_PASSWORD!r}):")
+        for email, role in logins:
             click.echo(f"  {role:8} {email}")
         click.echo("Portal super-users (same password):")
         for contact in demo.demo_contacts():
