@@ -25,6 +25,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Category, HeldMessage, StaffMember
 from helpdesk.outages import EX_TEMPFAIL, SMTP_SERVER, OutageTracker, Unavailable, unavailable
 from helpdesk.services import Refusal, demo
+from helpdesk.services.demo import send as demo_send
 from helpdesk.services.escalation import sweep
 from helpdesk.services.intake import ingest, mail_import
 from helpdesk.services.mail_out import sender
@@ -391,3 +392,17 @@ def mail_import_command(files: tuple[str, ...]):
     click.echo(f"Total: {total.summary()}, {failed} failed.")
     if failed:
         sys.exit(1)
+
+
+@mail_group.command("send-demo")
+@click.option("--from", "sender", required=True, help="The sender, e.g. a demo super-user.")
+@click.option("--subject", required=True)
+@click.option("--body", default="Hello,\n\nThis is a demo mail.\n", show_default=False,
+              help="The text of the mail (a short greeting when left out).")
+@click.option("--to", default=None, help="The recipient; the desk's own address when left out.")
+@one_line_errors
+def mail_send_demo(sender: str, subject: str, body: str, to: str | None):
+    """Write to the desk as a customer would: a plain mail to its SMTP intake (MAIL_IN_PORT)."""
+    message_id = demo_send.send_demo_mail(sender=sender, subject=subject, body=body, to=to,
+                                          now=_now())
+    click.echo(f"Sent <{message_id}> to the desk's intake.")
