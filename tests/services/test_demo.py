@@ -165,6 +165,20 @@ def test_the_demo_has_three_months_of_settled_history(app):
     assert resolved == len(settled)  # the statistics count each by its history
 
 
+def test_the_historys_customer_mails_have_their_sources(app):
+    demo.seed_demo(NOW)
+
+    mailed = db.session.scalars(
+        sa.select(Message).join(Ticket, Ticket.id == Message.ticket_id)
+        .where(Ticket.channel == Channel.EMAIL, Message.kind == MessageKind.INBOUND,
+               Ticket.created_at < NOW - timedelta(days=7))).all()
+    assert len(mailed) > 100
+    assert all(m.raw_mail is not None for m in mailed)
+    source = _source(mailed[-1].raw_mail)
+    assert source["Message-ID"] == f"<{mailed[-1].message_id}>"
+    assert source.get_content().replace("\r\n", "\n").rstrip("\n") == mailed[-1].body_text
+
+
 @pytest.mark.parametrize("later", [timedelta(0), timedelta(minutes=30)])
 def test_the_first_sweep_after_seeding_sends_managers_nothing(app, later):
     demo.seed_demo(NOW)

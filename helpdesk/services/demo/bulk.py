@@ -1,4 +1,5 @@
 """Tickets in bulk (benchmarks, the demo's history): SQL inserts, not the use cases one by one."""
+import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -6,6 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from helpdesk.domain.mail.plain import plain_mail
 from helpdesk.domain.sla import BREACH, DUE_SOON, deadline_for, escalation_steps
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -16,6 +18,7 @@ from helpdesk.models import (
     Contact,
     Message,
     MessageKind,
+    RawMail,
     ResponseRecord,
     StaffMember,
     Ticket,
@@ -25,6 +28,7 @@ from helpdesk.models import (
 )
 from helpdesk.services.demo.data import BODIES, REPLIES, SUBJECTS
 from helpdesk.services.escalation import sweep
+from helpdesk.services.mail_out.outbox import desk_address
 from helpdesk.services.promise.calendar_settings import SlaTerms
 from helpdesk.services.promise.deadlines import whole_seconds_between
 from helpdesk.services.stats import changes
@@ -115,14 +119,41 @@ def _bulk_status(rng: random.Random, received: datetime, now: datetime,
 
 
 def insert_tickets(rng: random.Random, sla_terms: SlaTerms, ticket_rows: list[dict],
-                   plans: list[Plan], agents: list[sa.Row], now: datetime) -> None:
-    """Insert tickets (rows of the ticket table) with their conversations; no commit."""
+                   plans: list[Plan], agents: list[sa.Row], now: datetime, *,
+                   with_sources: bool = False) -> None:
+    """Insert tickets (rows of the ticket table) with their conversations; no commit.
+
+    `with_sources`: the customers' mails on email tickets get the bytes they arrived as.
+    """
     inserted = sa.insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True)
     ids = db.session.scalars(inserted, ticket_rows).all()
-    _bulk_conversations(rng, sla_terms, ids, ticket_rows, plans, agents, now)
+    _bulk_conversations(rng, sla_terms, ids, ticket_rows, plans, agents, now, with_sources)
 
 
-def _bulk_conversations(rng, sla_terms: SlaTerms, ids, ticket_rows, plans, agents, now) -> None:
+def _keep_sources(messages: list[dict], tickets: dict[int, tuple[dict, Plan]]) -> None:
+    """Each customer mail of an email ticket as its mail client wrote it, kept as received."""
+    mailed = [m for m in messages if m["kind"] == MessageKind.INBOUND
+              and tickets[m["ticket_id"]][0]["channel"] == Channel.EMAIL]
+    raws = []
+    for number, message in enumerate(mailed):
+        row, plan = tickets[message["ticket_id"]]
+        domain = plan.contact.email.rpartition("@")[2]
+        message["message_id"] = f"bulk-{row['number']}-{number}@{domain}"
+        raw = plain_mail(sender=plan.contact.email, sender_name=plan.contact.name,
+                         to=desk_address(), at=message["created_at"],
+                         subject=row["subject"] if message["created_at"] == plan.received_at
+                         else f"Re: [#{row['number']}] {row['subject']}",
+                         body=message["body_text"], message_id=message["message_id"])
+        raws.append({"sha256": hashlib.sha256(raw).hexdigest(), "content": raw})
+    if raws:
+        inserted = sa.insert(RawMail).returning(RawMail.id, sort_by_parameter_order=True)
+        for message, raw_mail_id in zip(mailed, db.session.scalars(inserted, raws).all(),
+                                        strict=True):
+            message["raw_mail_id"] = raw_mail_id
+
+
+def _bulk_conversations(rng, sla_terms: SlaTerms, ids, ticket_rows, plans, agents, now,
+                        with_sources: bool = False) -> None:
     messages, records, events, updates, unanswered = [], [], [], [], []
     for ticket_id, row, plan in zip(ids, ticket_rows, plans, strict=True):
         contact, received, replies, category = (plan.contact, plan.received_at, plan.replies,
@@ -194,6 +225,9 @@ def _bulk_conversations(rng, sla_terms: SlaTerms, ids, ticket_rows, plans, agent
             update.update(response_due_at=None, due_soon_at=None, due_soon=False,
                           next_escalation_at=None)
         updates.append(update)
+    if with_sources:
+        _keep_sources(messages, {ticket_id: (row, plan) for ticket_id, row, plan
+                                 in zip(ids, ticket_rows, plans, strict=True)})
     db.session.execute(sa.insert(Message), messages)
     # One record per bulk ticket: its id names the record in the escalations' once keys.
     record_ids = dict(db.session.execute(

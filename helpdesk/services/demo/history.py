@@ -57,7 +57,7 @@ def seed_history(now: datetime, *, count: int = HISTORY_TICKETS, seed: int = 16)
         })
         plans.append(Plan(contact, received, rng.randint(1, 3), category,
                           first_response_at=min(answered, now)))
-    insert_tickets(rng, sla_terms, rows, plans, agents, now)
+    insert_tickets(rng, sla_terms, rows, plans, agents, now, with_sources=True)
 
 
 def _arrival(rng: random.Random, day: date, zone: ZoneInfo, opens_at: time) -> datetime:
