@@ -5,6 +5,7 @@ import logging
 import signal
 import sys
 import threading
+from collections import Counter
 from datetime import UTC, date, datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
@@ -24,8 +25,9 @@ from helpdesk.extensions import db
 from helpdesk.models import Category, HeldMessage, StaffMember
 from helpdesk.outages import EX_TEMPFAIL, SMTP_SERVER, OutageTracker, Unavailable, unavailable
 from helpdesk.services import Refusal, demo
+from helpdesk.services.demo import send as demo_send
 from helpdesk.services.escalation import sweep
-from helpdesk.services.intake import ingest
+from helpdesk.services.intake import ingest, mail_import
 from helpdesk.services.mail_out import sender
 from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
@@ -78,10 +80,14 @@ def one_line_errors(command):
 def demo_command(ticket_count: int):
     """Seed a demo desk: organisations, super-users, staff and tickets in every state."""
     now = _now()
-    seeded = demo.seed_demo(now)
-    if seeded:
-        click.echo(f"Demo desk seeded. Staff (password {demo.DEMO_PASSWORD!r}):")
-        for email, role in demo.staff_demo_logins():
+    if demo.seed_demo(now):
+        click.echo("Demo desk seeded.")
+    logins = demo.staff_demo_logins()
+    if not logins:
+        click.echo("This desk has staff and no demo accounts: nothing seeded.")
+    else:
+        click.echo(f"Staff (password {demo.DEMO_PASSWORD!r}):")
+        for email, role in logins:
             click.echo(f"  {role:8} {email}")
         click.echo("Portal super-users (same password):")
         for contact in demo.demo_contacts():
@@ -363,3 +369,40 @@ def links_group():
 def links_send():
     """Answer the queued requests for links (one pass of the job): mail registered super-users."""
     click.echo(f"Links mailed: {link_mail.answer_link_requests(_now())}.")
+
+
+@bp.cli.group("mail")
+def mail_group():
+    """Mail handed to the desk whole: imported from files, or a demo mail to its intake."""
+
+
+@mail_group.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@one_line_errors
+def mail_import_command(files: tuple[str, ...]):
+    """Deliver the mails of .eml and mbox FILES as if they had arrived; each mail once."""
+    def show(report: mail_import.FileReport) -> None:
+        click.echo(f"{report.path}: {report.summary()}")
+        for failure in report.failures:
+            click.echo(f"{report.path}: {failure}", err=True)
+
+    reports = mail_import.import_files(list(files), _now(), report=show)
+    total = mail_import.FileReport("total", sum((r.outcomes for r in reports), Counter()))
+    failed = sum(len(r.failures) for r in reports)
+    click.echo(f"Total: {total.summary()}, {failed} failed.")
+    if failed:
+        sys.exit(1)
+
+
+@mail_group.command("send-demo")
+@click.option("--from", "sender", required=True, help="The sender, e.g. a demo super-user.")
+@click.option("--subject", required=True)
+@click.option("--body", default="Hello,\n\nThis is a demo mail.\n", show_default=False,
+              help="The text of the mail (a short greeting when left out).")
+@click.option("--to", default=None, help="The recipient; the desk's own address when left out.")
+@one_line_errors
+def mail_send_demo(sender: str, subject: str, body: str, to: str | None):
+    """Write to the desk as a customer would: a plain mail to its SMTP intake (MAIL_IN_PORT)."""
+    message_id = demo_send.send_demo_mail(sender=sender, subject=subject, body=body, to=to,
+                                          now=_now())
+    click.echo(f"Sent <{message_id}> to the desk's intake.")

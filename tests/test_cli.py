@@ -13,8 +13,10 @@ from helpdesk.models import (
     Contact,
     HeldMessage,
     HeldReason,
+    Message,
     Organisation,
     OrganisationStatus,
+    OutboxMessage,
     StaffMember,
     Ticket,
 )
@@ -217,6 +219,34 @@ def test_demo_seeds_every_state_once_and_bulk_adds_tickets(runner):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == count + 200
     numbers = db.session.scalars(sa.select(Ticket.number)).all()
     assert len(set(numbers)) == len(numbers)
+
+
+def _counts() -> tuple[int, ...]:
+    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                 for model in (Ticket, Message, HeldMessage, OutboxMessage, StaffMember))
+
+
+def test_demo_on_a_seeded_desk_keeps_its_data_and_prints_the_logins_again(runner):
+    first = runner.invoke(args=["demo"])
+    counts = _counts()
+
+    again = runner.invoke(args=["demo"])
+
+    assert again.exit_code == 0, again.output
+    assert _counts() == counts
+    assert "Demo desk seeded." in first.output and "seeded" not in again.output
+    assert again.output == first.output.replace("Demo desk seeded.\n", "")
+    for login in ("manager  manager@helpdesk.example", "eva@acme.example (Acme Logistics B.V.)",
+                  "password 'demo-password'", "flask staff code EMAIL"):
+        assert login in again.output
+
+
+def test_demo_on_a_real_desk_seeds_nothing_and_shows_no_demo_logins(runner):
+    make_staff(email="boss@real.example")
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "This desk has staff and no demo accounts: nothing seeded.\n"
+    assert not db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
 
 
 @pytest.mark.parametrize("address", [

@@ -139,3 +139,27 @@ class VerifiedConnection(Connection):
         except (smtplib.SMTPException, OSError):
             self.host.close()
         self.host = None
+
+
+def hand_over(host: str, port: int, envelope_from: str, recipients: list[str], raw: bytes, *,
+              timeout_seconds: float) -> None:
+    """Give finished bytes to an SMTP server as they are, in plaintext (a desk's own intake).
+
+    SendFailure as for the outbox; `connection` when no session came about at all.
+    """
+    try:
+        host_session = smtplib.SMTP(host, port, timeout=timeout_seconds)
+    except (smtplib.SMTPException, OSError) as error:
+        raise SendFailure(f"{type(error).__name__}: {error}", permanent=False,
+                          connection=True) from error
+    try:
+        host_session.sendmail(envelope_from, recipients, raw)
+    except smtplib.SMTPRecipientsRefused as error:
+        code, text = next(iter(error.recipients.values()))
+        raise _refusal(code, text) from error
+    except smtplib.SMTPResponseException as error:
+        raise _refusal(error.smtp_code, error.smtp_error) from error
+    except (smtplib.SMTPException, OSError) as error:
+        raise SendFailure(f"{type(error).__name__}: {error}", permanent=False) from error
+    finally:
+        host_session.close()

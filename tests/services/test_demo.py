@@ -1,11 +1,19 @@
 """The demo desk and the bulk tickets the benchmarks seed."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 
+import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import (
+    RESOLVED_STATUSES,
+    STATUS_CHANGED,
+    Category,
     Channel,
+    HeldMessage,
+    HeldReason,
+    MailReceipt,
     Message,
     MessageKind,
     OutboxMessage,
@@ -16,6 +24,7 @@ from helpdesk.models import (
 )
 from helpdesk.services import demo
 from helpdesk.services.escalation import sweep
+from helpdesk.services.intake.raw_mail import raw_bytes
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -90,3 +99,95 @@ def test_tickets_still_due_keep_their_escalations(app):
                                 .where(OutboxMessage.kind.in_(["due_soon", "breach"]))).all()
     assert {(ticket_id, kind) for ticket_id, kind in mailed} == {
         (ticket_id, kind) for ticket_id, *_ in waiting for kind in ("due_soon", "breach")}
+
+
+def _source(raw_mail):
+    return message_from_bytes(raw_bytes(raw_mail), policy=policy.default)
+
+
+def test_the_demo_holds_mail_of_each_kind_with_the_mail_as_it_arrived(app):
+    demo.seed_demo(NOW)
+
+    held = db.session.scalars(sa.select(HeldMessage).order_by(HeldMessage.id)).all()
+    assert {h.reason for h in held} == {HeldReason.UNKNOWN_SENDER, HeldReason.NOT_SUPER_USER,
+                                        HeldReason.AUTOMATIC_REPLY,
+                                        HeldReason.SENDER_AUTH_FAILED}
+    for message in held:
+        source = _source(message.raw_mail)
+        assert source["Subject"] == message.subject
+        assert source["From"].addresses[0].addr_spec == message.sender
+    forged = next(h for h in held if h.reason == HeldReason.SENDER_AUTH_FAILED)
+    assert forged.detail.startswith("dmarc=fail")
+    assert app.config["SENDER_AUTH"] == "log" and app.config["AUTHSERV_ID"] == ""  # as before
+    notices = db.session.scalars(sa.select(OutboxMessage.to_address)
+                                 .filter_by(kind="not_super_user")).all()
+    assert notices == ["piet@acme.example"]  # told whom to ask, as in real life
+
+
+def test_the_demos_email_tickets_open_with_their_mail_and_its_source(app):
+    demo.seed_demo(NOW)
+
+    openings = db.session.execute(
+        sa.select(Ticket, Message).join(Message, Message.ticket_id == Ticket.id)
+        .join(MailReceipt, MailReceipt.message_id == Message.id)
+        .where(MailReceipt.mailbox == "demo")).all()
+    assert len(openings) == 3
+    for ticket, message in openings:
+        source = _source(message.raw_mail)
+        assert ticket.channel == Channel.EMAIL
+        assert source["Message-ID"] == f"<{message.message_id}>"
+        assert source["Subject"] == ticket.subject
+        assert message.created_at == ticket.created_at
+    eva_bug = next(t for t, _ in openings if t.raised_by.email == "eva@acme.example")
+    assert eva_bug.category == Category.BUG  # mailed to support+bug@
+    assert eva_bug.created_at == NOW - timedelta(hours=3)
+    acknowledged = db.session.scalars(sa.select(OutboxMessage.ticket_id)
+                                      .filter_by(kind="acknowledgement")).all()
+    assert sorted(acknowledged) == sorted(t.id for t, _ in openings)
+
+
+def test_the_demo_has_three_months_of_settled_history(app):
+    demo.seed_demo(NOW)
+
+    settled = db.session.scalars(sa.select(Ticket).where(
+        Ticket.status.in_(RESOLVED_STATUSES), Ticket.created_at < NOW - timedelta(days=2))).all()
+    assert len(settled) >= 200
+    first = min(t.created_at for t in settled)
+    assert NOW - timedelta(days=91) <= first <= NOW - timedelta(days=80)
+    records = db.session.scalars(sa.select(ResponseRecord).where(
+        ResponseRecord.ticket_id.in_([t.id for t in settled]))).all()
+    assert len(records) == len(settled) and all(r.met_at for r in records)
+    late = sum(r.breached for r in records)
+    assert 0 < late < len(records) * 0.15  # a handful late, most within the promise
+    resolved = db.session.scalar(sa.select(sa.func.count(TicketEvent.ticket_id.distinct())).where(
+        TicketEvent.action == STATUS_CHANGED,
+        TicketEvent.ticket_id.in_([t.id for t in settled])))
+    assert resolved == len(settled)  # the statistics count each by its history
+
+
+def test_the_historys_customer_mails_have_their_sources(app):
+    demo.seed_demo(NOW)
+
+    mailed = db.session.scalars(
+        sa.select(Message).join(Ticket, Ticket.id == Message.ticket_id)
+        .where(Ticket.channel == Channel.EMAIL, Message.kind == MessageKind.INBOUND,
+               Ticket.created_at < NOW - timedelta(days=7))).all()
+    assert len(mailed) > 100
+    assert all(m.raw_mail is not None for m in mailed)
+    source = _source(mailed[-1].raw_mail)
+    assert source["Message-ID"] == f"<{mailed[-1].message_id}>"
+    assert source.get_content().replace("\r\n", "\n").rstrip("\n") == mailed[-1].body_text
+
+
+@pytest.mark.parametrize("later", [timedelta(0), timedelta(minutes=30)])
+def test_the_first_sweep_after_seeding_sends_managers_nothing(app, later):
+    demo.seed_demo(NOW)
+    queued = _queued()
+
+    result = sweep.sweep(NOW + later)
+
+    assert result.late == [] and result.failed == 0
+    kinds = db.session.scalars(sa.select(OutboxMessage.kind)
+                               .where(OutboxMessage.id > queued)).all()
+    assert not {"breach", "late_breaches", "calamity", "calamity_renotify"} & set(kinds)
+    assert len(kinds) <= 3  # at most a due-soon warning about each fresh unanswered ticket

@@ -1,10 +1,13 @@
-"""Demo data: a small believable desk, and bulk tickets for benchmarks."""
+"""Tickets in bulk (benchmarks, the demo's history): SQL inserts, not the use cases one by one."""
+import hashlib
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from helpdesk.domain.mail.plain import plain_mail
 from helpdesk.domain.sla import BREACH, DUE_SOON, deadline_for, escalation_steps
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -15,7 +18,7 @@ from helpdesk.models import (
     Contact,
     Message,
     MessageKind,
-    Organisation,
+    RawMail,
     ResponseRecord,
     StaffMember,
     Ticket,
@@ -23,109 +26,39 @@ from helpdesk.models import (
     TicketNumberCounter,
     TicketStatus,
 )
+from helpdesk.services.demo.data import BODIES, REPLIES, SUBJECTS
 from helpdesk.services.escalation import sweep
-from helpdesk.services.people import directory
+from helpdesk.services.mail_out.outbox import desk_address
 from helpdesk.services.promise.calendar_settings import SlaTerms
 from helpdesk.services.promise.deadlines import whole_seconds_between
 from helpdesk.services.stats import changes
 from helpdesk.services.tickets import lifecycle
-from helpdesk.services.transaction import job, use_case
+from helpdesk.services.transaction import job
 
-DEMO_PASSWORD = "demo-password"  # noqa: S105  (demo data only, printed for the user)
-DEMO_STAFF = [
-    ("agent@helpdesk.example", "Anna de Agent", "agent"),
-    ("manager@helpdesk.example", "Mark Manager", "manager"),
-    ("admin@helpdesk.example", "Ada Admin", "admin"),
-]
-DEMO_ORGANISATIONS = [
-    ("acme", "Acme Logistics B.V.", [("eva@acme.example", "Eva Jansen", True, "nl"),
-                                     ("tom@acme.example", "Tom Bakker", True, "en"),
-                                     ("piet@acme.example", "Piet Visser", False, "nl")]),
-    ("devries", "Bakkerij de Vries", [("sanne@devries.example", "Sanne de Vries", True, "nl")]),
-    ("noord", "Gemeente Noordveen", [("k.smit@noord.example", "Karin Smit", True, "nl")]),
-]
-SUBJECTS = {
-    Category.BUG: ["Export naar Excel geeft foutmelding", "Knop opslaan reageert niet",
-                   "Rapport toont verkeerde totalen", "Login loopt vast na wachtwoordwijziging"],
-    Category.OUTAGE: ["Applicatie onbereikbaar", "API geeft 503", "Trage laadtijden sinds 9 uur"],
-    Category.WISH: ["Graag filter op klantnummer", "Donkere modus", "Export naar CSV"],
-    Category.CONFIGURATION: ["Hoe stel ik SSO in?", "Nieuwe gebruikersrol aanmaken",
-                             "Mailnotificaties instellen"],
-    Category.QUESTION: ["Waar vind ik de factuurhistorie?", "Wat betekent status 'in wacht'?",
-                        "Hoeveel gebruikers mag ik toevoegen?"],
-    Category.CALAMITY: ["Alle orders verdwenen", "Datalek vermoed"],
-}
-BODIES = [
-    "Beste servicedesk,\n\nSinds vanochtend zien wij het volgende probleem. {subject}.\n"
-    "Kunnen jullie hiernaar kijken?\n\nMet vriendelijke groet,\n{name}",
-    "Hallo,\n\nStappen: 1. inloggen 2. naar rapporten 3. exporteren. Verwacht: bestand. "
-    "Gebeurt: foutmelding.\n\nGroet,\n{name}",
-    "Dear support,\n\n{subject}. This blocks three of our planners.\n\nRegards,\n{name}",
-]
 MAX_BULK_REPLIES = 5
-REPLIES = [
-    "Dank voor uw melding. We hebben het probleem kunnen reproduceren en zoeken het uit.",
-    "Kunt u een schermafdruk sturen van de foutmelding?",
-    "Dit is opgelost in de release van vanavond. Wilt u het morgen controleren?",
-]
 
 
-@use_case
-def seed_demo(now: datetime) -> dict:
-    """The small demo desk; idempotent: returns None-like info when already seeded."""
-    if db.session.scalar(sa.select(sa.func.count()).select_from(StaffMember)):
-        return {}
-    staff = {}
-    for email, name, role in DEMO_STAFF:
-        staff[role] = directory.add_staff(email, name, role, DEMO_PASSWORD, now,
-                                       language="en" if role == "admin" else "nl")
-    for slug, name, contacts in DEMO_ORGANISATIONS:
-        directory.add_organisation(slug, name, now - timedelta(days=400))
-        for email, contact_name, super_user, language in contacts:
-            directory.add_contact(email, slug, contact_name, now, super_user=super_user,
-                               language=language, password=DEMO_PASSWORD)
-    directory.add_organisation("oldco", "OldCo (suspended)", now - timedelta(days=800))
-    directory.set_organisation_status("oldco", "suspended", now)
-    _seed_conversations(now, staff["agent"])
-    return {"staff": DEMO_STAFF, "password": DEMO_PASSWORD}
+@dataclass(frozen=True)
+class Plan:
+    """One bulk ticket's conversation: who asks, when, how many agent replies follow."""
+
+    contact: sa.Row
+    received_at: datetime
+    replies: int
+    category: Category
+    first_response_at: datetime | None = None  # None: a random delay, up to a day and a half
 
 
-def _seed_conversations(now: datetime, agent: StaffMember) -> None:
-    """A handful of tickets in every state, made through the service layer."""
-    sla_terms = SlaTerms.configured()
-    eva = db.session.scalar(sa.select(Contact).filter_by(email="eva@acme.example"))
-    tom = db.session.scalar(sa.select(Contact).filter_by(email="tom@acme.example"))
-    sanne = db.session.scalar(sa.select(Contact).filter_by(email="sanne@devries.example"))
-    plan = [
-        (eva, Category.BUG, Channel.EMAIL, 3, None),
-        (tom, Category.QUESTION, Channel.PORTAL, 30, TicketStatus.WAITING),
-        (sanne, Category.OUTAGE, Channel.PHONE, 50, TicketStatus.RESOLVED),
-        (eva, Category.WISH, Channel.PORTAL, 80, TicketStatus.CLOSED),
-        (sanne, Category.CONFIGURATION, Channel.EMAIL, 1, TicketStatus.OPEN),
-        (tom, Category.BUG, Channel.EMAIL, 2, None),
-    ]
-    for index, (contact, category, channel, hours_ago, final) in enumerate(plan):
-        received = now - timedelta(hours=hours_ago)
-        subject = SUBJECTS[category][index % len(SUBJECTS[category])]
-        body = BODIES[index % len(BODIES)].format(subject=subject, name=contact.name)
-        if channel == Channel.PHONE:  # the agent's record of the call, to follow up
-            ticket, _ = lifecycle.open_call_ticket(
-                caller=contact, agent=agent, subject=subject, category=category, summary=body,
-                call_at=received, call_ended_at=received + timedelta(minutes=8),
-                now=received + timedelta(minutes=10), sla_terms=sla_terms)
-        else:
-            ticket, _ = lifecycle.open_ticket(
-                raised_by=contact, subject=subject, category=category, channel=channel,
-                body_text=body, received_at=received, now=received, sla_terms=sla_terms,
-                message_id=None)
-        if final is not None:
-            lifecycle.assign(ticket, agent, agent, received + timedelta(minutes=20))
-            lifecycle.reply(ticket, agent, REPLIES[index % len(REPLIES)],
-                          received + timedelta(hours=1), sla_terms=sla_terms,
-                          status_after=TicketStatus.OPEN if final == TicketStatus.OPEN
-                          else TicketStatus.WAITING)
-            if final in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-                lifecycle.set_status(ticket, final, agent, received + timedelta(hours=2))
+def people() -> tuple[list[sa.Row], list[sa.Row]]:
+    """The super-users who raise bulk tickets and the staff who answer them."""
+    contacts = db.session.execute(
+        sa.select(Contact.id, Contact.organisation_id, Contact.email, Contact.name)
+        .where(Contact.is_super_user.is_(True)).order_by(Contact.id)).all()
+    agents = db.session.execute(sa.select(StaffMember.id, StaffMember.name)
+                                .order_by(StaffMember.id)).all()
+    if not contacts or not agents:
+        raise ValueError("seed the demo first: bulk tickets need super-users and staff")
+    return contacts, agents
 
 
 @job
@@ -139,13 +72,8 @@ def seed_bulk_tickets(count: int, now: datetime, *, seed: int = 7,
     """
     rng = random.Random(seed)
     sla_terms = SlaTerms.configured()
-    contacts = db.session.execute(
-        sa.select(Contact.id, Contact.organisation_id, Contact.email, Contact.name)
-        .where(Contact.is_super_user.is_(True))).all()
-    agents = db.session.execute(sa.select(StaffMember.id, StaffMember.name)).all()
-    if not contacts or not agents:
-        raise ValueError("seed the demo first: bulk tickets need super-users and staff")
-    first_number = _reserve_numbers(count)
+    contacts, agents = people()
+    first_number = reserve_numbers(count)
     categories = [c for c in Category if c != Category.CALAMITY]
     done = 0
     while done < count:
@@ -166,16 +94,15 @@ def seed_bulk_tickets(count: int, now: datetime, *, seed: int = 7,
                 "created_at": received, "updated_at": received, "details": {},
                 "due_soon": False, "breached": False,
             })
-            plans.append((contact, received, replies, category))
-        inserted = sa.insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True)
-        ids = db.session.scalars(inserted, ticket_rows).all()
-        _bulk_conversations(rng, sla_terms, ids, ticket_rows, plans, agents, now)
+            plans.append(Plan(contact, received, replies, category))
+        insert_tickets(rng, sla_terms, ticket_rows, plans, agents, now)
         db.session.commit()
         done += size
         progress(size)
 
 
-def _reserve_numbers(count: int) -> int:
+def reserve_numbers(count: int) -> int:
+    """The first of `count` ticket numbers taken together."""
     last = lifecycle.next_ticket_number()
     db.session.execute(sa.update(TicketNumberCounter).where(TicketNumberCounter.id == 1)
                        .values(last_number=last + count))
@@ -191,10 +118,46 @@ def _bulk_status(rng: random.Random, received: datetime, now: datetime,
     return rng.choice([TicketStatus.OPEN, TicketStatus.WAITING, TicketStatus.RESOLVED])
 
 
-def _bulk_conversations(rng, sla_terms: SlaTerms, ids, ticket_rows, plans, agents, now) -> None:
+def insert_tickets(rng: random.Random, sla_terms: SlaTerms, ticket_rows: list[dict],
+                   plans: list[Plan], agents: list[sa.Row], now: datetime, *,
+                   with_sources: bool = False) -> None:
+    """Insert tickets (rows of the ticket table) with their conversations; no commit.
+
+    `with_sources`: the customers' mails on email tickets get the bytes they arrived as.
+    """
+    inserted = sa.insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True)
+    ids = db.session.scalars(inserted, ticket_rows).all()
+    _bulk_conversations(rng, sla_terms, ids, ticket_rows, plans, agents, now, with_sources)
+
+
+def _keep_sources(messages: list[dict], tickets: dict[int, tuple[dict, Plan]]) -> None:
+    """Each customer mail of an email ticket as its mail client wrote it, kept as received."""
+    mailed = [m for m in messages if m["kind"] == MessageKind.INBOUND
+              and tickets[m["ticket_id"]][0]["channel"] == Channel.EMAIL]
+    raws = []
+    for number, message in enumerate(mailed):
+        row, plan = tickets[message["ticket_id"]]
+        domain = plan.contact.email.rpartition("@")[2]
+        message["message_id"] = f"bulk-{row['number']}-{number}@{domain}"
+        raw = plain_mail(sender=plan.contact.email, sender_name=plan.contact.name,
+                         to=desk_address(), at=message["created_at"],
+                         subject=row["subject"] if message["created_at"] == plan.received_at
+                         else f"Re: [#{row['number']}] {row['subject']}",
+                         body=message["body_text"], message_id=message["message_id"])
+        raws.append({"sha256": hashlib.sha256(raw).hexdigest(), "content": raw})
+    if raws:
+        inserted = sa.insert(RawMail).returning(RawMail.id, sort_by_parameter_order=True)
+        for message, raw_mail_id in zip(mailed, db.session.scalars(inserted, raws).all(),
+                                        strict=True):
+            message["raw_mail_id"] = raw_mail_id
+
+
+def _bulk_conversations(rng, sla_terms: SlaTerms, ids, ticket_rows, plans, agents, now,
+                        with_sources: bool = False) -> None:
     messages, records, events, updates, unanswered = [], [], [], [], []
-    for ticket_id, row, (contact, received, replies, category) in zip(
-            ids, ticket_rows, plans, strict=True):
+    for ticket_id, row, plan in zip(ids, ticket_rows, plans, strict=True):
+        contact, received, replies, category = (plan.contact, plan.received_at, plan.replies,
+                                                plan.category)
         deadline = deadline_for(received, category, sla_terms.calendar, sla_terms.policy)
         at = received
         messages.append({"ticket_id": ticket_id, "kind": MessageKind.INBOUND, "created_at": at,
@@ -211,7 +174,8 @@ def _bulk_conversations(rng, sla_terms: SlaTerms, ids, ticket_rows, plans, agent
         first_response_at = None
         for reply_index in range(replies):
             agent = rng.choice(agents)
-            response_at = min(at + timedelta(minutes=rng.randint(5, 60 * 36)), now)
+            response_at = (plan.first_response_at if reply_index == 0 and plan.first_response_at
+                           else min(at + timedelta(minutes=rng.randint(5, 60 * 36)), now))
             messages.append({"ticket_id": ticket_id, "kind": MessageKind.OUTBOUND,
                              "created_at": response_at, "sender": agent.name,
                              "author_staff_id": agent.id, "body_text": rng.choice(REPLIES)})
@@ -261,6 +225,9 @@ def _bulk_conversations(rng, sla_terms: SlaTerms, ids, ticket_rows, plans, agent
             update.update(response_due_at=None, due_soon_at=None, due_soon=False,
                           next_escalation_at=None)
         updates.append(update)
+    if with_sources:
+        _keep_sources(messages, {ticket_id: (row, plan) for ticket_id, row, plan
+                                 in zip(ids, ticket_rows, plans, strict=True)})
     db.session.execute(sa.insert(Message), messages)
     # One record per bulk ticket: its id names the record in the escalations' once keys.
     record_ids = dict(db.session.execute(
@@ -283,12 +250,3 @@ def _settled_escalations(unanswered, record_ids: dict[int, int], now: datetime) 
     return [{"ticket_id": ticket_id, "at": step.at, "action": sweep.STEP_ACTIONS[step.name],
              "once_key": sweep.once_key(step.name, ticket_id, record_ids[ticket_id])}
             for ticket_id, steps in unanswered for step in steps if step.at <= now]
-
-
-def staff_demo_logins() -> list[tuple[str, str]]:
-    return [(email, role) for email, _, role in DEMO_STAFF]
-
-
-def demo_contacts() -> list[Contact]:
-    return db.session.scalars(sa.select(Contact).where(Contact.is_super_user.is_(True))
-                              .join(Organisation).order_by(Contact.email)).all()
