@@ -19,8 +19,6 @@ run: $(VENV)/.installed-app translations  ## Start the desk (web, worker, mail i
 	$(BIN)/flask demo
 	@echo
 	@echo "helpdesk runs at http://$(HOST):$(PORT)/  (staff: /sign-in, customers: /portal/sign-in)"
-	@echo "Demo logins use the password 'demo-password'. Staff sign-in asks for a TOTP code:"
-	@echo "  $(BIN)/flask staff code agent@helpdesk.example   (also manager@..., admin@...)"
 	@echo "Write to the desk: $(BIN)/flask mail send-demo --from eva@acme.example --subject 'Export fails'"
 	@echo
 # Web and worker (which runs the mail intake) start together; when either stops, or on
