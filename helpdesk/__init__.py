@@ -50,6 +50,10 @@ def configure_settings(app: Flask, config: dict | None) -> None:
     if not blob_store.is_absolute():
         blob_store = instance / blob_store
     app.config["BLOB_STORE"] = str(blob_store)
+    from helpdesk.services.mail_out.route import catcher_setting
+
+    # Decided once, like the cookies from DESK_URL: the running desk reads a plain bool.
+    app.config["MAIL_CATCHER"] = catcher_setting(app.config)
 
 
 def _instance_secret_key(instance: Path) -> str:
@@ -135,6 +139,7 @@ def configure_blueprints(app: Flask) -> None:
     from helpdesk.web.admin import bp as admin_bp
     from helpdesk.web.agent import bp as agent_bp
     from helpdesk.web.auth import bp as auth_bp
+    from helpdesk.web.dev_mail import bp as dev_mail_bp
     from helpdesk.web.manager import bp as manager_bp
     from helpdesk.web.portal import bp as portal_bp
 
@@ -143,6 +148,8 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(manager_bp, url_prefix="/manage")
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    # Before configure_security: its 404 for a desk without the catcher comes before sign-in.
+    app.register_blueprint(dev_mail_bp, url_prefix="/dev/mail")
     app.register_blueprint(cli_bp)
 
 

@@ -28,7 +28,7 @@ from helpdesk.services import Refusal, demo
 from helpdesk.services.demo import send as demo_send
 from helpdesk.services.escalation import sweep
 from helpdesk.services.intake import ingest, mail_import
-from helpdesk.services.mail_out import sender
+from helpdesk.services.mail_out import route, sender
 from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
 from helpdesk.services.privacy.export import export_organisation
@@ -272,6 +272,7 @@ def worker_command(once: bool):
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    click.echo(route.mail_out_line(), err=True)
     click.echo("Worker running; stop it with Ctrl-C.", err=True)
     jobs.run_forever(stop)
 

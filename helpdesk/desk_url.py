@@ -35,10 +35,15 @@ LANGUAGE_PARAMETER = "lang"
 def link(endpoint: str, *, language: str, **values) -> str:
     """An absolute link for a mail to a reader of `language`, from DESK_URL: the worker (no
     request) builds them too. The page it opens speaks the mail's language, signed in or not."""
+    return address(endpoint, **values, **{LANGUAGE_PARAMETER: language})
+
+
+def address(endpoint: str, **values) -> str:
+    """A page's absolute address from DESK_URL, built without a request."""
     base = parse(current_app.config["DESK_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
                                        url_scheme=base.scheme)
-    return adapter.build(endpoint, {**values, LANGUAGE_PARAMETER: language}, force_external=True)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def trusted_hosts(config) -> list[str]:

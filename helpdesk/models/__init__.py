@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic sees them through this module)."""
 from helpdesk.models.mail import (
+    CaughtMail,
     HeldMessage,
     HeldReason,
     IngestFailure,
@@ -47,7 +48,7 @@ from helpdesk.models.ticket import (
 __all__ = [
     "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "RESOLVED_STATUSES", "ROLE_RANK",
     "STATUS_CHANGED", "Attachment", "AuditEntry",
-    "CalendarSettings", "CannedReply", "Category", "Channel", "ClosingDay", "Contact",
+    "CalendarSettings", "CannedReply", "Category", "CaughtMail", "Channel", "ClosingDay", "Contact",
     "HeldMessage", "HeldReason", "IngestFailure", "LinkRequest", "MailReceipt", "MailboxState",
     "Message",
     "MessageKind", "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState", "RawMail",

@@ -176,3 +176,18 @@ class OutboxMessage(db.Model):
     once_key: Mapped[str | None] = mapped_column(sa.String(160), unique=True)
 
     ticket: Mapped[Ticket | None] = relationship()
+
+
+class CaughtMail(db.Model):
+    """A mail the development desk's catcher kept instead of sending (HELPDESK_MAIL_CATCHER)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caught_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    envelope_from: Mapped[str] = mapped_column(sa.String(254))
+    recipients: Mapped[list] = mapped_column(sa.JSON)
+    subject: Mapped[str] = mapped_column(OneLineString(300), default="")
+    # The bytes as an SMTP server would have had them.
+    raw: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary, nullable=False))
+    outbox_message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbox_message.id"))
+
+    outbox_message: Mapped[OutboxMessage | None] = relationship()

@@ -7,6 +7,7 @@ one list of what is visited: a new page is one more row there.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +15,8 @@ import time_machine
 from playwright.sync_api import expect
 
 from helpdesk.extensions import db
-from helpdesk.models import Category, OutboxMessage, StaffRole, TicketStatus
+from helpdesk.models import Category, CaughtMail, OutboxMessage, StaffRole, TicketStatus
+from helpdesk.services.mail_out.catcher import CatchingConnection
 from helpdesk.services.promise import sla_settings
 from helpdesk.services.promise.calendar_settings import configured_calendar
 from helpdesk.services.staffing import invitations
@@ -49,6 +51,7 @@ class Visit:
     status: int = 200
     swap: Swap | None = None
     phone_screenshot: str | None = None  # kept in docs/screenshots by make screenshots
+    catcher: bool = False  # visited on a development desk whose mail the catcher keeps
 
 
 PAGES = (
@@ -77,6 +80,9 @@ PAGES = (
     Visit(AGENT, "/desk/phone"),
     Visit(AGENT, "/desk/contacts?contact_q=Jansen"),
     Visit(AGENT, "/manage/stats", 403),
+    Visit(AGENT, "/dev/mail/", catcher=True),
+    Visit(AGENT, "/dev/mail/{caught}", catcher=True),
+    Visit(AGENT, "/dev/mail/", 404),
     Visit(MANAGER, "/desk/"),
     Visit(MANAGER, "/manage/organisations"),
     Visit(MANAGER, "/manage/stats"),
@@ -110,6 +116,7 @@ PAGES = (
                     "#new-ticket-form .flash-error")),
     Visit(SUPER_USER, "/portal/tickets/999999", 404),
     Visit(SUPER_USER, "/desk/", 403),
+    Visit(SUPER_USER, "/dev/mail/", 403, catcher=True),
 )
 ROLES = tuple(dict.fromkeys(visit.role for visit in PAGES))
 
@@ -177,11 +184,25 @@ def build_desk(now: datetime) -> Desk:
         sa.select(OutboxMessage.body_text).where(OutboxMessage.body_text.contains("/invitation/"))
     ).one()
     invitation_link = next(word for word in invitation_mail.split() if "/invitation/" in word)
+    caught = _caught_mail(eva.email, now)
     return Desk(ids={"long": long.number, "resolved": resolved.number, "closed": closed.number,
                      "held": held.id, "canned": canned.id, "organisation": organisation.slug,
-                     "contact": eva.id,
+                     "contact": eva.id, "caught": caught,
                      "invitation": invitation_link.rpartition("/invitation/")[2]},
                 people=people)
+
+
+def _caught_mail(to_address: str, now: datetime) -> int:
+    """A mail as the catcher keeps it, with a wide table that must not widen the page."""
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "support@desk.example", to_address, "Uw export"
+    mail["Message-ID"] = "<caught-export@desk.example>"
+    mail.set_content(f"De export staat klaar: {LONG_LINE}")
+    mail.add_alternative(f'<table width="1200"><tr><td><a href="{LONG_LINE}">{LONG_LINE}</a>'
+                         "</td></tr></table>", subtype="html")
+    CatchingConnection(lambda: now).send_composed(mail, "support@desk.example", [to_address])
+    db.session.commit()
+    return db.session.scalars(sa.select(CaughtMail.id)).one()
 
 
 def sign_in_as(app, page, base_url: str, role: str, desk: Desk) -> None:
@@ -263,6 +284,7 @@ def test_every_page_fits_the_window_and_passes_axe(role, app, live_server, page)
     problems = []
     for visit in (visit for visit in PAGES if visit.role == role):
         path = visit.path.format(**desk.ids)
+        app.config["MAIL_CATCHER"] = visit.catcher
         response = page.goto(live_server + path)
         if response.status != visit.status:
             problems.append(f"{path}: status {response.status}, not {visit.status}")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from email import message_from_bytes, policy
 from html import escape
 from urllib.parse import unquote
 
@@ -69,3 +71,31 @@ def _finish(html: str, cid_urls: Mapping[str, str], load_remote_images: bool) ->
     if load_remote_images:
         cleaned = _DEFERRED_SRC.sub(r'\1 src="', cleaned)
     return cleaned
+
+
+@dataclass(frozen=True)
+class ShownMail:
+    """A whole mail for reading: its headers, its text part, its HTML part made safe."""
+
+    headers: tuple[tuple[str, str], ...]
+    text: str | None
+    html: str | None  # sanitised, nothing folded, no link or image into our own origin
+
+
+def shown_mail(raw: bytes) -> ShownMail:
+    """A mail the desk wrote itself (the catcher's), parts as they are; undecodable ones as None."""
+    message = message_from_bytes(raw, policy=policy.default)
+    headers = tuple((name, str(value)) for name, value in message.items())
+    return ShownMail(headers=headers, text=_content(message, "plain"),
+                     html=_finish(html, {}, False) if (html := _content(message, "html"))
+                     else None)
+
+
+def _content(message, subtype: str) -> str | None:
+    body = message.get_body((subtype,))
+    if body is None:
+        return None
+    try:
+        return body.get_content()
+    except (LookupError, ValueError):  # an unknown charset, a broken transfer encoding
+        return None

@@ -1,5 +1,7 @@
 """The outbox worker: claim due mail, send it over SMTP, retry, fail or hold it back.
 
+In development the catcher stands in for the server (catcher.py): the same claims and leases.
+
 Delivery is at least once, never silently lost. A worker claims one row at a time with a
 lease that it commits before talking to the server (on PostgreSQL the claim skips rows that
 another worker is claiming: FOR UPDATE SKIP LOCKED; on SQLite the single UPDATE runs under
@@ -41,6 +43,8 @@ from helpdesk.models import Message, OutboxMessage, OutboxState
 from helpdesk.outages import SMTP_SERVER, Unavailable
 from helpdesk.services import Refusal
 from helpdesk.services.language import desk_name, speaking
+from helpdesk.services.mail_out import route
+from helpdesk.services.mail_out.catcher import CatchingConnection
 from helpdesk.services.mail_out.outbox import desk_address
 from helpdesk.services.transaction import job
 
@@ -73,9 +77,9 @@ class SendReport:
 
 
 def send_job(now: datetime) -> SendReport | str:
-    """The worker's job: send a batch of what is due when an SMTP server is configured."""
-    if not str(current_app.extensions["mail"].server).strip():
-        return ""  # a development desk without SMTP: mail waits in the outbox, visible to agents
+    """The worker's job: send a batch of what is due, to the SMTP server or the catcher."""
+    if route.route() == route.NOWHERE:
+        return ""  # mail waits in the outbox, visible to agents, and staff pages say so
     report = send_due_mail(now, limit=SEND_BATCH)
     if report.connection_error:  # the worker says so once per outage
         raise Unavailable(SMTP_SERVER, f"{report.connection_error} ({report.summary()})")
@@ -98,7 +102,10 @@ def retry_delay(attempts: int, first_delay: timedelta) -> timedelta:
     return min(first_delay * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
 
 
-def _smtp_connection() -> VerifiedConnection:
+def _connection(clock: Callable[[], datetime]) -> VerifiedConnection | CatchingConnection:
+    """The catcher when it is on (development), else the SMTP server."""
+    if route.route() == route.CATCHER:
+        return CatchingConnection(clock)
     try:
         return connect(current_app)
     except ValueError as error:
@@ -122,7 +129,7 @@ def send_due_mail(now: datetime, limit: int = 200) -> SendReport:
     report = SendReport()
     envelope_from = _envelope_from()
     clock, moment = batch_clock(now), now
-    with _smtp_connection() as smtp:
+    with _connection(clock) as smtp:
         for _ in range(limit):
             outgoing = claim_next(moment)
             if outgoing is None:
@@ -253,7 +260,8 @@ def _outgoing_mail(outgoing: OutboxMessage, now: datetime) -> OutgoingMail:
 
 
 @job
-def _deliver(outgoing: OutboxMessage, smtp: VerifiedConnection, envelope_from: str,
+def _deliver(outgoing: OutboxMessage, smtp: VerifiedConnection | CatchingConnection,
+             envelope_from: str,
              now: datetime, clock: Callable[[], datetime],
              report: SendReport) -> SendFailure | None:
     """Send one claimed row and record the outcome in its own commit."""

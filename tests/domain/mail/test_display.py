@@ -1,8 +1,12 @@
 """Mail HTML for agents: re-sanitised, quotes folded, cid and remote images resolved."""
+from email.message import EmailMessage
+from email.policy import SMTP
+
 from helpdesk.domain.mail.display import (
     display_html,
     has_remote_images,
     normalise_content_id,
+    shown_mail,
     split_quoted_html,
 )
 from helpdesk.domain.mail.safe_html import sanitise_html
@@ -59,3 +63,30 @@ def test_relative_links_and_images_cannot_point_into_our_own_application():
                               '<a href="mailto:eva@x.example">mail</a></p>', {})
     assert "/desk" not in visible and 'src="x"' not in visible
     assert 'href="https://ok.example/"' in visible and 'href="mailto:eva@x.example"' in visible
+
+
+def _composed(html: str | None) -> bytes:
+    message = EmailMessage()
+    message["Subject"] = "Uw inloglink"
+    message["To"] = "eva@acme.example"
+    message.set_content("Volg https://desk.example/portal/sign-in/link/abc?lang=nl")
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    return message.as_bytes(policy=SMTP)
+
+
+def test_a_whole_mail_shows_its_headers_its_text_and_its_html_made_safe():
+    shown = shown_mail(_composed(
+        '<p onclick="x()">Volg <a href="https://desk.example/portal/sign-in/link/abc">de link'
+        '</a></p><script>alert(1)</script><a href="/desk/">hier</a>'
+        '<blockquote>niet ingeklapt</blockquote>'))
+    assert ("Subject", "Uw inloglink") in shown.headers
+    assert shown.text.strip() == "Volg https://desk.example/portal/sign-in/link/abc?lang=nl"
+    assert 'href="https://desk.example/portal/sign-in/link/abc"' in shown.html
+    assert "niet ingeklapt" in shown.html  # a mail of our own has no quote to fold
+    for dangerous in ("onclick", "<script", 'href="/desk/"'):
+        assert dangerous not in shown.html
+
+
+def test_a_mail_without_an_html_part_shows_none():
+    assert shown_mail(_composed(None)).html is None
