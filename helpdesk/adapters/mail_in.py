@@ -146,6 +146,9 @@ class MailInServer:
     def __init__(self, settings: MailInSettings, deliver: Deliver):
         self.settings = settings
         self.handler = _Handler(settings, deliver)
+        commands = logging.getLogger("mail.log")  # aiosmtpd's: each command at INFO
+        if commands.level == logging.NOTSET:
+            commands.setLevel(logging.WARNING)  # the intake logs one line per mail
         family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
         self.socket = socket.create_server((settings.host, settings.port), family=family)
         self.port = self.socket.getsockname()[1]

@@ -12,6 +12,7 @@ import asyncio
 import errno
 import ipaddress
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -105,7 +106,8 @@ def serve(stop: threading.Event, clock: Callable[[], datetime], *, host: str | N
             server = MailInServer(settings, intake.deliver)
         except OSError as error:
             raise Refusal("Mail in cannot listen on %(address)s: %(error)s",
-                          address=settings.describe(), error=error.strerror or str(error)
+                          address=settings.describe(),
+                          error=os.strerror(error.errno) if error.errno else str(error)
                           ) from None
         if on_listening is not None:
             on_listening(server)
