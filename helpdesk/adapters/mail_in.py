@@ -124,13 +124,19 @@ def _server_class(base: type[SMTP], settings: MailInSettings) -> type[SMTP]:
 
         def connection_made(self, transport):
             # Called again with the TLS transport after STARTTLS: the peer was checked then.
-            if self.transport is None and not settings.accepts_client(
-                    transport.get_extra_info("peername")):
-                log.warning("mail in: refused client %s", transport.get_extra_info("peername"))
-                self.refused = True
-                transport.write(b"554 5.7.1 This desk takes no mail from your address\r\n")
-                transport.close()
-                return
+            if self.transport is None:
+                if not settings.accepts_client(transport.get_extra_info("peername")):
+                    log.warning("mail in: refused client %s",
+                                transport.get_extra_info("peername"))
+                    self.refused = True
+                    transport.write(b"554 5.7.1 This desk takes no mail from your address\r\n")
+                    transport.close()
+                    return
+                # aiosmtpd writes a multi-line reply line by line: without this, each EHLO
+                # waits for the client's delayed ACK (40 ms). asyncio sets it only on sockets
+                # made with IPPROTO_TCP, which socket.create_server's are not.
+                transport.get_extra_info("socket").setsockopt(
+                    socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             super().connection_made(transport)
 
         def connection_lost(self, error):
