@@ -100,15 +100,15 @@ def serve(stop: threading.Event, clock: Callable[[], datetime], *, host: str | N
           on_listening: Callable[[MailInServer], None] | None = None) -> None:
     """Take mail until `stop` is set; a port that cannot be had is a Refusal, at once."""
     settings = mail_in_settings(host, port)
-    with Intake(current_app._get_current_object(), settings.protocol, clock,
-                tracker or OutageTracker(log)) as intake:
-        try:
-            server = MailInServer(settings, intake.deliver)
-        except OSError as error:
-            raise Refusal("Mail in cannot listen on %(address)s: %(error)s",
-                          address=settings.describe(),
-                          error=os.strerror(error.errno) if error.errno else str(error)
-                          ) from None
+    intake = Intake(current_app._get_current_object(), settings.protocol, clock,
+                    tracker or OutageTracker(log))
+    try:
+        server = MailInServer(settings, intake.deliver)
+    except OSError as error:
+        raise Refusal("Mail in cannot listen on %(address)s: %(error)s",
+                      address=settings.describe(),
+                      error=os.strerror(error.errno) if error.errno else str(error)) from None
+    with intake:
         if on_listening is not None:
             on_listening(server)
         server.serve(stop)
@@ -140,10 +140,11 @@ class Intake:
                  tracker: OutageTracker):
         self.app, self.clock, self.tracker = app, clock, tracker
         self.source = MailSource(protocol)
-        self.thread = ThreadPoolExecutor(1, thread_name_prefix="mail-in")
-        self.parsing = _Parsing(app.config)
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="mail-in")  # its thread: lazily
+        self.parsing: _Parsing | None = None
 
     def __enter__(self) -> Intake:
+        self.parsing = _Parsing(self.app.config)  # the worker process starts now
         return self
 
     def __exit__(self, *exc_info) -> None:
