@@ -1,9 +1,10 @@
 """The SMTP or LMTP server a mail server pushes the desk's mail to (aiosmtpd); no database here.
 
 It never relays: RCPT accepts the desk's own addresses only (550 for any other), and only
-clients from the allowed networks get past the greeting (554). SIZE is advertised and a larger
-mail is refused at MAIL FROM or at the end of DATA (552). The mail's bytes go to a callback and
-its answer is the reply to DATA, so the 250 can wait for the commit.
+clients from the allowed networks get past the greeting (554). SIZE is advertised (the desk's
+limit, less room for the Return-Path added) and a larger mail is refused at MAIL FROM or at the
+end of DATA (552). The mail's bytes go to a callback and its answer is the reply to DATA, so
+the 250 can wait for the commit.
 """
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ from aiosmtpd.smtp import SMTP
 log = logging.getLogger(__name__)
 
 PROTOCOLS = {"smtp": SMTP, "lmtp": LMTP}
+# Kept free of the size limit for the Return-Path added to each mail: the longest MAIL FROM
+# aiosmtpd takes (a 512-byte command line, with SIZE and SMTPUTF8) fits, so a mail within the
+# advertised SIZE is never over the desk's limit once the Return-Path is on it.
+RETURN_PATH_ROOM = 600
 IDENT = "helpdesk mail in"
 STOP_CHECK_SECONDS = 0.2
 
@@ -158,6 +163,7 @@ class MailInServer:
         family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
         self.socket = socket.create_server((settings.host, settings.port), family=family)
         self.port = self.socket.getsockname()[1]
+        self.size_limit = max(settings.max_message_bytes - RETURN_PATH_ROOM, 1)  # SIZE
 
     def serve(self, stop: threading.Event) -> None:
         """Answer clients until `stop` is set; mail being delivered then is answered first."""
@@ -169,7 +175,7 @@ class MailInServer:
     async def _serve(self, stop: threading.Event) -> None:
         server_class = _server_class(PROTOCOLS[self.settings.protocol], self.settings)
         server = await asyncio.get_running_loop().create_server(
-            lambda: server_class(self.handler, data_size_limit=self.settings.max_message_bytes,
+            lambda: server_class(self.handler, data_size_limit=self.size_limit,
                                  enable_SMTPUTF8=True, hostname=self.settings.hostname,
                                  ident=IDENT, tls_context=self.settings.tls),
             sock=self.socket)

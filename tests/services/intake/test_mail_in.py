@@ -8,6 +8,7 @@ from functools import partial
 import pytest
 import sqlalchemy as sa
 
+from helpdesk.adapters.mail_in import RETURN_PATH_ROOM
 from helpdesk.extensions import db
 from helpdesk.models import HeldMessage, HeldReason, MailReceipt, OutboxMessage, Ticket
 from helpdesk.services import Refusal
@@ -181,10 +182,37 @@ def test_a_mail_announced_over_the_size_limit_is_refused_at_mail_from(app, start
 
     with intake.client() as client:
         client.ehlo()
-        assert client.has_extn("size") and client.esmtp_features["size"] == "10000"
-        code, _ = client.mail("ann@customer.example", options=["SIZE=10001"])
+        size = int(client.esmtp_features["size"])
+        code, _ = client.mail("ann@customer.example", options=[f"SIZE={size + 1}"])
 
+    assert size == 10_000 - RETURN_PATH_ROOM  # room for the Return-Path the intake adds
     assert code == 552
+
+
+def test_a_mail_of_the_advertised_size_with_the_longest_return_path_is_taken(
+        app, start_intake):
+    make_contact(email="ann@customer.example")
+    intake = start_intake(MAX_MESSAGE_BYTES=10_000)
+    sender = "b" * 400 + "@customer.example"
+    raw = _grown(make_mail("ann@customer.example", "Export fails", "x"),
+                 10_000 - RETURN_PATH_ROOM)
+
+    with intake.client() as client:
+        client.ehlo()
+        client.mail(sender, options=[f"SIZE={len(raw)}"])
+        client.rcpt(DESK)
+        code, reply = client.data(raw)
+
+    assert len(raw) == 10_000 - RETURN_PATH_ROOM
+    assert (code, reply) == (250, b"2.0.0 Ok: new ticket")
+
+
+def _grown(raw: bytes, size: int) -> bytes:
+    """The mail with lines added to its body until it is `size` bytes."""
+    lines, rest = divmod(size - len(raw), 80)
+    if rest < 2:  # too short for a line of its own: the last full line takes it
+        lines, rest = lines - 1, rest + 80
+    return raw + (b"y" * 78 + b"\r\n") * lines + b"z" * (rest - 2) + b"\r\n"
 
 
 def test_a_mail_over_the_size_limit_is_refused_at_the_end_of_data(app, start_intake):
