@@ -229,6 +229,29 @@ def test_a_mail_over_the_size_limit_is_refused_at_the_end_of_data(app, start_int
     assert rows(Ticket) == [] and rows(MailReceipt) == []
 
 
+def test_a_mail_the_disk_cannot_take_is_a_temporary_refusal_and_the_retry_is_delivered(
+        app, intake, tmp_path):
+    make_contact(email="ann@customer.example")
+    blobs = app.config["BLOB_STORE"]
+    app.config["BLOB_STORE"] = str(tmp_path / "not-a-folder")
+    (tmp_path / "not-a-folder").write_bytes(b"")  # mail over 1 MB cannot be written there
+    raw = make_mail("ann@customer.example", "Big log",
+                    attachments=(("log.txt", "text/plain", b"line\n" * 300_000),))
+
+    with intake.client() as client:
+        client.ehlo()
+        client.mail("ann@customer.example")
+        client.rcpt(DESK)
+        code, reply = client.data(raw)
+        assert rows(MailReceipt) == []
+        app.config["BLOB_STORE"] = blobs
+        assert client.sendmail("ann@customer.example", [DESK], raw) == {}  # the retry
+
+    assert code == 451 and reply.startswith(b"4.3.0 ")
+    [ticket] = rows(Ticket)
+    assert raw_bytes(ticket.messages[0].raw_mail).endswith(raw)
+
+
 def test_lmtp_answers_each_recipient_and_delivers_the_mail_once(app, start_intake):
     make_contact(email="ann@customer.example")
     intake = start_intake(MAIL_IN_PROTOCOL="lmtp",
