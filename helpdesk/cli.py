@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import click
 import pyotp
 import sqlalchemy as sa
-from flask import Blueprint
+from flask import Blueprint, current_app
 from flask_babel import force_locale
 
 from helpdesk import jobs
@@ -27,7 +27,7 @@ from helpdesk.outages import EX_TEMPFAIL, SMTP_SERVER, OutageTracker, Unavailabl
 from helpdesk.services import Refusal, demo
 from helpdesk.services.demo import send as demo_send
 from helpdesk.services.escalation import sweep
-from helpdesk.services.intake import ingest, mail_import
+from helpdesk.services.intake import ingest, mail_import, mail_in
 from helpdesk.services.mail_out import route, sender
 from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
@@ -231,6 +231,22 @@ def ingest_command(once: bool):
     ingest.ingest_forever(stop, clock=_now)
 
 
+@bp.cli.command("mail-in")
+@click.option("--host", default=None, help="Listen on this address (HELPDESK_MAIL_IN_HOST).")
+@click.option("--port", type=click.IntRange(min=1, max=65535), default=None,
+              help="Listen on this port (HELPDESK_MAIL_IN_PORT).")
+@one_line_errors
+def mail_in_command(host: str | None, port: int | None):
+    """Take mail pushed by your mail server (SMTP or LMTP) into tickets until stopped."""
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    mail_in.serve(stop, _now, host=host, port=port, on_listening=lambda server: click.echo(
+        f"Mail in: {server.settings.describe()}; stop it with Ctrl-C.", err=True))
+
+
 @bp.cli.command("held")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @one_line_errors
@@ -272,6 +288,7 @@ def worker_command(once: bool):
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    click.echo(mail_in.mail_in_summary(current_app.config), err=True)
     click.echo(route.mail_out_line(), err=True)
     click.echo("Worker running; stop it with Ctrl-C.", err=True)
     jobs.run_forever(stop)

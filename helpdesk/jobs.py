@@ -16,7 +16,7 @@ from flask import current_app
 from helpdesk.extensions import db
 from helpdesk.outages import OutageTracker
 from helpdesk.services.escalation import sweep
-from helpdesk.services.intake import ingest
+from helpdesk.services.intake import ingest, mail_in
 from helpdesk.services.mail_out import sender
 from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
@@ -42,6 +42,8 @@ JOBS: tuple[Job, ...] = (
     Job("calendar-recompute", recompute.run_pending, 5),
     # IDLE in a thread of its own: mail within seconds, whatever the other jobs are doing.
     Job("mail-ingest", ingest.ingest_job, 30, forever=ingest.ingest_job_forever),
+    # Mail pushed by the mail server (HELPDESK_MAIL_IN_PORT): answered as it comes.
+    Job("mail-in", mail_in.mail_in_job, 60, forever=mail_in.mail_in_job_forever),
     Job("outbox-send", sender.send_job, 10),
     # Sign-in and reset links: the request only queued them (no timing tells who exists).
     Job("link-requests", link_mail.answer_link_requests, 5),

@@ -22,6 +22,12 @@ OPERATOR_ONLY = {
     "MAIL_DEFAULT_SENDER must be an email address.",
     "Outgoing mail cannot be sent: %(error)s",
     "Incoming mail cannot be fetched: %(error)s",
+    "Mail in has no port: set HELPDESK_MAIL_IN_PORT or pass --port.",
+    "STARTTLS needs both HELPDESK_MAIL_IN_TLS_CERT and HELPDESK_MAIL_IN_TLS_KEY.",
+    "The STARTTLS certificate or key cannot be used: %(error)s",
+    "HELPDESK_MAIL_IN_ADDRESSES is empty: mail in would refuse all mail.",
+    "HELPDESK_MAIL_IN_CLIENTS must list networks: %(error)s",
+    "Mail in cannot listen on %(address)s: %(error)s",
 }
 
 
