@@ -396,15 +396,19 @@ def mail_group():
 
 @mail_group.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--tell-customers/--tell-no-customers", default=True, show_default=True,
+              help="Acknowledge new tickets and tell contacts who are not super-users, as for "
+                   "mail that arrives; --tell-no-customers for a move from another desk.")
 @one_line_errors
-def mail_import_command(files: tuple[str, ...]):
+def mail_import_command(files: tuple[str, ...], tell_customers: bool):
     """Deliver the mails of .eml and mbox FILES as if they had arrived; each mail once."""
     def show(report: mail_import.FileReport) -> None:
         click.echo(f"{report.path}: {report.summary()}")
         for failure in report.failures:
             click.echo(f"{report.path}: {failure}", err=True)
 
-    reports = mail_import.import_files(list(files), _now(), report=show)
+    reports = mail_import.import_files(list(files), _now(), report=show,
+                                       tell_customers=tell_customers)
     total = mail_import.FileReport("total", sum((r.outcomes for r in reports), Counter()))
     failed = sum(len(r.failures) for r in reports)
     click.echo(f"Total: {total.summary()}, {failed} failed.")

@@ -1,6 +1,10 @@
 """`flask mail import` and `flask mail send-demo`: one line per file, one per failure."""
 from email.utils import parsedate_to_datetime
 
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import OutboxMessage, Ticket
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import make_mail
 from tests.fixtures.ports import free_port
@@ -31,6 +35,35 @@ def test_mail_import_prints_each_file_and_a_total_and_fails_when_a_file_did(
     assert again.exit_code == 0, again.output
     assert again.output.splitlines()[-1] == (
         "Total: 0 new tickets, 0 replies, 0 held, 2 already there, 0 failed.")
+
+
+def test_mail_import_tells_no_customers_when_asked_for_a_move_from_another_desk(
+        app, runner, tmp_path):
+    make_contact(email="ann@customer.example")
+    make_contact(email="piet@customer.example", is_super_user=False)
+    old = tmp_path / "old-desk.mbox"
+    old.write_bytes(b"".join(
+        b"From someone Mon Nov 23 09:00:00 2026\n" + make_mail(sender, subject).replace(
+            b"\r\n", b"\n") + b"\n"
+        for sender, subject in (("ann@customer.example", "Export fails"),
+                                ("piet@customer.example", "Can I ask too?"))))
+
+    result = runner.invoke(args=["mail", "import", "--tell-no-customers", str(old)])
+
+    assert result.exit_code == 0, result.output
+    assert "1 new ticket, 0 replies, 1 held" in result.output
+    assert db.session.scalars(sa.select(Ticket.subject)).all() == ["Export fails"]
+    assert db.session.scalars(sa.select(OutboxMessage)).all() == []
+
+
+def test_mail_import_acknowledges_a_replayed_mail_as_one_that_arrives(app, runner, tmp_path):
+    make_contact(email="ann@customer.example")
+    saved = tmp_path / "saved.eml"
+    saved.write_bytes(make_mail("ann@customer.example", "Export fails"))
+
+    assert runner.invoke(args=["mail", "import", str(saved)]).exit_code == 0
+
+    assert db.session.scalars(sa.select(OutboxMessage.kind)).all() == ["acknowledgement"]
 
 
 def test_send_demo_hands_a_plain_mail_to_the_desks_own_intake(app, runner, start_smtp_server):

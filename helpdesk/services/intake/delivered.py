@@ -50,12 +50,14 @@ def check_size(size: int) -> None:
 
 @job
 def deliver(raw: bytes, *, now: datetime, source: MailSource,
-            received_at: datetime | None = None, parsed: Parsed | None = None) -> Result:
+            received_at: datetime | None = None, parsed: Parsed | None = None,
+            tell_customers: bool = True) -> Result:
     """A ticket message or a held message with its receipt, committed; or a duplicate.
 
     `parsed`: what a parsing worker made of the bytes (Unparsed: it failed within its limits);
-    None parses them here. Trouble with the database or the disk goes to the caller with
-    nothing committed; any other failure holds the mail as unparsable, its bytes kept.
+    None parses them here. `tell_customers` False queues no acknowledgement or notice. Trouble
+    with the database or the disk goes to the caller with nothing committed; any other failure
+    holds the mail as unparsable, its bytes kept.
     """
     check_size(len(raw))
     received_at = received_at or now
@@ -65,7 +67,8 @@ def deliver(raw: bytes, *, now: datetime, source: MailSource,
             raise _Unparsable(parsed.error)
         kept = keep(raw, staging.store, parsed)
         result = stage_kept(kept, received_at=received_at, now=now, source=source,
-                            sla_terms=SlaTerms.configured(), staging=staging)
+                            sla_terms=SlaTerms.configured(), staging=staging,
+                            tell_customers=tell_customers)
         return commit_staged(result, staging)
     except _Unparsable as error:
         db.session.rollback()

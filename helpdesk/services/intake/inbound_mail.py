@@ -208,8 +208,12 @@ def keep(raw: bytes, store: BlobStore, parsed: ParsedEmail | None = None) -> Kep
 
 
 def stage_kept(kept: Kept, *, received_at: datetime, now: datetime, source: MailSource,
-               sla_terms: SlaTerms | None, staging: Staging) -> Result:
-    """Route a kept message: a ticket message or a held message, with its receipt."""
+               sla_terms: SlaTerms | None, staging: Staging,
+               tell_customers: bool = True) -> Result:
+    """Route a kept message: a ticket message or a held message, with its receipt.
+
+    `tell_customers` False: no acknowledgement or not-a-super-user notice is queued for it.
+    """
     parsed, key, fingerprint = kept.parsed, kept.dedupe_key, kept.fingerprint
     if staging.has_receipt(key, fingerprint):
         return Result(Outcome.DUPLICATE, key, fingerprint=fingerprint)
@@ -221,10 +225,10 @@ def stage_kept(kept: Kept, *, received_at: datetime, now: datetime, source: Mail
     routed = route(parsed, auth if mode == "enforce" else None, sender=staging.sender,
                    threads=staging.threads)
     if isinstance(routed, Held):
-        written = _hold(parsed, routed, kept.raw_mail, received_at, now)
+        written = _hold(parsed, routed, kept.raw_mail, received_at, now, tell_customers)
     else:
         written = _add_to_ticket(parsed, routed, kept.raw_mail, received_at, now, auth, sla_terms,
-                                 staging)
+                                 staging, tell_customers)
         staging.threads.add(written.ticket, written.message.message_id)
     return _add_receipt(written, key, fingerprint, kept.raw_mail, received_at, source, staging)
 
@@ -286,7 +290,7 @@ def _receipt(key: str, fingerprint: str | None) -> MailReceipt | None:
 
 
 def _hold(parsed: ParsedEmail, held: Held, raw_mail: RawMail | None, received_at: datetime,
-          now: datetime) -> _Written:
+          now: datetime, tell_customers: bool = True) -> _Written:
     message = HeldMessage(
         raw_mail=raw_mail, sender=(parsed.from_address or parsed.from_name or "")[:254],
         subject=parsed.subject[:300], reason=held.reason,
@@ -295,7 +299,7 @@ def _hold(parsed: ParsedEmail, held: Held, raw_mail: RawMail | None, received_at
         received_at=received_at,
     )
     db.session.add(message)
-    if held.notify is not None:
+    if held.notify is not None and tell_customers:
         queue_not_super_user_notice(held.notify, now, subject=parsed.subject,
                                     in_reply_to=parsed.message_id)
     return _Written(Outcome.HELD, held_reason=held.reason, held_message=message)
@@ -303,7 +307,8 @@ def _hold(parsed: ParsedEmail, held: Held, raw_mail: RawMail | None, received_at
 
 def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_mail: RawMail,
                    received_at: datetime, now: datetime, auth: SenderAuth | None,
-                   sla_terms: SlaTerms | None, staging: Staging) -> _Written:
+                   sla_terms: SlaTerms | None, staging: Staging,
+                   tell_customers: bool = True) -> _Written:
     kept, too_big = within_limit(parsed)
     message_fields = {
         "message_id": parsed.message_id[:998] if parsed.message_id else None,
@@ -340,7 +345,7 @@ def _add_to_ticket(parsed: ParsedEmail, accepted: Accepted, raw_mail: RawMail,
         lifecycle.add_system_note(
             ticket, f"Attachments over the {limit_mb} MB limit were not stored separately: "
                     f"{', '.join(too_big)}. They are kept in the raw message.", now)
-    if outcome == Outcome.NEW_TICKET:
+    if outcome == Outcome.NEW_TICKET and tell_customers:
         queue_acknowledgement(ticket, now, sla_terms.calendar if sla_terms else None,
                               first_message=message)
     return _Written(outcome, ticket=ticket, message=message)

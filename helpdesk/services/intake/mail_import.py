@@ -45,17 +45,22 @@ class FileReport:
 
 
 def import_files(paths: list[str], now: datetime,
-                 report: Callable[[FileReport], None] = lambda done: None) -> list[FileReport]:
-    """Deliver every mail of every file, one commit each; a file or mail that fails is noted."""
+                 report: Callable[[FileReport], None] = lambda done: None, *,
+                 tell_customers: bool = True) -> list[FileReport]:
+    """Deliver every mail of every file, one commit each; a file or mail that fails is noted.
+
+    `tell_customers` False: no acknowledgement or notice goes out for these mails (a move from
+    another desk, whose customers had their answers there).
+    """
     reports = []
     for path in paths:
-        file_report = import_file(Path(path), now)
+        file_report = import_file(Path(path), now, tell_customers=tell_customers)
         report(file_report)
         reports.append(file_report)
     return reports
 
 
-def import_file(path: Path, now: datetime) -> FileReport:
+def import_file(path: Path, now: datetime, *, tell_customers: bool = True) -> FileReport:
     """One .eml (anything not an mbox) or mbox file; its mails are delivered one by one."""
     file_report = FileReport(str(path))
     mails = read_mails(path)
@@ -69,7 +74,8 @@ def import_file(path: Path, now: datetime) -> FileReport:
             break
         try:
             result = deliver(raw, now=now, source=IMPORT_SOURCE,
-                             received_at=received_at(raw, envelope_at, now))
+                             received_at=received_at(raw, envelope_at, now),
+                             tell_customers=tell_customers)
         except Refusal as error:  # too large: this mail is refused, the others go on
             file_report.failures.append(f"mail {number}: {error}")
         else:
