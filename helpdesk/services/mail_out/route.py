@@ -4,7 +4,9 @@ The catcher is for development only. HELPDESK_MAIL_CATCHER decides when given; l
 is on for a development desk (HELPDESK_ENVIRONMENT) without HELPDESK_MAIL_SERVER. It is decided
 once, when the app is created, and a desk that would catch mail it must send does not start:
 in production, at an https DESK_URL, or with a MAIL_SERVER beside it (mail goes one way only,
-so neither silently wins).
+so neither silently wins). Every staff member reads every caught mail, sign-in and reset links
+included, so the catcher also needs a DESK_URL on loopback: one person's machine, not a shared
+test desk.
 """
 from collections.abc import Mapping
 
@@ -12,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from helpdesk import desk_url
+from helpdesk.adapters.network import is_loopback
 from helpdesk.extensions import db
 from helpdesk.models import OutboxMessage, OutboxState
 from helpdesk.settings import SettingError
@@ -33,6 +36,11 @@ def catcher_setting(config: Mapping) -> bool:
     if desk_url.is_https(config):
         raise SettingError("HELPDESK_MAIL_CATCHER: the mail catcher is for development only, "
                            "not for a desk at an https HELPDESK_DESK_URL; set "
+                           "HELPDESK_MAIL_SERVER or HELPDESK_MAIL_CATCHER=false")
+    if not is_loopback(desk_url.parse(config["DESK_URL"]).hostname or ""):
+        raise SettingError("HELPDESK_MAIL_CATCHER: the mail catcher shows every mail, sign-in "
+                           "links included, to every staff member, so only a desk on loopback "
+                           "may have it (HELPDESK_DESK_URL such as http://127.0.0.1:5000); set "
                            "HELPDESK_MAIL_SERVER or HELPDESK_MAIL_CATCHER=false")
     if server:
         raise SettingError("HELPDESK_MAIL_CATCHER: mail is caught or sent, not both; unset "

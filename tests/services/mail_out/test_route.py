@@ -20,6 +20,7 @@ def _catcher(**config) -> bool:
 @pytest.mark.parametrize(("config", "catching"), [
     ({}, False),  # production, the default
     ({"ENVIRONMENT": "development"}, True),
+    ({"ENVIRONMENT": "development", "DESK_URL": "http://localhost:8000"}, True),
     ({"ENVIRONMENT": "development", "MAIL_SERVER": "smtp.example"}, False),
     ({"ENVIRONMENT": "development", "MAIL_CATCHER": False}, False),
     ({"ENVIRONMENT": "development", "MAIL_CATCHER": True}, True),
@@ -36,6 +37,10 @@ def test_the_catcher_is_on_in_development_without_a_mail_server_unless_told(conf
      "HELPDESK_MAIL_CATCHER=false"),
     ({"ENVIRONMENT": "development", "MAIL_CATCHER": True, "DESK_URL": "https://desk.example"},
      "https HELPDESK_DESK_URL"),
+    ({"ENVIRONMENT": "development", "DESK_URL": "http://test-desk.example:5000"},
+     "only a desk on loopback may have it"),
+    ({"ENVIRONMENT": "development", "MAIL_CATCHER": True, "DESK_URL": "http://10.1.2.3"},
+     "only a desk on loopback may have it"),
     ({"ENVIRONMENT": "development", "MAIL_CATCHER": True, "MAIL_SERVER": "smtp.example"},
      "mail is caught or sent, not both"),
 ])
