@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import mailbox
 import re
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from flask import current_app
+
 from helpdesk.services import Refusal
 from helpdesk.services.intake.delivered import deliver
 from helpdesk.services.intake.inbound_mail import MailSource, Outcome
@@ -26,6 +29,7 @@ from helpdesk.services.intake.inbound_mail import MailSource, Outcome
 IMPORT_SOURCE = MailSource("import")
 # mboxrd escapes a body line "From " as ">From " and ">From " as ">>From "; one ">" goes.
 _ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+_BARE_LF = re.compile(rb"(?<!\r)\n")
 
 
 @dataclass
@@ -63,7 +67,7 @@ def import_files(paths: list[str], now: datetime,
 def import_file(path: Path, now: datetime, *, tell_customers: bool = True) -> FileReport:
     """One .eml (anything not an mbox) or mbox file; its mails are delivered one by one."""
     file_report = FileReport(str(path))
-    mails = read_mails(path)
+    mails = read_mails(path, current_app.config["MAX_MESSAGE_BYTES"])
     for number in itertools.count(1):
         try:
             raw, envelope_at = next(mails)
@@ -83,23 +87,31 @@ def import_file(path: Path, now: datetime, *, tell_customers: bool = True) -> Fi
     return file_report
 
 
-def read_mails(path: Path) -> Iterator[tuple[bytes, datetime | None]]:
-    """Each mail's bytes and the moment its mbox From_ line gives (None for a single mail)."""
+def read_mails(path: Path, limit: int) -> Iterator[tuple[bytes, datetime | None]]:
+    """Each mail's bytes, with CRLF line ends as on the wire (so a mail that also came in over
+    IMAP or SMTP is recognised by its receipt), and the moment its mbox From_ line gives (None
+    for a single mail). A single mail is read up to one byte over `limit`: enough to refuse it."""
+    if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device would never end
+        raise OSError(f"{path} is not a regular file")
     with path.open("rb") as file:
         is_mbox = file.read(5) == b"From "
         if not is_mbox:
             file.seek(0)
-            yield file.read(), None
+            yield _wire(file.read(limit + 1)), None
             return
     # mailbox indexes the file by scanning it and reads one mail at a time, never all of it.
     box = mailbox.mbox(path, create=False)
     try:
         for key in box.iterkeys():
             from_line, _, raw = box.get_bytes(key, from_=True).partition(b"\n")
-            yield _ESCAPED_FROM.sub(rb"\1", raw), _moment(from_line.decode("ascii", "replace")
-                                                          .split(None, 2)[2:])
+            yield _wire(_ESCAPED_FROM.sub(rb"\1", raw)), _moment(
+                from_line.decode("ascii", "replace").split(None, 2)[2:])
     finally:
         box.close()
+
+
+def _wire(raw: bytes) -> bytes:
+    return _BARE_LF.sub(b"\r\n", raw)
 
 
 def received_at(raw: bytes, envelope_at: datetime | None, now: datetime) -> datetime:

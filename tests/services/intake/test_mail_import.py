@@ -1,4 +1,5 @@
 """Mail imported from .eml and mbox files: each mail delivered once, at the moment it arrived."""
+import os
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -69,8 +70,8 @@ def test_an_mbox_is_read_mail_by_mail_with_from_lines_unescaped_and_replies_thre
     ticket = db.session.scalars(sa.select(Ticket)).one()
     opening, answer = sorted(ticket.messages, key=lambda m: m.created_at)
     assert "From the start it failed." in opening.body_text
-    assert raw_bytes(opening.raw_mail) == _lf(first)  # the mail as written, not as escaped
-    assert raw_bytes(answer.raw_mail) == _lf(reply)  # ">>From" in the file: ">From" again
+    assert raw_bytes(opening.raw_mail) == first  # as written (CRLF, as on the wire), unescaped
+    assert raw_bytes(answer.raw_mail) == reply  # ">>From" in the file: ">From" again
     assert opening.created_at == datetime(2026, 11, 16, 8, 0, tzinfo=UTC)  # the From_ line
     assert answer.created_at == datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
     assert db.session.scalars(sa.select(HeldMessage.sender)).all() == ["who@elsewhere.example"]
@@ -119,6 +120,43 @@ def test_a_file_that_cannot_be_read_is_one_failure_and_the_next_file_is_imported
     assert missing.failures == [
         f"cannot read it: [Errno 2] No such file or directory: '{tmp_path / 'gone.eml'}'"]
     assert _outcomes(found) == {"new ticket": 1}
+
+
+def test_a_mail_that_came_in_over_the_wire_is_recognised_in_an_mbox_with_lf_line_ends(
+        app, tmp_path):
+    make_contact(email=ANN)
+    arrived = make_mail(ANN, "Export fails", "It breaks.\nSince this morning.")  # CRLF
+    saved = tmp_path / "arrived.eml"
+    saved.write_bytes(arrived)
+    mail_import.import_file(saved, NOW)
+    exported = tmp_path / "client-export.mbox"
+    exported.write_bytes(_mbox(("Mon Nov 16 08:00:00 2026", arrived)))
+
+    report = mail_import.import_file(exported, NOW)
+
+    assert _outcomes(report) == {"duplicate": 1}
+    assert raw_bytes(db.session.scalars(sa.select(Message)).one().raw_mail) == arrived
+
+
+def test_a_large_single_mail_is_refused_without_reading_it_whole(app, tmp_path):
+    app.config["MAX_MESSAGE_BYTES"] = 3000
+    path = tmp_path / "huge.eml"
+    path.write_bytes(make_mail(ANN, "Huge", "x" * 50_000))
+
+    [raw] = [raw for raw, _ in mail_import.read_mails(path, 3000)]
+    report = mail_import.import_file(path, NOW)
+
+    assert len(raw) == 3001
+    assert "over the limit of 3000" in report.failures[0]
+
+
+def test_a_fifo_is_refused_as_not_a_regular_file_instead_of_read_forever(app, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    report = mail_import.import_file(fifo, NOW)
+
+    assert report.failures == [f"cannot read it: {fifo} is not a regular file"]
 
 
 def test_old_imported_mail_breaches_into_one_summary_not_a_mail_per_ticket(app, tmp_path):
