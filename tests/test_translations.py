@@ -23,6 +23,10 @@ OPERATOR_ONLY = {
     "Outgoing mail cannot be sent: %(error)s",
     "Incoming mail cannot be fetched: %(error)s",
     "Mail in has no port: set HELPDESK_MAIL_IN_PORT or pass --port.",
+    # flask mail send-demo and flask mail import, and the intake's 552, speak to the console.
+    "nothing listens on %(host)s:%(port)s: is `make run` running?",
+    "The desk's intake did not take the mail: %(reason)s",
+    "The mail is %(size)s bytes, over the limit of %(limit)s.",
     "STARTTLS needs both HELPDESK_MAIL_IN_TLS_CERT and HELPDESK_MAIL_IN_TLS_KEY.",
     "The STARTTLS certificate or key cannot be used: %(error)s",
     "HELPDESK_MAIL_IN_ADDRESSES is empty: mail in would refuse all mail.",
