@@ -1,6 +1,8 @@
 """Mail pushed over SMTP and LMTP: the desk's addresses only, 250 once committed, exactly once."""
+import multiprocessing
 import smtplib
 import ssl
+import sys
 import threading
 from dataclasses import dataclass
 from functools import partial
@@ -247,7 +249,7 @@ def test_a_mail_the_disk_cannot_take_is_a_temporary_refusal_and_the_retry_is_del
         app.config["BLOB_STORE"] = blobs
         assert client.sendmail("ann@customer.example", [DESK], raw) == {}  # the retry
 
-    assert code == 451 and reply.startswith(b"4.3.0 ")
+    assert code == 451 and reply.startswith(b"4.3.0 "), reply
     [ticket] = rows(Ticket)
     assert raw_bytes(ticket.messages[0].raw_mail).endswith(raw)
 
@@ -322,6 +324,53 @@ def test_a_mail_that_kills_the_parser_is_held_as_unparsable_and_the_intake_goes_
     assert held.reason == HeldReason.UNPARSABLE and "parsing worker died" in held.detail
     assert raw_bytes(held.raw_mail).endswith(poison)
     assert [t.subject for t in rows(Ticket)] == ["Fine after it"]
+
+
+def test_a_parsing_worker_killed_by_something_else_is_replaced_and_the_mail_parsed_again(
+        app, intake, monkeypatch, tmp_path):
+    make_contact(email="ann@customer.example")
+    monkeypatch.setattr(parse_ahead, "parse_within_limits",
+                        partial(parse_poisoned_within_limits, "killed_once"))
+
+    reply = intake.send(make_mail("ann@customer.example", "Export fails",
+                                  f"POISON:{tmp_path / 'killed'} it breaks"))
+
+    assert reply == {} and (tmp_path / "killed").exists()
+    assert [t.subject for t in rows(Ticket)] == ["Export fails"]
+    assert rows(HeldMessage) == []
+
+
+def test_the_intake_parses_in_a_worker_even_when_ingestion_is_set_to_parse_itself(
+        app, start_intake, monkeypatch):
+    make_contact(email="ann@customer.example")
+    intake = start_intake(INGEST_PARSE_WORKERS=0)
+    monkeypatch.setattr(parse_ahead, "parse_within_limits",
+                        partial(parse_poisoned_within_limits, "killed"))
+
+    intake.send(make_mail("ann@customer.example", "Bad", "POISON"))
+
+    [held] = rows(HeldMessage)  # in the delivery thread, this parser would have killed it
+    assert held.reason == HeldReason.UNPARSABLE and "parsing worker died" in held.detail
+
+
+def test_without_a_parsing_worker_the_intake_asks_to_try_later_and_parses_nothing(
+        app, intake, monkeypatch):
+    make_contact(email="ann@customer.example")
+    monkeypatch.setattr(parse_ahead, "parse_within_limits",
+                        partial(parse_poisoned_within_limits, "killed"))
+    intake.send(make_mail("ann@customer.example", "Bad", "POISON"))  # the worker is gone now
+    multiprocessing.set_executable("/nonexistent/python")  # and no new one can start
+    try:
+        with intake.client() as client:
+            client.ehlo()
+            client.mail("ann@customer.example")
+            client.rcpt(DESK)
+            code, reply = client.data(make_mail("ann@customer.example", "Export fails"))
+    finally:
+        multiprocessing.set_executable(sys.executable)
+
+    assert code == 451 and reply.startswith(b"4.3.0 "), reply
+    assert [t.subject for t in rows(Ticket)] == []
 
 
 def test_no_port_is_a_refusal(app):
