@@ -21,7 +21,8 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
-from helpdesk.adapters.mail_in import MailInServer, MailInSettings, tls_context
+from helpdesk.adapters.mail_in import MailInSettings, tls_context
+from helpdesk.adapters.mail_in_server import MailInServer
 from helpdesk.outages import OutageTracker, Unavailable
 from helpdesk.services import Refusal
 from helpdesk.services.intake.delivered import INFRASTRUCTURE_ERRORS, MailTooLarge, deliver

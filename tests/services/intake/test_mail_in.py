@@ -10,9 +10,16 @@ from functools import partial
 import pytest
 import sqlalchemy as sa
 
-from helpdesk.adapters.mail_in import RETURN_PATH_ROOM
+from helpdesk.adapters.mail_in import TRACE_ROOM
 from helpdesk.extensions import db
-from helpdesk.models import HeldMessage, HeldReason, MailReceipt, OutboxMessage, Ticket
+from helpdesk.models import (
+    Category,
+    HeldMessage,
+    HeldReason,
+    MailReceipt,
+    OutboxMessage,
+    Ticket,
+)
 from helpdesk.services import Refusal
 from helpdesk.services.intake import parse_ahead
 from helpdesk.services.intake.mail_in import mail_in_summary, serve
@@ -103,7 +110,8 @@ def test_an_unknown_senders_mail_is_held_with_its_bytes_and_the_return_path(app,
 
     [held] = rows(HeldMessage)
     assert held.reason == HeldReason.UNKNOWN_SENDER
-    assert raw_bytes(held.raw_mail) == b"Return-Path: <bounces@elsewhere.example>\r\n" + raw
+    assert raw_bytes(held.raw_mail) == (b"Return-Path: <bounces@elsewhere.example>\r\n"
+                                        b"Delivered-To: support@desk.example\r\n" + raw)
     assert rows(Ticket) == []
 
 
@@ -179,6 +187,41 @@ def test_the_calamity_addresses_are_the_desks_too(app, start_intake):
     assert ticket.subject == "Everything is down"
 
 
+def test_a_mail_to_a_calamity_address_by_bcc_is_a_calamity(app, start_intake):
+    make_contact(email="ann@customer.example")
+    intake = start_intake(CALAMITY_ADDRESSES=("urgent@desk.example",))
+
+    intake.send(make_mail("ann@customer.example", "Everything is down", to=DESK),
+                to=[DESK, "urgent@desk.example"])
+
+    [ticket] = rows(Ticket)
+    assert ticket.category == Category.CALAMITY
+    assert raw_bytes(ticket.messages[0].raw_mail).startswith(
+        b"Return-Path: <ann@customer.example>\r\nDelivered-To: support@desk.example\r\n"
+        b"Delivered-To: urgent@desk.example\r\n")
+
+
+def test_a_mail_to_a_tagged_address_by_alias_has_the_tags_category(app, intake):
+    make_contact(email="ann@customer.example")
+
+    intake.send(make_mail("ann@customer.example", "Everything is down", to="it@customer.example"),
+                to=["support+calamity@desk.example"])
+
+    [ticket] = rows(Ticket)
+    assert ticket.category == Category.CALAMITY
+
+
+def test_a_mail_without_a_message_id_sent_again_to_the_same_recipients_is_a_duplicate(
+        app, intake):
+    make_contact(email="ann@customer.example")
+    raw = make_mail("ann@customer.example", "Export fails", message_id="")
+
+    intake.send(raw, to=[DESK, "support+bug@desk.example"])
+    intake.send(raw, to=["support+bug@desk.example", DESK])  # a relay's retry, reordered
+
+    assert len(rows(Ticket)) == 1 and len(rows(MailReceipt)) == 1
+
+
 def test_a_mail_announced_over_the_size_limit_is_refused_at_mail_from(app, start_intake):
     intake = start_intake(MAX_MESSAGE_BYTES=10_000)
 
@@ -187,7 +230,7 @@ def test_a_mail_announced_over_the_size_limit_is_refused_at_mail_from(app, start
         size = int(client.esmtp_features["size"])
         code, _ = client.mail("ann@customer.example", options=[f"SIZE={size + 1}"])
 
-    assert size == 10_000 - RETURN_PATH_ROOM  # room for the Return-Path the intake adds
+    assert size == 10_000 - TRACE_ROOM  # room for the trace the intake adds
     assert code == 552
 
 
@@ -197,7 +240,7 @@ def test_a_mail_of_the_advertised_size_with_the_longest_return_path_is_taken(
     intake = start_intake(MAX_MESSAGE_BYTES=10_000)
     sender = "b" * 400 + "@customer.example"
     raw = _grown(make_mail("ann@customer.example", "Export fails", "x"),
-                 10_000 - RETURN_PATH_ROOM)
+                 10_000 - TRACE_ROOM)
 
     with intake.client() as client:
         client.ehlo()
@@ -205,7 +248,7 @@ def test_a_mail_of_the_advertised_size_with_the_longest_return_path_is_taken(
         client.rcpt(DESK)
         code, reply = client.data(raw)
 
-    assert len(raw) == 10_000 - RETURN_PATH_ROOM
+    assert len(raw) == 10_000 - TRACE_ROOM
     assert (code, reply) == (250, b"2.0.0 Ok: new ticket")
 
 
