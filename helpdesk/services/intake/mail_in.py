@@ -23,6 +23,7 @@ from flask import Flask, current_app
 
 from helpdesk.adapters.mail_in import MailInSettings, tls_context
 from helpdesk.adapters.mail_in_server import MailInServer
+from helpdesk.extensions import db
 from helpdesk.outages import OutageTracker, Unavailable
 from helpdesk.services import Refusal
 from helpdesk.services.intake.delivered import INFRASTRUCTURE_ERRORS, MailTooLarge, deliver
@@ -124,7 +125,8 @@ def mail_in_job(now: datetime) -> str:
 
 def mail_in_job_forever(stop: threading.Event, clock: Callable[[], datetime],
                         tracker: OutageTracker | None = None) -> None:
-    """The worker's intake beside its other jobs, when HELPDESK_MAIL_IN_PORT is set."""
+    """The worker's intake beside its other jobs, when HELPDESK_MAIL_IN_PORT is set; started
+    again, with backoff, whatever stopped it, until the worker stops."""
     if not current_app.config["MAIL_IN_PORT"]:
         return
     tracker = tracker or OutageTracker(log)
@@ -134,6 +136,10 @@ def mail_in_job_forever(stop: threading.Event, clock: Callable[[], datetime],
         except Refusal as error:  # a port in use may come free: said, and tried again
             log.error("%s", error)
             stop.wait(60)
+        except Exception as error:  # the intake outlives any one failure
+            db.session.rollback()
+            tracker.failed(TASK, error, clock())
+            stop.wait(tracker.delay_seconds(TASK))
 
 
 class Intake:

@@ -4,6 +4,7 @@ import smtplib
 import ssl
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from functools import partial
 
@@ -22,7 +23,7 @@ from helpdesk.models import (
 )
 from helpdesk.services import Refusal
 from helpdesk.services.intake import parse_ahead
-from helpdesk.services.intake.mail_in import mail_in_summary, serve
+from helpdesk.services.intake.mail_in import mail_in_job_forever, mail_in_summary, serve
 from helpdesk.services.intake.raw_mail import raw_bytes
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import NOW, make_mail
@@ -414,6 +415,54 @@ def test_without_a_parsing_worker_the_intake_asks_to_try_later_and_parses_nothin
 
     assert code == 451 and reply.startswith(b"4.3.0 "), reply
     assert [t.subject for t in rows(Ticket)] == []
+
+
+def test_the_workers_intake_is_started_again_after_a_failure_until_the_worker_stops(
+        app, caplog):
+    make_contact(email="ann@customer.example")
+    db.session.commit()
+    app.config.update(MAIL_IN_HOST="127.0.0.1", MAIL_IN_PORT=free_port(),
+                      MAIL_IN_PROTOCOL="no such protocol")  # fails once it listens
+    stop = threading.Event()
+
+    def run():
+        with app.app_context():
+            try:
+                mail_in_job_forever(stop, lambda: NOW)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        _wait_for(lambda: any(r.getMessage() == "mail in failed" for r in caplog.records))
+        app.config["MAIL_IN_PROTOCOL"] = "smtp"  # as if what failed has gone away
+        client = _wait_for(_connected(app.config["MAIL_IN_PORT"]))
+        with client:
+            client.sendmail("ann@customer.example", [DESK], make_mail("ann@customer.example"))
+    finally:
+        stop.set()
+        thread.join(60)
+
+    assert not thread.is_alive()
+    assert len(rows(Ticket)) == 1
+
+
+def _connected(port: int):
+    def connect():
+        try:
+            return smtplib.SMTP("127.0.0.1", port, timeout=60)
+        except ConnectionRefusedError:
+            return None
+    return connect
+
+
+def _wait_for(found, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while not (result := found()):
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.05)
+    return result
 
 
 def test_no_port_is_a_refusal(app):
