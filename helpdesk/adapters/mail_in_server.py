@@ -11,6 +11,7 @@ DATA once per recipient, whatever the answer (RFC 2033 4.2).
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import socket
 import threading
@@ -119,6 +120,12 @@ def _server_class(base: type[SMTP], settings: MailInSettings, handler: _Handler)
         working = False  # the desk, not the client, is taking its time
         data_replies: int | None = None  # in DATA: replies its end gets
         data_started = False  # in DATA: the 354 is sent
+
+        def __init__(self, *args, **kwargs):
+            # aiosmtpd keeps these in a dict of the class, which each new session clears and
+            # each EHLO raises: another client's connection shortened this one's MAIL FROM.
+            self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit)
+            super().__init__(*args, **kwargs)
 
         def connection_made(self, transport):
             # Called again with the TLS transport after STARTTLS: the peer was checked then.

@@ -199,6 +199,19 @@ def test_mail_beyond_those_waiting_for_delivery_is_told_to_come_back_later(start
     assert len(deliveries.mails) == 1
 
 
+def test_the_longest_mail_from_is_taken_whatever_other_clients_do_meanwhile(start_server):
+    port, deliveries = start_server()
+    sender = "b" * 483 + "@customer.example"  # with SIZE and SMTPUTF8, over 512 bytes
+
+    with client(port) as smtp:
+        smtp.ehlo()
+        with client(port) as other:  # its session began after this one's EHLO
+            other.noop()
+        smtp.sendmail(sender, [DESK], MAIL, mail_options=["SIZE=100", "SMTPUTF8"])
+
+    assert len(deliveries.mails) == 1
+
+
 def test_recipients_beyond_the_room_kept_for_their_trace_are_sent_another_time(start_server):
     port, deliveries = start_server(max_message_bytes=10_000)
     recipients = [f"support+{i:03}{'t' * 229}@desk.example" for i in range(20)]
