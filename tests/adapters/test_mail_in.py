@@ -4,7 +4,7 @@ import ssl
 
 import pytest
 
-from helpdesk.adapters.mail_in import MailInSettings, with_return_path
+from helpdesk.adapters.mail_in import MailInSettings, tls_context, with_trace
 
 
 def settings(**overrides) -> MailInSettings:
@@ -25,6 +25,10 @@ def settings(**overrides) -> MailInSettings:
     ("sales@desk.example", False),
     ("support", False),
     ("", False),
+    ("support+a\rX-Evil: 1@desk.example", False),  # it becomes a Delivered-To field
+    ("support+a b@desk.example", False),
+    ("support+" + "t" * 230 + "@desk.example", True),
+    ("support+" + "t" * 240 + "@desk.example", False),  # longer than RFC 5321 allows
 ])
 def test_only_the_desks_addresses_are_accepted_as_recipients(address, accepted):
     assert settings().accepts_recipient(address) is accepted
@@ -44,9 +48,38 @@ def test_only_clients_from_the_allowed_networks_are_accepted(peer, accepted):
 
 
 def test_a_mail_gets_the_return_path_of_its_envelope_and_a_bounce_an_empty_one():
-    assert with_return_path("ann@customer.example", b"Subject: x\r\n\r\nbody") == (
+    assert with_trace("ann@customer.example", [], b"Subject: x\r\n\r\nbody") == (
         b"Return-Path: <ann@customer.example>\r\nSubject: x\r\n\r\nbody")
-    assert with_return_path("<>", b"Subject: x\r\n\r\n").startswith(b"Return-Path: <>\r\n")
+    assert with_trace("<>", [], b"Subject: x\r\n\r\n").startswith(b"Return-Path: <>\r\n")
+
+
+def test_a_mail_gets_one_delivered_to_per_recipient_the_same_whatever_their_order():
+    first = with_trace("ann@customer.example",
+                       ["support@desk.example", "Urgent@Desk.Example"], b"Subject: x\r\n\r\n")
+    again = with_trace("ann@customer.example",
+                       ["urgent@desk.example", "support@desk.example", "SUPPORT@desk.example"],
+                       b"Subject: x\r\n\r\n")
+
+    assert first == again == (b"Return-Path: <ann@customer.example>\r\n"
+                              b"Delivered-To: support@desk.example\r\n"
+                              b"Delivered-To: urgent@desk.example\r\n"
+                              b"Subject: x\r\n\r\n")
+
+
+@pytest.mark.parametrize(("peer", "needs"), [
+    (("127.0.0.1", 40000), False),
+    (("127.0.0.9", 40000), False),
+    (("::1", 40000, 0, 0), False),
+    (("::ffff:127.0.0.1", 40000, 0, 0), False),
+    (("192.0.2.7", 40000), True),
+    (("2001:db8::1", 40000, 0, 0), True),
+])
+def test_with_a_certificate_only_clients_on_loopback_may_send_mail_without_starttls(
+        peer, needs, tls_certificate):
+    tls = tls_context(tls_certificate.cert_file, tls_certificate.key_file)
+
+    assert settings(tls=tls).needs_starttls(peer) is needs
+    assert settings().needs_starttls(peer) is False  # no certificate: no STARTTLS
 
 
 def test_the_description_names_the_protocol_the_address_and_starttls():

@@ -32,8 +32,10 @@ from helpdesk.services.transaction import job
 
 log = logging.getLogger(__name__)
 
-# Not the mail's fault: nothing is committed and the caller asks the sender to try again.
-INFRASTRUCTURE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, OSError)
+# Not the mail's fault: nothing is committed and the caller asks the sender to try again
+# (TimeoutError: no connection free in the pool; DisconnectionError: one lost on checkout).
+INFRASTRUCTURE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError,
+                         sa.exc.DisconnectionError, OSError)
 
 
 class MailTooLarge(Refusal):

@@ -21,8 +21,10 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
-from helpdesk.adapters.mail_in import MailInServer, MailInSettings, tls_context
-from helpdesk.outages import OutageTracker
+from helpdesk.adapters.mail_in import MailInSettings, tls_context
+from helpdesk.adapters.mail_in_server import MailInServer
+from helpdesk.extensions import db
+from helpdesk.outages import OutageTracker, Unavailable
 from helpdesk.services import Refusal
 from helpdesk.services.intake.delivered import INFRASTRUCTURE_ERRORS, MailTooLarge, deliver
 from helpdesk.services.intake.inbound_mail import MailSource, Result
@@ -37,6 +39,8 @@ TOO_LARGE = "552 5.3.4 The mail is larger than this desk takes"
 NO_STORAGE = "452 4.3.1 The desk is out of storage; try again later"
 TRY_LATER = "451 4.3.0 The desk cannot store mail now; try again later"
 PARSER_DIED = "the parsing worker died or did not answer while parsing it"
+PARSER_START_SECONDS = 60
+NO_PARSER = Unavailable("parsing worker", "no process can be started; mail is refused for later")
 
 
 def mail_in_settings(host: str | None = None, port: int | None = None) -> MailInSettings:
@@ -121,7 +125,8 @@ def mail_in_job(now: datetime) -> str:
 
 def mail_in_job_forever(stop: threading.Event, clock: Callable[[], datetime],
                         tracker: OutageTracker | None = None) -> None:
-    """The worker's intake beside its other jobs, when HELPDESK_MAIL_IN_PORT is set."""
+    """The worker's intake beside its other jobs, when HELPDESK_MAIL_IN_PORT is set; started
+    again, with backoff, whatever stopped it, until the worker stops."""
     if not current_app.config["MAIL_IN_PORT"]:
         return
     tracker = tracker or OutageTracker(log)
@@ -131,6 +136,10 @@ def mail_in_job_forever(stop: threading.Event, clock: Callable[[], datetime],
         except Refusal as error:  # a port in use may come free: said, and tried again
             log.error("%s", error)
             stop.wait(60)
+        except Exception as error:  # the intake outlives any one failure
+            db.session.rollback()
+            tracker.failed(TASK, error, clock())
+            stop.wait(tracker.delay_seconds(TASK))
 
 
 class Intake:
@@ -165,9 +174,12 @@ class Intake:
         return reply
 
     def _delivered(self, raw: bytes) -> str:
+        parsed = self.parsing.parse(raw)
+        if parsed is None:
+            self.tracker.failed(TASK, NO_PARSER, self.clock())  # said once, and when back
+            return TRY_LATER
         try:
-            result = deliver(raw, now=self.clock(), source=self.source,
-                             parsed=self.parsing.parse(raw))
+            result = deliver(raw, now=self.clock(), source=self.source, parsed=parsed)
         except MailTooLarge:
             return TOO_LARGE
         except INFRASTRUCTURE_ERRORS as error:  # nothing committed: the sender tries again
@@ -188,7 +200,8 @@ def accepted(result: Result) -> str:
 
 
 class _Parsing:
-    """A parsing worker process for the intake, started again after a mail killed it."""
+    """The intake's parsing worker process, whatever INGEST_PARSE_WORKERS says (that is for
+    IMAP backlogs): in the delivery thread no time limit works, so a bad mail would hang it."""
 
     def __init__(self, config: Mapping):
         self.config = config
@@ -196,24 +209,29 @@ class _Parsing:
         self.parser: AheadParser | None = self._started()
 
     def _started(self) -> AheadParser | None:
-        if not self.config["INGEST_PARSE_WORKERS"]:
-            return None  # configured off: `deliver` parses
         parser = self.stack.enter_context(ahead_parser(
             1, self.config["MAX_ATTACHMENT_BYTES"], self.config["INGEST_PARSE_SECONDS"],
             self.config["INGEST_PARSE_MEMORY_MB"]))
-        return parser if parser.working else None  # no processes here: `deliver` parses
+        # One that cannot start would look as if each mail killed it.
+        return parser if parser.ready(PARSER_START_SECONDS) else None
 
     def parse(self, raw: bytes) -> Parsed | None:
-        """What the worker made of the mail; None: no worker, `deliver` parses it."""
-        if self.parser is None:
-            return None
-        if not self.parser.working:  # the last mail killed it, or it hung
-            self.close()
-            self.parser = self._started()
-            if self.parser is None:
-                return None
-        parsed = self.parser.result(self.parser.start({0: raw}))
-        return Unparsed(PARSER_DIED) if parsed is None else parsed[0]
+        """What the worker made of the mail; None: no worker can be started now."""
+        # A worker that died on this mail may have died of something else (the OOM killer
+        # picks the largest process): a fresh one tries once more before the mail is held.
+        for _ in range(2):
+            if self.parser is None or not self.parser.working:
+                self.close()
+                self.parser = self._started()
+                if self.parser is None:
+                    return None
+            parsing = self.parser.start({0: raw})
+            parsed = self.parser.result(parsing) if parsing is not None else None
+            if parsed is not None:
+                return parsed[0]
+            if self.parser.working:  # it answered with an error, and lives on: no retry
+                break
+        return Unparsed(PARSER_DIED)
 
     def close(self) -> None:
         self.stack.close()

@@ -58,6 +58,18 @@ class AheadParser:
         """A worker process parses batches handed to `start`."""
         return self.pool is not None
 
+    def ready(self, timeout: float) -> bool:
+        """The worker process has started and answers; False: it cannot, and is stopped."""
+        if self.pool is None:
+            return False
+        try:
+            self.pool.submit(_ready).result(timeout)
+        except Exception as error:  # BrokenProcessPool: it died starting; or it hangs
+            log.warning("a parsing worker did not start (%s: %s)", type(error).__name__, error)
+            self._stop()
+            return False
+        return True
+
     def start(self, raws: dict[int, bytes]) -> Future | None:
         """Parsing of `raws` under way in the worker, or None (no worker, nothing to parse)."""
         if self.pool is None or not raws:

@@ -46,3 +46,24 @@ def test_a_mail_over_the_size_limit_is_refused_whole(app):
         deliver(make_mail("ann@customer.example", body="x" * 200), now=NOW, source=SMTP)
 
     assert db.session.scalars(sa.select(MailReceipt)).all() == []
+
+
+def test_a_pool_with_no_connection_free_leaves_the_mail_to_be_retried_not_held(app):
+    make_contact(email="ann@customer.example")
+    db.session.commit()
+    db.session.close()  # the next statement checks a connection out of the pool
+    failures = [sa.exc.TimeoutError("QueuePool limit reached, connection timed out")]
+
+    def first_checkout_fails(dbapi_connection, record, proxy):
+        if failures:  # the pool had none for the mail, and one again for its hold
+            raise failures.pop()
+
+    sa.event.listen(db.engine.pool, "checkout", first_checkout_fails)
+    try:
+        with pytest.raises(sa.exc.TimeoutError):
+            deliver(make_mail("ann@customer.example", "Export fails"), now=NOW, source=SMTP)
+    finally:
+        sa.event.remove(db.engine.pool, "checkout", first_checkout_fails)
+
+    assert db.session.scalars(sa.select(HeldMessage)).all() == []
+    assert db.session.scalars(sa.select(MailReceipt)).all() == []

@@ -1,19 +1,29 @@
 """Mail pushed over SMTP and LMTP: the desk's addresses only, 250 once committed, exactly once."""
+import multiprocessing
 import smtplib
 import ssl
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from functools import partial
 
 import pytest
 import sqlalchemy as sa
 
-from helpdesk.adapters.mail_in import RETURN_PATH_ROOM
+from helpdesk.adapters.mail_in import TRACE_ROOM
 from helpdesk.extensions import db
-from helpdesk.models import HeldMessage, HeldReason, MailReceipt, OutboxMessage, Ticket
+from helpdesk.models import (
+    Category,
+    HeldMessage,
+    HeldReason,
+    MailReceipt,
+    OutboxMessage,
+    Ticket,
+)
 from helpdesk.services import Refusal
 from helpdesk.services.intake import parse_ahead
-from helpdesk.services.intake.mail_in import mail_in_summary, serve
+from helpdesk.services.intake.mail_in import mail_in_job_forever, mail_in_summary, serve
 from helpdesk.services.intake.raw_mail import raw_bytes
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import NOW, make_mail
@@ -101,7 +111,8 @@ def test_an_unknown_senders_mail_is_held_with_its_bytes_and_the_return_path(app,
 
     [held] = rows(HeldMessage)
     assert held.reason == HeldReason.UNKNOWN_SENDER
-    assert raw_bytes(held.raw_mail) == b"Return-Path: <bounces@elsewhere.example>\r\n" + raw
+    assert raw_bytes(held.raw_mail) == (b"Return-Path: <bounces@elsewhere.example>\r\n"
+                                        b"Delivered-To: support@desk.example\r\n" + raw)
     assert rows(Ticket) == []
 
 
@@ -177,6 +188,41 @@ def test_the_calamity_addresses_are_the_desks_too(app, start_intake):
     assert ticket.subject == "Everything is down"
 
 
+def test_a_mail_to_a_calamity_address_by_bcc_is_a_calamity(app, start_intake):
+    make_contact(email="ann@customer.example")
+    intake = start_intake(CALAMITY_ADDRESSES=("urgent@desk.example",))
+
+    intake.send(make_mail("ann@customer.example", "Everything is down", to=DESK),
+                to=[DESK, "urgent@desk.example"])
+
+    [ticket] = rows(Ticket)
+    assert ticket.category == Category.CALAMITY
+    assert raw_bytes(ticket.messages[0].raw_mail).startswith(
+        b"Return-Path: <ann@customer.example>\r\nDelivered-To: support@desk.example\r\n"
+        b"Delivered-To: urgent@desk.example\r\n")
+
+
+def test_a_mail_to_a_tagged_address_by_alias_has_the_tags_category(app, intake):
+    make_contact(email="ann@customer.example")
+
+    intake.send(make_mail("ann@customer.example", "Everything is down", to="it@customer.example"),
+                to=["support+calamity@desk.example"])
+
+    [ticket] = rows(Ticket)
+    assert ticket.category == Category.CALAMITY
+
+
+def test_a_mail_without_a_message_id_sent_again_to_the_same_recipients_is_a_duplicate(
+        app, intake):
+    make_contact(email="ann@customer.example")
+    raw = make_mail("ann@customer.example", "Export fails", message_id="")
+
+    intake.send(raw, to=[DESK, "support+bug@desk.example"])
+    intake.send(raw, to=["support+bug@desk.example", DESK])  # a relay's retry, reordered
+
+    assert len(rows(Ticket)) == 1 and len(rows(MailReceipt)) == 1
+
+
 def test_a_mail_announced_over_the_size_limit_is_refused_at_mail_from(app, start_intake):
     intake = start_intake(MAX_MESSAGE_BYTES=10_000)
 
@@ -185,7 +231,7 @@ def test_a_mail_announced_over_the_size_limit_is_refused_at_mail_from(app, start
         size = int(client.esmtp_features["size"])
         code, _ = client.mail("ann@customer.example", options=[f"SIZE={size + 1}"])
 
-    assert size == 10_000 - RETURN_PATH_ROOM  # room for the Return-Path the intake adds
+    assert size == 10_000 - TRACE_ROOM  # room for the trace the intake adds
     assert code == 552
 
 
@@ -195,7 +241,7 @@ def test_a_mail_of_the_advertised_size_with_the_longest_return_path_is_taken(
     intake = start_intake(MAX_MESSAGE_BYTES=10_000)
     sender = "b" * 400 + "@customer.example"
     raw = _grown(make_mail("ann@customer.example", "Export fails", "x"),
-                 10_000 - RETURN_PATH_ROOM)
+                 10_000 - TRACE_ROOM)
 
     with intake.client() as client:
         client.ehlo()
@@ -203,7 +249,7 @@ def test_a_mail_of_the_advertised_size_with_the_longest_return_path_is_taken(
         client.rcpt(DESK)
         code, reply = client.data(raw)
 
-    assert len(raw) == 10_000 - RETURN_PATH_ROOM
+    assert len(raw) == 10_000 - TRACE_ROOM
     assert (code, reply) == (250, b"2.0.0 Ok: new ticket")
 
 
@@ -247,7 +293,7 @@ def test_a_mail_the_disk_cannot_take_is_a_temporary_refusal_and_the_retry_is_del
         app.config["BLOB_STORE"] = blobs
         assert client.sendmail("ann@customer.example", [DESK], raw) == {}  # the retry
 
-    assert code == 451 and reply.startswith(b"4.3.0 ")
+    assert code == 451 and reply.startswith(b"4.3.0 "), reply
     [ticket] = rows(Ticket)
     assert raw_bytes(ticket.messages[0].raw_mail).endswith(raw)
 
@@ -322,6 +368,101 @@ def test_a_mail_that_kills_the_parser_is_held_as_unparsable_and_the_intake_goes_
     assert held.reason == HeldReason.UNPARSABLE and "parsing worker died" in held.detail
     assert raw_bytes(held.raw_mail).endswith(poison)
     assert [t.subject for t in rows(Ticket)] == ["Fine after it"]
+
+
+def test_a_parsing_worker_killed_by_something_else_is_replaced_and_the_mail_parsed_again(
+        app, intake, monkeypatch, tmp_path):
+    make_contact(email="ann@customer.example")
+    monkeypatch.setattr(parse_ahead, "parse_within_limits",
+                        partial(parse_poisoned_within_limits, "killed_once"))
+
+    reply = intake.send(make_mail("ann@customer.example", "Export fails",
+                                  f"POISON:{tmp_path / 'killed'} it breaks"))
+
+    assert reply == {} and (tmp_path / "killed").exists()
+    assert [t.subject for t in rows(Ticket)] == ["Export fails"]
+    assert rows(HeldMessage) == []
+
+
+def test_the_intake_parses_in_a_worker_even_when_ingestion_is_set_to_parse_itself(
+        app, start_intake, monkeypatch):
+    make_contact(email="ann@customer.example")
+    intake = start_intake(INGEST_PARSE_WORKERS=0)
+    monkeypatch.setattr(parse_ahead, "parse_within_limits",
+                        partial(parse_poisoned_within_limits, "killed"))
+
+    intake.send(make_mail("ann@customer.example", "Bad", "POISON"))
+
+    [held] = rows(HeldMessage)  # in the delivery thread, this parser would have killed it
+    assert held.reason == HeldReason.UNPARSABLE and "parsing worker died" in held.detail
+
+
+def test_without_a_parsing_worker_the_intake_asks_to_try_later_and_parses_nothing(
+        app, intake, monkeypatch):
+    make_contact(email="ann@customer.example")
+    monkeypatch.setattr(parse_ahead, "parse_within_limits",
+                        partial(parse_poisoned_within_limits, "killed"))
+    intake.send(make_mail("ann@customer.example", "Bad", "POISON"))  # the worker is gone now
+    multiprocessing.set_executable("/nonexistent/python")  # and no new one can start
+    try:
+        with intake.client() as client:
+            client.ehlo()
+            client.mail("ann@customer.example")
+            client.rcpt(DESK)
+            code, reply = client.data(make_mail("ann@customer.example", "Export fails"))
+    finally:
+        multiprocessing.set_executable(sys.executable)
+
+    assert code == 451 and reply.startswith(b"4.3.0 "), reply
+    assert [t.subject for t in rows(Ticket)] == []
+
+
+def test_the_workers_intake_is_started_again_after_a_failure_until_the_worker_stops(
+        app, caplog):
+    make_contact(email="ann@customer.example")
+    db.session.commit()
+    app.config.update(MAIL_IN_HOST="127.0.0.1", MAIL_IN_PORT=free_port(),
+                      MAIL_IN_PROTOCOL="no such protocol")  # fails once it listens
+    stop = threading.Event()
+
+    def run():
+        with app.app_context():
+            try:
+                mail_in_job_forever(stop, lambda: NOW)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        _wait_for(lambda: any(r.getMessage() == "mail in failed" for r in caplog.records))
+        app.config["MAIL_IN_PROTOCOL"] = "smtp"  # as if what failed has gone away
+        client = _wait_for(_connected(app.config["MAIL_IN_PORT"]))
+        with client:
+            client.sendmail("ann@customer.example", [DESK], make_mail("ann@customer.example"))
+    finally:
+        stop.set()
+        thread.join(60)
+
+    assert not thread.is_alive()
+    assert len(rows(Ticket)) == 1
+
+
+def _connected(port: int):
+    def connect():
+        try:
+            return smtplib.SMTP("127.0.0.1", port, timeout=60)
+        except ConnectionRefusedError:
+            return None
+    return connect
+
+
+def _wait_for(found, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while not (result := found()):
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.05)
+    return result
 
 
 def test_no_port_is_a_refusal(app):
