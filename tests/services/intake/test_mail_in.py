@@ -5,7 +5,6 @@ import ssl
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from functools import partial
 
 import pytest
@@ -27,60 +26,9 @@ from helpdesk.services.intake.mail_in import mail_in_job_forever, mail_in_summar
 from helpdesk.services.intake.raw_mail import raw_bytes
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import NOW, make_mail
+from tests.fixtures.mail_in import DESK
 from tests.fixtures.poison import parse_poisoned_within_limits
 from tests.fixtures.ports import free_port
-
-DESK = "support@desk.example"
-
-
-@dataclass
-class Intake:
-    port: int
-
-    def client(self, client_class=smtplib.SMTP) -> smtplib.SMTP:
-        return client_class("127.0.0.1", self.port, timeout=60)
-
-    def send(self, raw: bytes, to=(DESK,), sender: str = "ann@customer.example") -> dict:
-        with self.client() as client:
-            return client.sendmail(sender, list(to), raw)
-
-
-@pytest.fixture
-def start_intake(app):
-    """Start the intake in a thread of this process, as `flask mail-in` runs it."""
-    running = []
-
-    def start(**settings) -> Intake:
-        app.config.update(MAIL_IN_HOST="127.0.0.1", MAIL_IN_PORT=free_port(), **settings)
-        stop, listening, failed = threading.Event(), threading.Event(), []
-
-        def run():
-            with app.app_context():
-                try:
-                    serve(stop, lambda: NOW, on_listening=lambda server: listening.set())
-                except Exception as error:
-                    failed.append(error)
-                    listening.set()
-                finally:
-                    db.session.remove()
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        running.append((stop, thread))
-        assert listening.wait(60)
-        if failed:
-            raise failed[0]
-        return Intake(app.config["MAIL_IN_PORT"])
-
-    yield start
-    for stop, thread in running:
-        stop.set()
-        thread.join(60)
-
-
-@pytest.fixture
-def intake(start_intake) -> Intake:
-    return start_intake()
 
 
 def rows(model) -> list:
