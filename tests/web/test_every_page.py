@@ -294,7 +294,9 @@ def test_every_page_fits_the_window_and_passes_axe(role, app, live_server, page)
             page.screenshot(path=str(SCREENSHOTS / visit.phone_screenshot))
         if visit.swap:
             visit.swap.act(page)
-            expect(page.locator(visit.swap.settled.format(**desk.ids))).to_be_visible()
+            # Generous: both suites and their browsers share two cores under make test.
+            expect(page.locator(visit.swap.settled.format(**desk.ids))).to_be_visible(
+                timeout=15_000)
             problems += problems_on(page, f"{path} after {visit.swap.what}")
     assert not problems, "\n".join(problems)
 

@@ -3,9 +3,12 @@ import multiprocessing
 import smtplib
 import ssl
 import sys
+import tempfile
 import threading
 import time
+import uuid
 from functools import partial
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -319,15 +322,18 @@ def test_a_mail_that_kills_the_parser_is_held_as_unparsable_and_the_intake_goes_
 
 
 def test_a_parsing_worker_killed_by_something_else_is_replaced_and_the_mail_parsed_again(
-        app, intake, monkeypatch, tmp_path):
+        app, intake, monkeypatch):
     make_contact(email="ann@customer.example")
     monkeypatch.setattr(parse_ahead, "parse_within_limits",
                         partial(parse_poisoned_within_limits, "killed_once"))
+    marker = Path(tempfile.gettempdir()) / f"killed-once-{uuid.uuid4().hex}"
 
-    reply = intake.send(make_mail("ann@customer.example", "Export fails",
-                                  f"POISON:{tmp_path / 'killed'} it breaks"))
-
-    assert reply == {} and (tmp_path / "killed").exists()
+    try:
+        reply = intake.send(make_mail("ann@customer.example", "Export fails",
+                                      f"POISON:{marker.name} it breaks"))
+        assert reply == {} and marker.exists()
+    finally:
+        marker.unlink(missing_ok=True)
     assert [t.subject for t in rows(Ticket)] == ["Export fails"]
     assert rows(HeldMessage) == []
 
