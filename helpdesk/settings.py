@@ -242,6 +242,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGN_IN_LINK_VALID", DURATION, timedelta(minutes=15)),
     Setting("PASSWORD_RESET_VALID", DURATION, timedelta(hours=1)),
     Setting("STAFF_INVITATION_VALID", DURATION, timedelta(days=3)),  # a manager's invitation
+    # The processor's promises: an ended organisation's personal data is erased this many days
+    # after it ended (the terms allow at most a year); an export's download link lives this long.
+    Setting("RETENTION_DAYS", integer(1, 365), 365),
+    Setting("EXPORT_LINK_VALID", DURATION, timedelta(days=1)),
     # Upload limits.
     Setting("MAX_ATTACHMENT_BYTES", POSITIVE, 25 * MB),
     Setting("MAX_ATTACHMENTS_PER_MESSAGE", POSITIVE, 10),

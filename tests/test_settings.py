@@ -64,7 +64,8 @@ def sample(name: str, tmp_path: Path, database_uri: str) -> str:
                "MAIL_IN_PROTOCOL": "lmtp", "ENVIRONMENT": "development",
                "MAIL_IN_TLS_CERT": str(ca_file), "MAIL_IN_TLS_KEY": str(ca_file),
                "MAIL_IN_CLIENTS": '["192.0.2.0/24"]',
-               "MAIL_CATCHER": "false"}  # a catcher is refused in production
+               "MAIL_CATCHER": "false",  # a catcher is refused in production
+               "RETENTION_DAYS": "180"}
     setting = BY_NAME[name]
     if name in special:
         return special[name]
@@ -249,3 +250,9 @@ def test_only_declared_settings_are_read_from_the_environment(monkeypatch):
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
     assert "BABEL_DEFAULT_TIMEZONE" not in app.config  # the business calendar's setting
     assert "STAFF_SESION_IDLE" not in app.config
+
+
+def test_a_retention_period_longer_than_the_terms_allow_is_refused():
+    with pytest.raises(SettingError, match="HELPDESK_RETENTION_DAYS: expected a whole number "
+                                           "from 1 to 365, got '400'"):
+        from_environment({"HELPDESK_RETENTION_DAYS": "400"})

@@ -35,6 +35,11 @@ def add_entry(action: str, now: datetime, by: StaffMember | None, subject_type: 
                               detail=detail[:DETAIL_LENGTH] if detail else None))
 
 
+def redact_detail(entry: AuditEntry, detail: str | None) -> None:
+    """Replace what an entry quotes of a person who is erased; the rest of the entry stays."""
+    entry.detail = detail[:DETAIL_LENGTH] if detail else None
+
+
 def _shown(value: object) -> str:
     if value is None or value == "":
         return "—"
