@@ -1,4 +1,5 @@
 """All models, importable from one place (Alembic sees them through this module)."""
+from helpdesk.models.breach import Breach, BreachOrganisation, BreachStatus
 from helpdesk.models.mail import (
     CaughtMail,
     HeldMessage,
@@ -47,7 +48,7 @@ from helpdesk.models.ticket import (
 
 __all__ = [
     "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "RESOLVED_STATUSES", "ROLE_RANK",
-    "STATUS_CHANGED", "Attachment", "AuditEntry",
+    "STATUS_CHANGED", "Attachment", "AuditEntry", "Breach", "BreachOrganisation", "BreachStatus",
     "CalendarSettings", "CannedReply", "Category", "CaughtMail", "Channel", "ClosingDay", "Contact",
     "HeldMessage", "HeldReason", "IngestFailure", "LinkRequest", "MailReceipt", "MailboxState",
     "Message",
