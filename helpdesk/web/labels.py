@@ -15,6 +15,7 @@ from helpdesk.services.notifications.wording import (
 )
 from helpdesk.services.people import contacts, directory
 from helpdesk.services.portal import link_mail
+from helpdesk.services.privacy import breaches
 from helpdesk.services.privacy.export import EXPORTED
 
 CATEGORY_LABELS = {
@@ -56,6 +57,12 @@ AUDIT_ACTION_LABELS = {
     contacts.DEACTIVATED: _l("Deactivated"),
     link_mail.LINK_SENT: _l("Sign-in link sent"),
     EXPORTED: _l("Data exported"),
+    "view_ticket": _l("Ticket read"),
+    "download": _l("Attachment downloaded"),
+    breaches.RECORDED: _l("Breach recorded"),
+    breaches.EDITED: _l("Breach changed"),
+    breaches.CLOSED: _l("Breach closed"),
+    breaches.INFORMED: _l("Organisations informed"),
 }
 
 

@@ -1,9 +1,10 @@
-"""Managers' pages: organisations, contacts and staff, statistics, SLA and calendar settings."""
+"""Managers' pages: organisations, contacts, staff, statistics, settings, the breach register."""
 from flask import Blueprint
 
 bp = Blueprint("manager", __name__)
 
 from helpdesk.web.manager import (  # noqa: E402,F401
+    breaches,
     canned,
     contacts,
     settings_views,
