@@ -31,6 +31,7 @@ from helpdesk.services.intake import ingest, mail_import, mail_in
 from helpdesk.services.mail_out import route, sender
 from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
+from helpdesk.services.privacy import breaches
 from helpdesk.services.privacy.export import export_organisation
 from helpdesk.services.promise import recompute
 from helpdesk.services.promise.calendar_settings import (
@@ -211,6 +212,29 @@ def export_command(organisation_slug: str, output: str | None):
         click.echo(f"Wrote {output}.", err=True)
     else:
         click.echo(text)
+
+
+@bp.cli.group("privacy")
+def privacy_group():
+    """The processor's promises: the breach register."""
+
+
+@privacy_group.command("breaches")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@one_line_errors
+def privacy_breaches(as_json: bool):
+    """List the breach register, newest first."""
+    rows = breaches.register()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No breaches recorded.")
+    for row in rows:
+        informed = row["informed_at"][:16] if row["informed_at"] else "not informed"
+        names = ", ".join(o["slug"] for o in row["organisations"])
+        click.echo(f"{row['id']:>5}  {row['found_at'][:16]}  {row['status']:<6}  "
+                   f"{informed:<16}  {row['title']}  [{names}]")
 
 
 @bp.cli.command("ingest")
