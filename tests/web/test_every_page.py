@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from helpdesk.extensions import db
 from helpdesk.models import Category, CaughtMail, OutboxMessage, StaffRole, TicketStatus
 from helpdesk.services.mail_out.catcher import CatchingConnection
+from helpdesk.services.privacy import breaches
 from helpdesk.services.promise import sla_settings
 from helpdesk.services.promise.calendar_settings import configured_calendar
 from helpdesk.services.staffing import invitations
@@ -80,6 +81,7 @@ PAGES = (
     Visit(AGENT, "/desk/phone"),
     Visit(AGENT, "/desk/contacts?contact_q=Jansen"),
     Visit(AGENT, "/manage/stats", 403),
+    Visit(AGENT, "/manage/breaches", 403),
     Visit(AGENT, "/dev/mail/", catcher=True),
     Visit(AGENT, "/dev/mail/{caught}", catcher=True),
     Visit(AGENT, "/dev/mail/", 404),
@@ -99,6 +101,10 @@ PAGES = (
                     "#contact-results tbody tr")),
     Visit(MANAGER, "/manage/contacts/{contact}"),
     Visit(MANAGER, "/manage/staff"),
+    Visit(MANAGER, "/manage/breaches"),
+    Visit(MANAGER, "/manage/breaches/new"),
+    Visit(MANAGER, "/manage/breaches/{breach}"),
+    Visit(MANAGER, "/manage/breaches/{breach}/edit"),
     Visit(MANAGER, "/admin/", 403),
     Visit(ADMIN, "/desk/"),
     Visit(ADMIN, "/manage/settings"),
@@ -185,9 +191,18 @@ def build_desk(now: datetime) -> Desk:
     ).one()
     invitation_link = next(word for word in invitation_mail.split() if "/invitation/" in word)
     caught = _caught_mail(eva.email, now)
+    breach = breaches.record_breach(breaches.BreachDetails(
+        title="Laptop van een medewerker gestolen", found_at=now - timedelta(hours=2),
+        occurred_from=start, occurred_to=now - timedelta(hours=3),
+        what_happened="Een laptop is uit een auto gestolen.",
+        data_categories="Namen, e-mailadressen, tickets", approximate_subjects=40,
+        approximate_records=120, likely_consequences="Phishing.",
+        measures_taken="Schijfversleuteling bevestigd; sessies beëindigd.",
+        contact_point="Fleur Privacy, privacy@desk.example, 020 123 4567",
+        organisation_ids=(organisation.id,)), now, people[MANAGER])
     return Desk(ids={"long": long.number, "resolved": resolved.number, "closed": closed.number,
                      "held": held.id, "canned": canned.id, "organisation": organisation.slug,
-                     "contact": eva.id, "caught": caught,
+                     "contact": eva.id, "caught": caught, "breach": breach.id,
                      "invitation": invitation_link.rpartition("/invitation/")[2]},
                 people=people)
 
