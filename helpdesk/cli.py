@@ -32,6 +32,7 @@ from helpdesk.services.mail_out import route, sender
 from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
 from helpdesk.services.privacy.export import export_organisation
+from helpdesk.services.privacy.export_zip import export_zip
 from helpdesk.services.promise import recompute
 from helpdesk.services.promise.calendar_settings import (
     configured_calendar,
@@ -211,6 +212,25 @@ def export_command(organisation_slug: str, output: str | None):
         click.echo(f"Wrote {output}.", err=True)
     else:
         click.echo(text)
+
+
+@bp.cli.group("privacy")
+def privacy_group():
+    """The customer's data: export, erasure, retention and who saw what."""
+
+
+@privacy_group.command("export")
+@click.option("--org", "organisation_slug", required=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="The zip to write (readable by this account only).")
+@one_line_errors
+def privacy_export(organisation_slug: str, output: str):
+    """Write everything held about an organisation as a zip: JSON, CSVs, files and mail."""
+    report = export_zip(organisation_slug, output, _now())
+    click.echo(f"Wrote {output}.", err=True)
+    if report.missing:
+        click.echo(f"{len(report.missing)} files were missing from the file store; "
+                   "missing.txt in the zip names them.", err=True)
 
 
 @bp.cli.command("ingest")
