@@ -5,6 +5,7 @@ entry or the whole may pass 4 GB): memory stays bounded whatever the organisatio
 file the blob store has lost is named in `missing.txt` instead of failing the export.
 """
 import io
+import secrets
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -15,8 +16,9 @@ from pathlib import Path
 from typing import IO
 
 import sqlalchemy as sa
+from flask import current_app
 
-from helpdesk.adapters.private_files import open_private
+from helpdesk.adapters.private_files import open_private, private_folder
 from helpdesk.adapters.storage import blob_store
 from helpdesk.domain.files import clean_filename
 from helpdesk.domain.spreadsheet import write_csv
@@ -42,6 +44,15 @@ ATTACHMENT_COLUMNS = ("ticket", "message", "filename", "content_type", "size", "
 @dataclass
 class ZipReport:
     missing: list[str] = field(default_factory=list)  # entries the blob store could not give
+
+
+def export_folder() -> Path:
+    """Where built exports wait for their download: beside the blob store, private."""
+    return private_folder(Path(current_app.config["BLOB_STORE"]).parent / "exports")
+
+
+def new_export_path() -> Path:
+    return export_folder() / f"{secrets.token_hex(16)}.zip"
 
 
 @use_case
