@@ -31,6 +31,7 @@ from helpdesk.services.intake import ingest, mail_import, mail_in
 from helpdesk.services.mail_out import route, sender
 from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
+from helpdesk.services.privacy import export_requests
 from helpdesk.services.privacy.export import export_organisation
 from helpdesk.services.privacy.export_zip import export_zip
 from helpdesk.services.promise import recompute
@@ -231,6 +232,12 @@ def privacy_export(organisation_slug: str, output: str):
     if report.missing:
         click.echo(f"{len(report.missing)} files were missing from the file store; "
                    "missing.txt in the zip names them.", err=True)
+
+
+@privacy_group.command("build-exports")
+def privacy_build_exports():
+    """Build the exports super-users asked for (one pass of the job); remove expired files."""
+    click.echo(f"Exports built: {export_requests.exports_job(_now())}.")
 
 
 @bp.cli.command("ingest")
