@@ -31,8 +31,9 @@ from helpdesk.services.intake import ingest, mail_import, mail_in
 from helpdesk.services.mail_out import route, sender
 from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
-from helpdesk.services.privacy import breaches
+from helpdesk.services.privacy import breaches, export_requests
 from helpdesk.services.privacy.export import export_organisation
+from helpdesk.services.privacy.export_zip import export_zip
 from helpdesk.services.promise import recompute
 from helpdesk.services.promise.calendar_settings import (
     configured_calendar,
@@ -216,7 +217,7 @@ def export_command(organisation_slug: str, output: str | None):
 
 @bp.cli.group("privacy")
 def privacy_group():
-    """The processor's promises: the breach register."""
+    """The customer's data: export, erasure, retention and who saw what."""
 
 
 @privacy_group.command("breaches")
@@ -235,6 +236,26 @@ def privacy_breaches(as_json: bool):
         names = ", ".join(o["slug"] for o in row["organisations"])
         click.echo(f"{row['id']:>5}  {row['found_at'][:16]}  {row['status']:<6}  "
                    f"{informed:<16}  {row['title']}  [{names}]")
+
+
+@privacy_group.command("export")
+@click.option("--org", "organisation_slug", required=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="The zip to write (readable by this account only).")
+@one_line_errors
+def privacy_export(organisation_slug: str, output: str):
+    """Write everything held about an organisation as a zip: JSON, CSVs, files and mail."""
+    report = export_zip(organisation_slug, output, _now())
+    click.echo(f"Wrote {output}.", err=True)
+    if report.missing:
+        click.echo(f"{len(report.missing)} files were missing from the file store; "
+                   "missing.txt in the zip names them.", err=True)
+
+
+@privacy_group.command("build-exports")
+def privacy_build_exports():
+    """Build the exports super-users asked for (one pass of the job); remove expired files."""
+    click.echo(f"Exports built: {export_requests.exports_job(_now())}.")
 
 
 @bp.cli.command("ingest")

@@ -20,6 +20,7 @@ from helpdesk.services.intake import ingest, mail_in
 from helpdesk.services.mail_out import sender
 from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
+from helpdesk.services.privacy import export_requests
 from helpdesk.services.promise import recompute
 from helpdesk.services.stats import rollup
 
@@ -47,6 +48,8 @@ JOBS: tuple[Job, ...] = (
     Job("outbox-send", sender.send_job, 10),
     # Sign-in and reset links: the request only queued them (no timing tells who exists).
     Job("link-requests", link_mail.answer_link_requests, 5),
+    # Super-users' exports: built one a pass, their files removed when the link expires.
+    Job("exports", export_requests.exports_job, 30),
     # A status a manager dated ahead (suspended from the 1st) takes effect when its day begins.
     Job("organisation-status", directory.apply_due_status_changes, 60),
     # Days settle one by one; a changed day is read live until this rolls it up again.

@@ -1,5 +1,6 @@
 """The command line: each command, and one clear line on bad input."""
 import json
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pyotp
@@ -267,3 +268,20 @@ def test_a_count_too_large_for_the_database_is_a_usage_error(runner, args):
     result = runner.invoke(args=[*args, "9" * 23])
     assert result.exit_code == 2
     assert "is not in the range" in result.output
+
+
+def test_privacy_export_writes_the_zip_and_keeps_flask_export_as_json(runner, tmp_path):
+    ticket = make_ticket(raised_by=make_contact(make_organisation(slug="acme")))
+    output = tmp_path / "acme.zip"
+    result = runner.invoke(args=["privacy", "export", "--org", "acme", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(output) as archive:
+        data = json.loads(archive.read("export.json"))
+    assert [t["number"] for t in data["tickets"]] == [ticket.number]
+    old = json.loads(runner.invoke(args=["export", "--org", "acme"]).output)
+    assert old["tickets"] == data["tickets"]
+
+
+def test_privacy_export_of_an_unknown_organisation_fails_with_one_line(runner, tmp_path):
+    _fails_with_one_line(runner.invoke(args=["privacy", "export", "--org", "nope", "--output",
+                                             str(tmp_path / "x.zip")]), "no organisation")

@@ -8,7 +8,7 @@ from helpdesk.jobs import JOBS, Job, run_forever, run_once
 def test_the_worker_sweeps_every_minute_fetches_mail_every_30_s_and_sends_every_10_s():
     intervals = {job.name: job.interval_seconds for job in JOBS}
     assert intervals == {"sla-sweep": 60, "calendar-recompute": 5, "mail-ingest": 30,
-                         "mail-in": 60, "outbox-send": 10, "link-requests": 5,
+                         "mail-in": 60, "outbox-send": 10, "link-requests": 5, "exports": 30,
                          "organisation-status": 60, "stats-rollup": 300}
 
 

@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic sees them through this module)."""
 from helpdesk.models.breach import Breach, BreachOrganisation, BreachStatus
+from helpdesk.models.export import ExportRequest
 from helpdesk.models.mail import (
     CaughtMail,
     HeldMessage,
@@ -50,6 +51,7 @@ __all__ = [
     "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "RESOLVED_STATUSES", "ROLE_RANK",
     "STATUS_CHANGED", "Attachment", "AuditEntry", "Breach", "BreachOrganisation", "BreachStatus",
     "CalendarSettings", "CannedReply", "Category", "CaughtMail", "Channel", "ClosingDay", "Contact",
+    "ExportRequest",
     "HeldMessage", "HeldReason", "IngestFailure", "LinkRequest", "MailReceipt", "MailboxState",
     "Message",
     "MessageKind", "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState", "RawMail",

@@ -7,6 +7,7 @@ from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from helpdesk.domain.spreadsheet import csv_text
 from helpdesk.extensions import db
 from helpdesk.models import Breach, BreachStatus, Organisation
 from helpdesk.services import Refusal
@@ -17,7 +18,6 @@ from helpdesk.web.auth.forms import EmptyForm
 from helpdesk.web.i18n import desk_zone
 from helpdesk.web.manager import bp
 from helpdesk.web.manager.breach_forms import BreachForm
-from helpdesk.web.spreadsheet import csv_text
 
 MOMENTS = ("found_at", "occurred_from", "occurred_to")
 

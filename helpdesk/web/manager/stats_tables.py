@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.domain.periods import Period
+from helpdesk.domain.spreadsheet import csv_text
 from helpdesk.models import Category
 from helpdesk.services.notifications.wording import duration_label, lateness_label
 from helpdesk.services.stats.figures import (
@@ -25,7 +26,6 @@ from helpdesk.services.stats.figures import (
 )
 from helpdesk.web.labels import category_label, channel_label, moment_label, status_label
 from helpdesk.web.manager.charts import Chart, bar_chart, column_chart, heatmap_chart
-from helpdesk.web.spreadsheet import csv_text
 
 DURATION_KINDS = ("duration", "lateness")
 WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),

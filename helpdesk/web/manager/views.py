@@ -2,7 +2,7 @@
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,6 +10,7 @@ from helpdesk.extensions import db
 from helpdesk.models import OPEN_STATUSES, Contact, Organisation, Ticket
 from helpdesk.services import Refusal
 from helpdesk.services.people import audit, directory
+from helpdesk.services.privacy import export_zip
 from helpdesk.services.promise.calendar_settings import desk_timezone
 from helpdesk.web.access import MANAGER, policy
 from helpdesk.web.htmx import fragment_or_redirect, render_page_or_fragment
@@ -81,6 +82,23 @@ def _page_context(organisation: Organisation, **forms) -> dict:
 def organisation(slug: str):
     organisation = _organisation_or_404(slug)
     return render_template("manager/organisation.html", **_page_context(organisation))
+
+
+@bp.post("/organisations/<slug>/export")
+@policy(MANAGER)
+def organisation_export(slug: str):
+    """The zip is built into a private file for this download only: its name is removed as soon
+    as it is open, so nothing is left behind however the download ends."""
+    _organisation_or_404(slug)
+    now = datetime.now(UTC)
+    path = export_zip.new_export_path()
+    export_zip.export_zip(slug, path, now, by=current_user, exported_by="manager download")
+    handle = open(path, "rb")  # noqa: SIM115 (the response closes it)
+    path.unlink()
+    response = send_file(handle, mimetype="application/zip", as_attachment=True, max_age=0,
+                         download_name=f"{slug}-export-{now:%Y-%m-%d}.zip", etag=False)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/organisations/<slug>/name")

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from helpdesk.web.portal import account, views  # noqa: E402,F401
+from helpdesk.web.portal import account, export, views  # noqa: E402,F401

@@ -1,5 +1,9 @@
 """Managers add organisations, rename them and change their status in the browser's forms."""
+import io
+import json
+import zipfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -124,6 +128,7 @@ def test_a_manager_adds_a_contact_from_the_organisation_page(manager_client, man
 ROUTES = [("get", "/manage/organisations"), ("post", "/manage/organisations"),
           ("get", "/manage/organisations/acme"), ("post", "/manage/organisations/acme/name"),
           ("post", "/manage/organisations/acme/status"),
+          ("post", "/manage/organisations/acme/export"),
           ("get", "/manage/organisations/acme/contacts/new"),
           ("post", "/manage/organisations/acme/contacts/new")]
 
@@ -144,3 +149,22 @@ def test_organisation_forms_need_a_csrf_token(manager_client, url):
                                               "effective_on": "2030-01-01"})
     assert response.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+
+
+def test_a_manager_downloads_the_export_zip_which_is_audited_and_not_kept(manager_client, manager,
+                                                                           app):
+    organisation = make_organisation(slug="acme")
+    contact = make_contact(organisation)
+    page = manager_client.get("/manage/organisations/acme").get_data(as_text=True)
+    assert "Export (zip)" in page and 'action="/manage/organisations/acme/export"' in page
+    response = post_form(manager_client, "/manage/organisations/acme/export")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert "acme-export-" in response.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
+        data = json.loads(archive.read("export.json"))
+    response.close()
+    assert [c["email"] for c in data["contacts"]] == [contact.email]
+    entry = db.session.scalars(sa.select(AuditEntry).filter_by(action="export")).one()
+    assert (entry.staff_id, entry.subject_id) == (manager.id, organisation.id)
+    exports = Path(app.config["BLOB_STORE"]).parent / "exports"
+    assert list(exports.iterdir()) == []

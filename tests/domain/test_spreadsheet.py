@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from helpdesk.web.spreadsheet import csv_text, neutralise
+from helpdesk.domain.spreadsheet import csv_text, neutralise
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+31 20 123 4567", "-2+3", "@SUM(A1)", "\tx", "\rx",

@@ -1,0 +1,155 @@
+"""A super-user asks for their organisation's export: the managers are told, the worker builds
+the zip, and the super-user is mailed a link that works once, until EXPORT_LINK_VALID is up.
+
+Only the link's hash is stored. The file is removed when it is downloaded or when the link
+expires (the `exports` job), so a built export does not outlive its link.
+"""
+import hashlib
+import logging
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+
+from helpdesk import desk_url
+from helpdesk.extensions import db
+from helpdesk.models import Contact, ExportRequest, StaffMember, StaffRole
+from helpdesk.services import Refusal
+from helpdesk.services.language import speaking
+from helpdesk.services.mail_out.outbox import queue_mail
+from helpdesk.services.people import audit
+from helpdesk.services.privacy.export_zip import new_export_path, write_export
+from helpdesk.services.transaction import job, use_case
+
+log = logging.getLogger(__name__)
+
+REQUESTED = "export_requested"
+BUILT = "export_built"
+DOWNLOADED = "export_downloaded"
+MANAGERS = (StaffRole.MANAGER, StaffRole.ADMIN)  # an admin may do all a manager may
+BUILDS_PER_PASS = 1  # one zip may take a while; the next pass builds the next
+
+
+class ExportLinkGone(Refusal):
+    """The link was used, or has expired."""
+
+    status = 410
+
+
+def _hash(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def link_valid_hours() -> int:
+    return int(current_app.config["EXPORT_LINK_VALID"].total_seconds() // 3600)
+
+
+def pending_request(contact: Contact, now: datetime) -> ExportRequest | None:
+    """The organisation's export still being built or still downloadable, if any."""
+    return db.session.scalar(
+        sa.select(ExportRequest).where(
+            ExportRequest.organisation_id == contact.organisation_id,
+            ExportRequest.used_at.is_(None),
+            sa.or_(ExportRequest.expires_at.is_(None), ExportRequest.expires_at > now))
+        .order_by(ExportRequest.id.desc()).limit(1))
+
+
+@use_case
+def request_export(contact: Contact, now: datetime) -> ExportRequest:
+    """Record a super-user's request and tell the managers; the worker builds it."""
+    if not contact.is_super_user:
+        raise Refusal("Only a super-user may ask for the organisation's export.")
+    if pending_request(contact, now) is not None:
+        raise Refusal("An export of your organisation is already on its way.")
+    request = ExportRequest(organisation_id=contact.organisation_id,
+                            requested_by_id=contact.id, requested_at=now)
+    db.session.add(request)
+    audit.add_entry(REQUESTED, now, None, audit.ORGANISATION, contact.organisation_id,
+                    f"asked for by {contact.email}")
+    for manager in db.session.scalars(
+            sa.select(StaffMember).where(StaffMember.active.is_(True),
+                                         StaffMember.role.in_(MANAGERS))):
+        _mail("export_requested", manager.email, manager.language, now,
+              contact=contact, organisation=contact.organisation, reader=manager)
+    return request
+
+
+@job
+def exports_job(now: datetime) -> int:
+    """Build requested exports (a few per pass) and remove files whose link expired."""
+    built = 0
+    for request_id in db.session.scalars(
+            sa.select(ExportRequest.id).where(ExportRequest.built_at.is_(None))
+            .order_by(ExportRequest.id).limit(BUILDS_PER_PASS)).all():
+        try:
+            # Claimed first, so two workers never build one twice.
+            claimed = db.session.execute(
+                sa.update(ExportRequest).where(ExportRequest.id == request_id,
+                                               ExportRequest.built_at.is_(None))
+                .values(built_at=now))
+            db.session.commit()
+            if claimed.rowcount == 1:
+                _build(db.session.get(ExportRequest, request_id), now)
+                db.session.commit()
+                built += 1
+        except Exception:
+            db.session.rollback()
+            log.exception("export request %s failed", request_id)
+    for request in db.session.scalars(
+            sa.select(ExportRequest).where(ExportRequest.file_path.is_not(None),
+                                           ExportRequest.expires_at <= now)).all():
+        _remove_file(request)
+        db.session.commit()
+    return built
+
+
+def _build(request: ExportRequest, now: datetime) -> None:
+    path = new_export_path()
+    write_export(request.organisation, path, now)
+    raw_token = secrets.token_urlsafe(32)
+    request.file_path = str(path)
+    request.token_hash = _hash(raw_token)
+    request.expires_at = now + current_app.config["EXPORT_LINK_VALID"]
+    audit.add_entry(BUILT, now, None, audit.ORGANISATION, request.organisation_id,
+                    f"for {request.requested_by.email}")
+    contact = request.requested_by
+    link = desk_url.link("portal.export_download", language=contact.language, token=raw_token)
+    _mail("export_ready", contact.email, contact.language, now, contact=contact, link=link,
+          hours=link_valid_hours())
+
+
+@use_case
+def take_export(raw_token: str, contact: Contact, now: datetime) -> BinaryIO | None:
+    """The export's file, open, for the super-user of its organisation, once; None when the
+    link is not theirs (the same as no such link); ExportLinkGone when used or expired."""
+    request = db.session.scalar(sa.select(ExportRequest).filter_by(token_hash=_hash(raw_token)))
+    if request is None or request.organisation_id != contact.organisation_id \
+            or not contact.is_super_user:
+        return None
+    if request.used_at is not None or request.expires_at <= now or request.file_path is None:
+        raise ExportLinkGone("This download link was used already or has expired. "
+                             "You can ask for a new export.")
+    handle = open(request.file_path, "rb")  # noqa: SIM115 (the caller sends and closes it)
+    _remove_file(request)
+    request.used_at = now
+    audit.add_entry(DOWNLOADED, now, None, audit.ORGANISATION, request.organisation_id,
+                    f"by {contact.email}")
+    return handle
+
+
+def _remove_file(request: ExportRequest) -> None:
+    """The name goes now; an open download still reads to its end."""
+    Path(request.file_path).unlink(missing_ok=True)
+    request.file_path = None
+
+
+def _mail(kind: str, to_address: str, language: str, now: datetime, **context) -> None:
+    with speaking(language):
+        queue_mail(to_address=to_address, kind=kind, now=now, language=language,
+                   subject=render_template(f"email/{kind}_subject.txt", **context).strip(),
+                   body_text=render_template(f"email/{kind}.txt", **context),
+                   body_html=render_template(f"email/{kind}.html", **context),
+                   automatic=False)
