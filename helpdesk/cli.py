@@ -31,6 +31,7 @@ from helpdesk.services.intake import ingest, mail_import, mail_in
 from helpdesk.services.mail_out import route, sender
 from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
+from helpdesk.services.privacy import audit_chain
 from helpdesk.services.privacy.export import export_organisation
 from helpdesk.services.promise import recompute
 from helpdesk.services.promise.calendar_settings import (
@@ -211,6 +212,24 @@ def export_command(organisation_slug: str, output: str | None):
         click.echo(f"Wrote {output}.", err=True)
     else:
         click.echo(text)
+
+
+@bp.cli.group("audit")
+def audit_group():
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@one_line_errors
+def audit_verify():
+    """Walk the audit trail's hash chain; exit 1 at the first broken link."""
+    verdict = audit_chain.verify()
+    if verdict.intact:
+        click.echo(f"{verdict.entries} entries, chain intact")
+        return
+    where = f"entry {verdict.broken_at}" if verdict.broken_at else "the chain's head"
+    raise click.ClickException(
+        f"chain broken at {where} after {verdict.entries} good entries: {verdict.problem}")
 
 
 @bp.cli.command("ingest")

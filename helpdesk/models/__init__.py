@@ -13,6 +13,7 @@ from helpdesk.models.mail import (
 from helpdesk.models.organisation import Contact, Organisation, OrganisationStatus
 from helpdesk.models.presence import TicketPresence
 from helpdesk.models.security import (
+    AuditChainHead,
     AuditEntry,
     CannedReply,
     LinkRequest,
@@ -47,7 +48,7 @@ from helpdesk.models.ticket import (
 
 __all__ = [
     "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "RESOLVED_STATUSES", "ROLE_RANK",
-    "STATUS_CHANGED", "Attachment", "AuditEntry",
+    "STATUS_CHANGED", "Attachment", "AuditChainHead", "AuditEntry",
     "CalendarSettings", "CannedReply", "Category", "CaughtMail", "Channel", "ClosingDay", "Contact",
     "HeldMessage", "HeldReason", "IngestFailure", "LinkRequest", "MailReceipt", "MailboxState",
     "Message",

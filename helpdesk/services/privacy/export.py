@@ -6,13 +6,13 @@ from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
 from helpdesk.models import (
-    AuditEntry,
     Contact,
     HeldMessage,
     Message,
     Organisation,
     Ticket,
 )
+from helpdesk.services.people import audit
 from helpdesk.services.people.directory import organisation_by_slug
 from helpdesk.services.transaction import use_case
 
@@ -40,8 +40,8 @@ def export_organisation(slug: str, now: datetime, *, exported_by: str = "cli") -
         sa.select(HeldMessage).where(HeldMessage.sender.in_(addresses))
         .order_by(HeldMessage.received_at)
     ).all() if addresses else []
-    db.session.add(AuditEntry(at=now, action=EXPORTED, subject_type="organisation",
-                              subject_id=organisation.id, detail=exported_by))
+    audit.add_entry(EXPORTED, now, None, audit.ORGANISATION, organisation.id, exported_by,
+                    organisation_id=organisation.id)
     return {
         "organisation": {"slug": organisation.slug, "name": organisation.name,
                          "status": organisation.status.value,
