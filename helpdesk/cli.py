@@ -29,9 +29,9 @@ from helpdesk.services.demo import send as demo_send
 from helpdesk.services.escalation import sweep
 from helpdesk.services.intake import ingest, mail_import, mail_in
 from helpdesk.services.mail_out import route, sender
-from helpdesk.services.people import directory
+from helpdesk.services.people import contacts, directory
 from helpdesk.services.portal import link_mail
-from helpdesk.services.privacy import audit_chain
+from helpdesk.services.privacy import access, audit_chain
 from helpdesk.services.privacy.export import export_organisation
 from helpdesk.services.promise import recompute
 from helpdesk.services.promise.calendar_settings import (
@@ -212,6 +212,49 @@ def export_command(organisation_slug: str, output: str | None):
         click.echo(f"Wrote {output}.", err=True)
     else:
         click.echo(text)
+
+
+@bp.cli.group("privacy")
+def privacy_group():
+    """What the desk holds about people, and who read it."""
+
+
+# --- privacy access-report: who at the desk saw this person's or organisation's data ---
+
+@privacy_group.command("access-report")
+@click.option("--org", "organisation_slug", default=None, metavar="SLUG")
+@click.option("--contact", "contact_email", default=None, metavar="EMAIL")
+@click.option("--from", "first_day", required=True, metavar="YYYY-MM-DD")
+@click.option("--to", "last_day", required=True, metavar="YYYY-MM-DD")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@one_line_errors
+def privacy_access_report(organisation_slug: str | None, contact_email: str | None,
+                          first_day: str, last_day: str, as_json: bool):
+    """Every read of an organisation's or a contact's data between two days (desk time)."""
+    if (organisation_slug is None) == (contact_email is None):
+        raise click.UsageError("Give either --org or --contact.")
+    organisation = contact = None
+    if organisation_slug is not None:
+        organisation = directory.organisation_by_slug(organisation_slug)
+    else:
+        contact = contacts.contact_by_email(contact_email)
+    rows = access.accesses(first_day=_parse_day(first_day), last_day=_parse_day(last_day),
+                           timezone=desk_timezone(), organisation=organisation,
+                           contact=contact)
+    if as_json:
+        click.echo(json.dumps([
+            {"at": row.at.isoformat().replace("+00:00", "Z"), "staff": row.staff_name,
+             "role": row.staff_role.value if row.staff_role else None, "action": row.action,
+             "ticket": row.ticket_number} for row in rows], indent=2))
+        return
+    for row in rows:
+        who = f"{row.staff_name} ({row.staff_role.value})" if row.staff_name else "command line"
+        ticket = f"#{row.ticket_number}" if row.ticket_number else ""
+        click.echo(f"{row.at.isoformat(timespec='seconds')}  {who}  {row.action}  {ticket}"
+                   .rstrip())
+    click.echo(f"{len(rows)} reads")
+
+# --- end of privacy access-report ---
 
 
 @bp.cli.group("audit")

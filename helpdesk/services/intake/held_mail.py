@@ -26,6 +26,7 @@ from helpdesk.services.intake import inbound_mail
 from helpdesk.services.intake.raw_mail import raw_bytes
 from helpdesk.services.notifications import customer_mail
 from helpdesk.services.people import audit, directory
+from helpdesk.services.privacy import access
 from helpdesk.services.tickets import lifecycle
 from helpdesk.services.transaction import use_case
 
@@ -73,7 +74,7 @@ def parsed(held: HeldMessage) -> ParsedEmail | None:
 def read_raw(held: HeldMessage, agent: StaffMember, now: datetime) -> bytes | None:
     """The raw source for an agent to inspect; reading it is audited."""
     raw = raw_source(held)
-    _audit(held, agent, now, "held_view_raw")
+    _audit(held, agent, now, access.VIEWED_HELD_SOURCE)
     return raw
 
 
@@ -83,7 +84,7 @@ def decisions(held: HeldMessage) -> list[tuple[AuditEntry, str | None]]:
         sa.select(AuditEntry, StaffMember.name)
         .outerjoin(StaffMember, StaffMember.id == AuditEntry.staff_id)
         .where(AuditEntry.subject_type == "held_message", AuditEntry.subject_id == held.id,
-               AuditEntry.action != "held_view_raw")
+               AuditEntry.action != access.VIEWED_HELD_SOURCE)
         .order_by(AuditEntry.at, AuditEntry.id)
     ).all()
 

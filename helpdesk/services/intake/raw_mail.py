@@ -11,6 +11,7 @@ from helpdesk.adapters.storage import BlobStore, blob_store
 from helpdesk.extensions import db
 from helpdesk.models import Message, RawMail, StaffMember, Ticket
 from helpdesk.services.people import audit
+from helpdesk.services.privacy import access
 from helpdesk.services.transaction import use_case
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def audited_message_source(ticket: Ticket, message_id: int, viewer: StaffMember,
     except (OSError, ValueError) as error:
         log.warning("the source of message %s is missing: %s", message.id, error)
         return None
-    audit.add_entry("message_view_raw", now, viewer, "message", message.id, f"#{ticket.number}",
+    audit.add_entry(access.VIEWED_MESSAGE_SOURCE, now, viewer, "message", message.id,
+                    f"#{ticket.number}",
                     contact_id=ticket.raised_by_id, organisation_id=ticket.organisation_id)
     return raw

@@ -14,9 +14,8 @@ from helpdesk.models import (
 )
 from helpdesk.services.people import audit
 from helpdesk.services.people.directory import organisation_by_slug
+from helpdesk.services.privacy.access import EXPORTED
 from helpdesk.services.transaction import use_case
-
-EXPORTED = "export"  # the audit trail's action
 
 
 def _iso(at: datetime | None) -> str | None:

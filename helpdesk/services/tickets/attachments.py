@@ -4,6 +4,7 @@ from datetime import datetime
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, StaffMember
 from helpdesk.services.people import audit
+from helpdesk.services.privacy import access
 from helpdesk.services.transaction import use_case
 
 
@@ -15,7 +16,7 @@ def audited_attachment(attachment_id: int, viewer: StaffMember,
     if attachment is None:
         return None
     ticket = attachment.message.ticket
-    audit.add_entry("download", now, viewer, "attachment", attachment.id,
+    audit.add_entry(access.DOWNLOADED, now, viewer, "attachment", attachment.id,
                     f"#{ticket.number} {attachment.filename}",
                     contact_id=ticket.raised_by_id, organisation_id=ticket.organisation_id)
     return attachment

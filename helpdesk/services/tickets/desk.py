@@ -19,6 +19,7 @@ from helpdesk.services import Refusal
 from helpdesk.services.mail_out import outbox
 from helpdesk.services.notifications import customer_mail
 from helpdesk.services.people import audit
+from helpdesk.services.privacy import access
 from helpdesk.services.tickets import lifecycle, presence, uploads
 from helpdesk.services.tickets.uploads import Upload
 from helpdesk.services.transaction import use_case
@@ -32,7 +33,7 @@ REPLY_STATUSES = (TicketStatus.WAITING, TicketStatus.OPEN, TicketStatus.RESOLVED
 @use_case
 def open_ticket_view(ticket: Ticket, agent: StaffMember, now: datetime) -> None:
     """An agent opened the ticket: audited (who read what, when) and shown to colleagues."""
-    audit.add_entry("view_ticket", now, agent, "ticket", ticket.id, f"#{ticket.number}",
+    audit.add_entry(access.VIEWED_TICKET, now, agent, "ticket", ticket.id, f"#{ticket.number}",
                     contact_id=ticket.raised_by_id, organisation_id=ticket.organisation_id)
     presence.touch(ticket, agent, now, replying=False)
 
