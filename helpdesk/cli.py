@@ -29,9 +29,9 @@ from helpdesk.services.demo import send as demo_send
 from helpdesk.services.escalation import sweep
 from helpdesk.services.intake import ingest, mail_import, mail_in
 from helpdesk.services.mail_out import route, sender
-from helpdesk.services.people import directory
+from helpdesk.services.people import contacts, directory
 from helpdesk.services.portal import link_mail
-from helpdesk.services.privacy import breaches, export_requests
+from helpdesk.services.privacy import access, audit_chain, breaches, export_requests
 from helpdesk.services.privacy.export import export_organisation
 from helpdesk.services.privacy.export_zip import export_zip
 from helpdesk.services.promise import recompute
@@ -256,6 +256,62 @@ def privacy_export(organisation_slug: str, output: str):
 def privacy_build_exports():
     """Build the exports super-users asked for (one pass of the job); remove expired files."""
     click.echo(f"Exports built: {export_requests.exports_job(_now())}.")
+
+
+# --- privacy access-report: who at the desk saw this person's or organisation's data ---
+
+@privacy_group.command("access-report")
+@click.option("--org", "organisation_slug", default=None, metavar="SLUG")
+@click.option("--contact", "contact_email", default=None, metavar="EMAIL")
+@click.option("--from", "first_day", required=True, metavar="YYYY-MM-DD")
+@click.option("--to", "last_day", required=True, metavar="YYYY-MM-DD")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@one_line_errors
+def privacy_access_report(organisation_slug: str | None, contact_email: str | None,
+                          first_day: str, last_day: str, as_json: bool):
+    """Every read of an organisation's or a contact's data between two days (desk time)."""
+    if (organisation_slug is None) == (contact_email is None):
+        raise click.UsageError("Give either --org or --contact.")
+    organisation = contact = None
+    if organisation_slug is not None:
+        organisation = directory.organisation_by_slug(organisation_slug)
+    else:
+        contact = contacts.contact_by_email(contact_email)
+    rows = access.accesses(first_day=_parse_day(first_day), last_day=_parse_day(last_day),
+                           timezone=desk_timezone(), organisation=organisation,
+                           contact=contact)
+    if as_json:
+        click.echo(json.dumps([
+            {"at": row.at.isoformat().replace("+00:00", "Z"), "staff": row.staff_name,
+             "role": row.staff_role.value if row.staff_role else None, "action": row.action,
+             "ticket": row.ticket_number} for row in rows], indent=2))
+        return
+    for row in rows:
+        who = f"{row.staff_name} ({row.staff_role.value})" if row.staff_name else "command line"
+        ticket = f"#{row.ticket_number}" if row.ticket_number else ""
+        click.echo(f"{row.at.isoformat(timespec='seconds')}  {who}  {row.action}  {ticket}"
+                   .rstrip())
+    click.echo(f"{len(rows)} reads")
+
+# --- end of privacy access-report ---
+
+
+@bp.cli.group("audit")
+def audit_group():
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@one_line_errors
+def audit_verify():
+    """Walk the audit trail's hash chain; exit 1 at the first broken link."""
+    verdict = audit_chain.verify()
+    if verdict.intact:
+        click.echo(f"{verdict.entries} entries, chain intact")
+        return
+    where = f"entry {verdict.broken_at}" if verdict.broken_at else "the chain's head"
+    raise click.ClickException(
+        f"chain broken at {where} after {verdict.entries} good entries: {verdict.problem}")
 
 
 @bp.cli.command("ingest")

@@ -11,6 +11,7 @@ from helpdesk import create_app
 from helpdesk.extensions import db
 from helpdesk.models import Category, Channel, StaffRole
 from helpdesk.services.escalation import sweep
+from helpdesk.services.privacy import audit_chain
 from helpdesk.services.stats import rollup
 from helpdesk.services.tickets import lifecycle
 from tests.conftest import DATABASE, POSTGRES_SERVER, SECRET_KEY
@@ -176,3 +177,23 @@ def test_a_kept_breach_is_restored_from_its_notice_and_the_rollup_summed_anew(mi
     kept = kept if isinstance(kept, datetime) else datetime.fromisoformat(kept)
     kept = kept.replace(tzinfo=UTC) if kept.tzinfo is None else kept.astimezone(UTC)
     assert kept == datetime(2026, 12, 7, 10, 5, tzinfo=UTC)
+
+
+def test_entries_written_before_the_chain_are_chained_in_id_order(migration_app):
+    upgrade(revision="1a3d50255aa8")
+    at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO organisation (id, slug, name, status, created_at) "
+            "VALUES (1, 'acme', 'Acme', 'active', :at)"), {"at": at})
+        connection.execute(sa.text(
+            "INSERT INTO audit_entry (id, at, action, subject_type, subject_id, detail) VALUES "
+            "(1, :at, 'organisation_add', 'organisation', 1, NULL), "
+            "(2, :at, 'export', 'organisation', 1, 'cli')"), {"at": at})
+
+    upgrade()
+
+    assert audit_chain.verify() == audit_chain.Verdict(2)
+    with db.engine.connect() as connection:
+        assert connection.execute(sa.text(
+            "SELECT organisation_id FROM audit_entry ORDER BY id")).scalars().all() == [1, 1]

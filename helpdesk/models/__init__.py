@@ -15,6 +15,7 @@ from helpdesk.models.mail import (
 from helpdesk.models.organisation import Contact, Organisation, OrganisationStatus
 from helpdesk.models.presence import TicketPresence
 from helpdesk.models.security import (
+    AuditChainHead,
     AuditEntry,
     CannedReply,
     LinkRequest,
@@ -49,7 +50,8 @@ from helpdesk.models.ticket import (
 
 __all__ = [
     "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "RESOLVED_STATUSES", "ROLE_RANK",
-    "STATUS_CHANGED", "Attachment", "AuditEntry", "Breach", "BreachOrganisation", "BreachStatus",
+    "STATUS_CHANGED", "Attachment", "AuditChainHead", "AuditEntry", "Breach", "BreachOrganisation",
+    "BreachStatus",
     "CalendarSettings", "CannedReply", "Category", "CaughtMail", "Channel", "ClosingDay", "Contact",
     "ExportRequest",
     "HeldMessage", "HeldReason", "IngestFailure", "LinkRequest", "MailReceipt", "MailboxState",

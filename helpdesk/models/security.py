@@ -54,7 +54,9 @@ class AuditEntry(db.Model):
     no staff member means the command line or the worker.
     """
 
-    __table_args__ = (sa.Index("ix_audit_entry_subject", "subject_type", "subject_id"),)
+    __table_args__ = (sa.Index("ix_audit_entry_subject", "subject_type", "subject_id"),
+                      sa.Index("ix_audit_entry_contact_at", "contact_id", "at"),
+                      sa.Index("ix_audit_entry_organisation_at", "organisation_id", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -65,6 +67,23 @@ class AuditEntry(db.Model):
     subject_type: Mapped[str] = mapped_column(sa.String(40))
     subject_id: Mapped[int | None] = mapped_column()
     detail: Mapped[str | None] = mapped_column(sa.String(300))
+    # Whose data the entry concerns, for the access report. No foreign key: an erased
+    # organisation leaves its number here, and the chain covers it.
+    organisation_id: Mapped[int | None] = mapped_column()
+    # The hash chain (helpdesk/domain/audit_chain.py): `detail_digest` is kept when the
+    # detail is redacted, so the chain still holds and only the detail check is skipped.
+    detail_digest: Mapped[str] = mapped_column(sa.String(64))
+    previous_digest: Mapped[str] = mapped_column(sa.String(64))
+    digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    redacted: Mapped[bool] = mapped_column(default=False)
+
+
+class AuditChainHead(db.Model):
+    """The one row naming the chain's last digest: writers lock it, so none forks the chain."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    entry_count: Mapped[int] = mapped_column(default=0)
 
 
 class CannedReply(db.Model):

@@ -16,7 +16,7 @@ from helpdesk.services.notifications.wording import (
 from helpdesk.services.people import contacts, directory
 from helpdesk.services.portal import link_mail
 from helpdesk.services.privacy import breaches
-from helpdesk.services.privacy.export import EXPORTED
+from helpdesk.services.privacy.access import EXPORTED
 
 CATEGORY_LABELS = {
     Category.BUG: _l("Bug"),

@@ -130,3 +130,12 @@ def test_test_code_commits_as_it_likes(app, now):
     db.session.add(_organisation(now))
     db.session.commit()
     assert db.session.scalar(db.select(Organisation.slug)) == "acme"
+
+
+def test_only_the_audit_module_writes_audit_entries():
+    """Every entry is chained, so no code but services/people/audit.py builds an AuditEntry."""
+    writers = [str(path.relative_to(PACKAGE)) for path in sorted(PACKAGE.rglob("*.py"))
+               if "AuditEntry(" in path.read_text()
+               and path.relative_to(PACKAGE).as_posix() not in (
+                   "services/people/audit.py", "models/security.py")]
+    assert writers == []

@@ -25,7 +25,8 @@ from helpdesk.services import Refusal
 from helpdesk.services.intake import inbound_mail
 from helpdesk.services.intake.raw_mail import raw_bytes
 from helpdesk.services.notifications import customer_mail
-from helpdesk.services.people import directory
+from helpdesk.services.people import audit, directory
+from helpdesk.services.privacy import access
 from helpdesk.services.tickets import lifecycle
 from helpdesk.services.transaction import use_case
 
@@ -73,7 +74,7 @@ def parsed(held: HeldMessage) -> ParsedEmail | None:
 def read_raw(held: HeldMessage, agent: StaffMember, now: datetime) -> bytes | None:
     """The raw source for an agent to inspect; reading it is audited."""
     raw = raw_source(held)
-    _audit(held, agent, now, "held_view_raw")
+    _audit(held, agent, now, access.VIEWED_HELD_SOURCE)
     return raw
 
 
@@ -83,7 +84,7 @@ def decisions(held: HeldMessage) -> list[tuple[AuditEntry, str | None]]:
         sa.select(AuditEntry, StaffMember.name)
         .outerjoin(StaffMember, StaffMember.id == AuditEntry.staff_id)
         .where(AuditEntry.subject_type == "held_message", AuditEntry.subject_id == held.id,
-               AuditEntry.action != "held_view_raw")
+               AuditEntry.action != access.VIEWED_HELD_SOURCE)
         .order_by(AuditEntry.at, AuditEntry.id)
     ).all()
 
@@ -165,9 +166,12 @@ def _resolve(held: HeldMessage, agent: StaffMember, now: datetime, action: str,
 
 def _audit(held: HeldMessage, agent: StaffMember, now: datetime, action: str,
            detail: str | None = None) -> None:
-    db.session.add(AuditEntry(at=now, staff_id=agent.id, action=action,
-                              subject_type="held_message", subject_id=held.id,
-                              detail=detail[:300] if detail else None))
+    # Held mail's sender is often no contact; when it is one, the read concerns them.
+    sender = db.session.scalars(
+        sa.select(Contact).where(Contact.email == held.sender)).first()
+    audit.add_entry(action, now, agent, "held_message", held.id, detail,
+                    contact_id=sender.id if sender else None,
+                    organisation_id=sender.organisation_id if sender else None)
 
 
 def _body_text(held: HeldMessage, mail: ParsedEmail | None) -> str:

@@ -9,7 +9,9 @@ from datetime import datetime
 
 from helpdesk.adapters.storage import BlobStore, blob_store
 from helpdesk.extensions import db
-from helpdesk.models import AuditEntry, Message, RawMail, StaffMember, Ticket
+from helpdesk.models import Message, RawMail, StaffMember, Ticket
+from helpdesk.services.people import audit
+from helpdesk.services.privacy import access
 from helpdesk.services.transaction import use_case
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ def audited_message_source(ticket: Ticket, message_id: int, viewer: StaffMember,
     except (OSError, ValueError) as error:
         log.warning("the source of message %s is missing: %s", message.id, error)
         return None
-    db.session.add(AuditEntry(at=now, staff_id=viewer.id, action="message_view_raw",
-                              subject_type="message", subject_id=message.id,
-                              detail=f"#{ticket.number}"))
+    audit.add_entry(access.VIEWED_MESSAGE_SOURCE, now, viewer, "message", message.id,
+                    f"#{ticket.number}",
+                    contact_id=ticket.raised_by_id, organisation_id=ticket.organisation_id)
     return raw

@@ -43,6 +43,14 @@ def contact_by_id(contact_id: int) -> Contact:
     return contact
 
 
+def contact_by_email(email: str) -> Contact:
+    contact = db.session.scalars(
+        sa.select(Contact).where(Contact.email == directory.normalise_email(email))).first()
+    if contact is None:
+        raise NotFound("There is no such contact.")
+    return contact
+
+
 def _blank_is_none(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None

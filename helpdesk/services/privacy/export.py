@@ -15,9 +15,9 @@ from helpdesk.extensions import db
 from helpdesk.models import Contact, HeldMessage, Message, Organisation, StaffMember, Ticket
 from helpdesk.services.people import audit
 from helpdesk.services.people.directory import organisation_by_slug
+from helpdesk.services.privacy.access import EXPORTED
 from helpdesk.services.transaction import use_case
 
-EXPORTED = "export"  # the audit trail's action
 TICKET_BATCH = 200
 
 
@@ -32,7 +32,8 @@ def export_organisation(slug: str, now: datetime, *, exported_by: str = "cli",
     organisation: Organisation = organisation_by_slug(slug)
     data = {**_heading(organisation, now), "contacts": contacts(organisation),
             "tickets": list(tickets(organisation)), "held_messages": held_messages(organisation)}
-    audit.add_entry(EXPORTED, now, by, audit.ORGANISATION, organisation.id, exported_by)
+    audit.add_entry(EXPORTED, now, by, audit.ORGANISATION, organisation.id, exported_by,
+                    organisation_id=organisation.id)
     return data
 
 

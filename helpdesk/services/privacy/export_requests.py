@@ -68,7 +68,8 @@ def request_export(contact: Contact, now: datetime) -> ExportRequest:
                             requested_by_id=contact.id, requested_at=now)
     db.session.add(request)
     audit.add_entry(REQUESTED, now, None, audit.ORGANISATION, contact.organisation_id,
-                    f"asked for by {contact.email}")
+                    "asked for by a super-user", contact_id=contact.id,
+                    organisation_id=contact.organisation_id)
     for manager in db.session.scalars(
             sa.select(StaffMember).where(StaffMember.active.is_(True),
                                          StaffMember.role.in_(MANAGERS))):
@@ -114,7 +115,8 @@ def _build(request: ExportRequest, now: datetime) -> None:
     request.token_hash = _hash(raw_token)
     request.expires_at = now + current_app.config["EXPORT_LINK_VALID"]
     audit.add_entry(BUILT, now, None, audit.ORGANISATION, request.organisation_id,
-                    f"for {request.requested_by.email}")
+                    "for the super-user who asked", contact_id=request.requested_by_id,
+                    organisation_id=request.organisation_id)
     contact = request.requested_by
     link = desk_url.link("portal.export_download", language=contact.language, token=raw_token)
     _mail("export_ready", contact.email, contact.language, now, contact=contact, link=link,
@@ -136,7 +138,8 @@ def take_export(raw_token: str, contact: Contact, now: datetime) -> BinaryIO | N
     _remove_file(request)
     request.used_at = now
     audit.add_entry(DOWNLOADED, now, None, audit.ORGANISATION, request.organisation_id,
-                    f"by {contact.email}")
+                    "by the super-user who asked", contact_id=contact.id,
+                    organisation_id=request.organisation_id)
     return handle
 
 

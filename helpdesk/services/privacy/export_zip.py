@@ -62,7 +62,7 @@ def export_zip(slug: str, output: str | Path, now: datetime, *, by: StaffMember 
     organisation = organisation_by_slug(slug)
     report = write_export(organisation, output, now)
     audit.add_entry(export.EXPORTED, now, by, audit.ORGANISATION, organisation.id,
-                    f"zip, {exported_by}")
+                    f"zip, {exported_by}", organisation_id=organisation.id)
     return report
 
 

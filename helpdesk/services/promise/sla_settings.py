@@ -14,9 +14,14 @@ from helpdesk.domain.sla import DEFAULT_TARGET_HOURS, SlaPolicy
 from helpdesk.extensions import db
 from helpdesk.models import CalendarSettings, ClosingDay, ResponseTarget, StaffMember
 from helpdesk.services import Refusal
+from helpdesk.services.people import audit
 from helpdesk.services.promise.calendar_settings import configured_calendar
 from helpdesk.services.promise.recompute import request_recompute
 from helpdesk.services.transaction import use_case
+
+# The audit trail's subject for a change of the desk's calendar or targets.
+SETTINGS = "settings"
+CHANGED = "settings_change"
 
 STANDARD_CATEGORIES = tuple(category for category, _hours in DEFAULT_TARGET_HOURS)
 
@@ -63,8 +68,10 @@ def set_office_hours(opens_at: time, closes_at: time, by: StaffMember, now: date
     if not opens_at < closes_at:
         raise Refusal("The desk must open before it closes.")
     settings = _settings_row()
+    before = {"opens_at": settings.opens_at, "closes_at": settings.closes_at}
     settings.opens_at, settings.closes_at = opens_at, closes_at
-    _changed(settings, by, now)
+    _changed(settings, by, now, audit.describe_changes(
+        before, {"opens_at": opens_at, "closes_at": closes_at}))
 
 
 @use_case
@@ -75,11 +82,18 @@ def set_response_targets(target_hours: dict[str, int], calamity_target_minutes: 
         raise Refusal("Give a response target for every category.")
     if min(target_hours.values()) < 1 or calamity_target_minutes < 1:
         raise Refusal("Response targets must be at least 1.")
+    settings = _settings_row()
+    stored = dict(DEFAULT_TARGET_HOURS) | {
+        target.category: target.target_hours
+        for target in db.session.scalars(sa.select(ResponseTarget))}
+    before = {f"{category}_hours": hours for category, hours in stored.items()}
+    before["calamity_minutes"] = settings.calamity_target_minutes
     for category, hours in target_hours.items():
         db.session.merge(ResponseTarget(category=category, target_hours=hours))
-    settings = _settings_row()
     settings.calamity_target_minutes = calamity_target_minutes
-    _changed(settings, by, now)
+    after = {f"{category}_hours": hours for category, hours in target_hours.items()}
+    _changed(settings, by, now, audit.describe_changes(
+        before, {**after, "calamity_minutes": calamity_target_minutes}))
 
 
 @use_case
@@ -94,7 +108,7 @@ def add_closing_day(day: date, note: str, by: StaffMember, now: datetime) -> Non
     if db.session.scalar(sa.select(ClosingDay.id).filter_by(day=day)) is not None:
         raise Refusal("That day is a closing day already.")
     db.session.add(ClosingDay(day=day, closed=True, note=note.strip()[:200]))
-    _changed(_settings_row(), by, now)
+    _changed(_settings_row(), by, now, f"closing day {day.isoformat()}: open → closed")
 
 
 @use_case
@@ -103,7 +117,7 @@ def remove_closing_day(day: date, by: StaffMember, now: datetime) -> None:
     if row is None:
         raise Refusal("That day is not a closing day.")
     db.session.delete(row)
-    _changed(_settings_row(), by, now)
+    _changed(_settings_row(), by, now, f"closing day {day.isoformat()}: closed → open")
 
 
 @use_case
@@ -120,7 +134,8 @@ def set_holiday_open(day: date, reopen: bool, by: StaffMember, now: datetime) ->
         db.session.delete(row)
     else:
         return
-    _changed(_settings_row(), by, now)
+    shown = ("closed → open" if reopen else "open → closed")
+    _changed(_settings_row(), by, now, f"public holiday {day.isoformat()}: {shown}")
 
 
 def _check_in_range(day: date, now: datetime, calendar: BusinessCalendar) -> None:
@@ -142,7 +157,11 @@ def _settings_row() -> CalendarSettings:
     return settings
 
 
-def _changed(settings: CalendarSettings, by: StaffMember, now: datetime) -> None:
-    """A change goes with the recompute job that applies it to open tickets, in one commit."""
+def _changed(settings: CalendarSettings, by: StaffMember, now: datetime,
+             detail: str | None) -> None:
+    """A change goes with its audit entry (old → new) and the recompute job that applies it to
+    open tickets, in one commit."""
     settings.updated_at = now
+    if detail:
+        audit.add_entry(CHANGED, now, by, SETTINGS, None, detail)
     request_recompute(now, requested_by=by)

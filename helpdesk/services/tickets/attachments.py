@@ -2,7 +2,9 @@
 from datetime import datetime
 
 from helpdesk.extensions import db
-from helpdesk.models import Attachment, AuditEntry, StaffMember
+from helpdesk.models import Attachment, StaffMember
+from helpdesk.services.people import audit
+from helpdesk.services.privacy import access
 from helpdesk.services.transaction import use_case
 
 
@@ -13,8 +15,8 @@ def audited_attachment(attachment_id: int, viewer: StaffMember,
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
         return None
-    db.session.add(AuditEntry(at=now, staff_id=viewer.id, action="download",
-                              subject_type="attachment", subject_id=attachment.id,
-                              detail=f"#{attachment.message.ticket.number} "
-                                     f"{attachment.filename}"[:300]))
+    ticket = attachment.message.ticket
+    audit.add_entry(access.DOWNLOADED, now, viewer, "attachment", attachment.id,
+                    f"#{ticket.number} {attachment.filename}",
+                    contact_id=ticket.raised_by_id, organisation_id=ticket.organisation_id)
     return attachment

@@ -6,7 +6,6 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import (
-    AuditEntry,
     Category,
     Contact,
     Message,
@@ -19,6 +18,8 @@ from helpdesk.models import (
 from helpdesk.services import Refusal
 from helpdesk.services.mail_out import outbox
 from helpdesk.services.notifications import customer_mail
+from helpdesk.services.people import audit
+from helpdesk.services.privacy import access
 from helpdesk.services.tickets import lifecycle, presence, uploads
 from helpdesk.services.tickets.uploads import Upload
 from helpdesk.services.transaction import use_case
@@ -32,9 +33,8 @@ REPLY_STATUSES = (TicketStatus.WAITING, TicketStatus.OPEN, TicketStatus.RESOLVED
 @use_case
 def open_ticket_view(ticket: Ticket, agent: StaffMember, now: datetime) -> None:
     """An agent opened the ticket: audited (who read what, when) and shown to colleagues."""
-    db.session.add(AuditEntry(at=now, staff_id=agent.id, action="view_ticket",
-                              subject_type="ticket", subject_id=ticket.id,
-                              detail=f"#{ticket.number}"))
+    audit.add_entry(access.VIEWED_TICKET, now, agent, "ticket", ticket.id, f"#{ticket.number}",
+                    contact_id=ticket.raised_by_id, organisation_id=ticket.organisation_id)
     presence.touch(ticket, agent, now, replying=False)
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from helpdesk.services import Refusal
 from helpdesk.services.people import audit, contacts
 from helpdesk.services.portal import link_mail
+from helpdesk.services.privacy import access
 from helpdesk.web.access import MANAGER, policy
 from helpdesk.web.auth.forms import EmptyForm
 from helpdesk.web.htmx import render_page_or_fragment
@@ -40,6 +41,7 @@ def _contact_page(contact, form=None):
 def contact(contact_id: int):
     contact = contacts.contact_by_id(contact_id)
     if request.method == "GET":
+        access.contact_viewed(contact, current_user, datetime.now(UTC))
         return _contact_page(contact)
     form = ContactDetailsForm()
     if form.validate_on_submit():

@@ -10,7 +10,7 @@ from helpdesk.extensions import db
 from helpdesk.models import OPEN_STATUSES, Contact, Organisation, Ticket
 from helpdesk.services import Refusal
 from helpdesk.services.people import audit, directory
-from helpdesk.services.privacy import export_zip
+from helpdesk.services.privacy import access, export_zip
 from helpdesk.services.promise.calendar_settings import desk_timezone
 from helpdesk.web.access import MANAGER, policy
 from helpdesk.web.htmx import fragment_or_redirect, render_page_or_fragment
@@ -81,6 +81,7 @@ def _page_context(organisation: Organisation, **forms) -> dict:
 @policy(MANAGER)
 def organisation(slug: str):
     organisation = _organisation_or_404(slug)
+    access.organisation_viewed(organisation, current_user, datetime.now(UTC))
     return render_template("manager/organisation.html", **_page_context(organisation))
 
 

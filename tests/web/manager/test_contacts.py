@@ -53,7 +53,8 @@ def test_the_contacts_own_page_shows_and_saves_the_optional_personal_data(manage
     db.session.expire_all()
     assert (contact.name, contact.language, contact.birth_date, contact.education_level) == (
         "Eva Jansen", "en", None, "HBO")
-    entry = db.session.scalar(sa.select(AuditEntry).filter_by(subject_id=contact.id))
+    entry = db.session.scalar(sa.select(AuditEntry).filter_by(subject_id=contact.id,
+                                                              action="contact_edit"))
     assert entry.staff_id == manager.id and "name: Eva → Eva Jansen" in entry.detail
 
 
@@ -133,3 +134,11 @@ def test_contact_forms_need_a_csrf_token(manager_client, action):
     assert response.status_code == 400
     db.session.expire_all()
     assert db.session.get(Contact, contact.id).active
+
+
+def test_opening_a_contacts_page_is_recorded_as_a_read_of_their_data(manager_client, manager):
+    contact = make_contact()
+    assert manager_client.get(f"/manage/contacts/{contact.id}").status_code == 200
+    [entry] = db.session.scalars(sa.select(AuditEntry).filter_by(action="view_contact")).all()
+    assert (entry.staff_id, entry.contact_id, entry.organisation_id, entry.detail) == (
+        manager.id, contact.id, contact.organisation_id, None)
