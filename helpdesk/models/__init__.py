@@ -1,4 +1,5 @@
 """All models, importable from one place (Alembic sees them through this module)."""
+from helpdesk.models.erasure import ErasureCertificate, ErasureFile
 from helpdesk.models.mail import (
     CaughtMail,
     HeldMessage,
@@ -49,6 +50,7 @@ __all__ = [
     "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "RESOLVED_STATUSES", "ROLE_RANK",
     "STATUS_CHANGED", "Attachment", "AuditEntry",
     "CalendarSettings", "CannedReply", "Category", "CaughtMail", "Channel", "ClosingDay", "Contact",
+    "ErasureCertificate", "ErasureFile",
     "HeldMessage", "HeldReason", "IngestFailure", "LinkRequest", "MailReceipt", "MailboxState",
     "Message",
     "MessageKind", "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState", "RawMail",
