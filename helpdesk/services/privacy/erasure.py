@@ -137,7 +137,9 @@ def erase_people(contacts: list[Contact], now: datetime, counts: dict[str, int],
     # holds the same words and cannot be altered.
     for model, columns, json_columns in FREE_TEXT:
         changed = _redact_rows(model, columns, json_columns, redactor)
-        add(model.__tablename__, len(changed))
+        # Their own messages are counted once already.
+        add(model.__tablename__, len(set(changed) - set(own_ids)) if model is Message
+            else len(changed))
         if model is Message and changed:
             raw_ids.update(db.session.scalars(sa.select(Message.raw_mail_id).where(
                 Message.id.in_(changed), Message.raw_mail_id.is_not(None))))
@@ -256,3 +258,7 @@ def digest(certificate: ErasureCertificate) -> str:
 
 def touched_tables(certificate: ErasureCertificate) -> list[str]:
     return sorted(certificate.counts["rows"])
+
+
+def certificate(certificate_id: int) -> ErasureCertificate | None:
+    return db.session.get(ErasureCertificate, certificate_id)

@@ -6,6 +6,7 @@ bp = Blueprint("manager", __name__)
 from helpdesk.web.manager import (  # noqa: E402,F401
     canned,
     contacts,
+    erasures,
     settings_views,
     staff,
     stats_views,
