@@ -119,6 +119,9 @@ def _tune_sqlite(engine) -> None:
         cursor = connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
+        # What a delete or an update frees is zeroed, so an erased person's data does not
+        # live on in free pages of the file (privacy/erasure_files.py empties the log).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     sa.event.listen(engine, "connect", set_pragmas)

@@ -31,7 +31,14 @@ from helpdesk.services.intake import ingest, mail_import, mail_in
 from helpdesk.services.mail_out import route, sender
 from helpdesk.services.people import contacts, directory
 from helpdesk.services.portal import link_mail
-from helpdesk.services.privacy import access, audit_chain, breaches, export_requests
+from helpdesk.services.privacy import (
+    access,
+    audit_chain,
+    breaches,
+    erase,
+    export_requests,
+    retention,
+)
 from helpdesk.services.privacy.export import export_organisation
 from helpdesk.services.privacy.export_zip import export_zip
 from helpdesk.services.promise import recompute
@@ -312,6 +319,53 @@ def audit_verify():
     where = f"entry {verdict.broken_at}" if verdict.broken_at else "the chain's head"
     raise click.ClickException(
         f"chain broken at {where} after {verdict.entries} good entries: {verdict.problem}")
+
+
+def _require_yes(yes: bool) -> None:
+    if not yes:
+        raise Refusal("Erasure cannot be undone; add --yes to erase.")
+
+
+def _echo_certificate(certificate) -> None:
+    click.echo(json.dumps({
+        "certificate": certificate.id, "subject_kind": certificate.subject_kind,
+        "pseudonym": certificate.pseudonym,
+        "erased_at": certificate.erased_at.isoformat().replace("+00:00", "Z"),
+        "instructed_by": certificate.instructed_by, "reason": certificate.reason,
+        "counts": certificate.counts, "digest": certificate.digest}, indent=2))
+
+
+@privacy_group.command("erase-contact")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Erase: this cannot be undone.")
+@one_line_errors
+def privacy_erase_contact(email: str, yes: bool):
+    """Erase one person's personal data and print the certificate."""
+    _require_yes(yes)
+    _echo_certificate(erase.erase_contact(email, _now()))
+
+
+@privacy_group.command("erase-org")
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Erase: this cannot be undone.")
+@one_line_errors
+def privacy_erase_org(slug: str, yes: bool):
+    """Erase an ended organisation's personal data now and print the certificate."""
+    _require_yes(yes)
+    _echo_certificate(erase.erase_organisation(slug, _now()))
+
+
+@privacy_group.command("retention")
+@click.option("--dry-run", is_flag=True, help="List what goes when; erase nothing.")
+@one_line_errors
+def privacy_retention(dry_run: bool):
+    """Erase the ended organisations whose retention has passed (the worker's job, once)."""
+    if dry_run:
+        for due in retention.schedule():
+            click.echo(f"{due.slug}\tended {due.ended_at.isoformat()}"
+                       f"\terased {due.erased_at.isoformat()}")
+        return
+    click.echo(retention.retention_job(_now()) or "Nothing is due.")
 
 
 @bp.cli.command("ingest")

@@ -20,7 +20,7 @@ from helpdesk.services.intake import ingest, mail_in
 from helpdesk.services.mail_out import sender
 from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
-from helpdesk.services.privacy import export_requests
+from helpdesk.services.privacy import erasure_files, export_requests, retention
 from helpdesk.services.promise import recompute
 from helpdesk.services.stats import rollup
 
@@ -54,6 +54,10 @@ JOBS: tuple[Job, ...] = (
     Job("organisation-status", directory.apply_due_status_changes, 60),
     # Days settle one by one; a changed day is read live until this rolls it up again.
     Job("stats-rollup", rollup.refresh_job, 300),
+    # Ended organisations' personal data, RETENTION_DAYS after they ended (notice 30 days ahead).
+    Job("retention", retention.retention_job, 3600),
+    # Files an erasure listed but did not get to delete (it crashed after its commit).
+    Job("erasure-files", erasure_files.finish_pending_files, 300),
 )
 
 

@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic sees them through this module)."""
 from helpdesk.models.breach import Breach, BreachOrganisation, BreachStatus
+from helpdesk.models.erasure import ErasureCertificate, ErasureFile
 from helpdesk.models.export import ExportRequest
 from helpdesk.models.mail import (
     CaughtMail,
@@ -54,6 +55,7 @@ __all__ = [
     "BreachStatus",
     "CalendarSettings", "CannedReply", "Category", "CaughtMail", "Channel", "ClosingDay", "Contact",
     "ExportRequest",
+    "ErasureCertificate", "ErasureFile",
     "HeldMessage", "HeldReason", "IngestFailure", "LinkRequest", "MailReceipt", "MailboxState",
     "Message",
     "MessageKind", "Organisation", "OrganisationStatus", "OutboxMessage", "OutboxState", "RawMail",

@@ -38,6 +38,9 @@ class Organisation(db.Model):
         enum_column(OrganisationStatus, name="organisation_pending_status"))
     pending_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     pending_status_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
+    # Retention: when managers were told the personal data goes in 30 days, and when it went.
+    retention_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     status_changed_by: Mapped[StaffMember | None] = relationship(
         foreign_keys=[status_changed_by_id])
@@ -74,6 +77,8 @@ class Contact(SignInIdentity, db.Model):
     session_token: Mapped[str] = mapped_column(sa.String(64))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set when the person's data was erased: the row stays (tickets name it) under a pseudonym.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship(back_populates="contacts")
 

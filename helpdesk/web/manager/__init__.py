@@ -7,6 +7,7 @@ from helpdesk.web.manager import (  # noqa: E402,F401
     breaches,
     canned,
     contacts,
+    erasures,
     settings_views,
     staff,
     stats_views,

@@ -14,7 +14,11 @@ from helpdesk.web.auth.forms import EmptyForm
 from helpdesk.web.htmx import render_page_or_fragment
 from helpdesk.web.ids import id_arg
 from helpdesk.web.manager import bp
-from helpdesk.web.manager.directory_forms import ContactDetailsForm, SuperUserForm
+from helpdesk.web.manager.directory_forms import (
+    ContactDetailsForm,
+    EraseContactForm,
+    SuperUserForm,
+)
 
 RESULTS_ID = "contact-results"
 
@@ -33,7 +37,8 @@ def _contact_page(contact, form=None):
     return render_template(
         "manager/contact.html", contact=contact,
         form=form or ContactDetailsForm(obj=contact, formdata=None),
-        history=audit.contact_history(contact), button_form=EmptyForm())
+        history=audit.contact_history(contact), button_form=EmptyForm(),
+        erase_form=EraseContactForm(formdata=None))
 
 
 @bp.route("/contacts/<int:contact_id>", methods=["GET", "POST"])

@@ -61,3 +61,10 @@ class ContactDetailsForm(ContactForm):
 
 class SuperUserForm(FlaskForm):
     super_user = BooleanField()
+
+
+class EraseContactForm(FlaskForm):
+    """The confirmation step: the manager types the address of the person to erase."""
+
+    confirm_email = StringField(_l("Type the contact's email address to confirm"),
+                                validators=[DataRequired(), Length(max=254)])

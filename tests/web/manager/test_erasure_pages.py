@@ -1,0 +1,49 @@
+"""A manager erases a contact from its page, after typing the address, and sees the certificate."""
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import Contact, ErasureCertificate, StaffRole
+from tests.conftest import post_form, sign_in
+from tests.fixtures.factories import make_contact, make_staff
+
+
+def test_a_manager_erases_a_contact_after_typing_its_address(app, client):
+    manager = make_staff(StaffRole.MANAGER)
+    contact = make_contact(email="wis@klant.example", name="Wis Mij")
+    sign_in(client, manager)
+    page = client.get(f"/manage/contacts/{contact.id}")
+    assert b"erase-confirm-email" in page.data
+
+    response = post_form(client, f"/manage/contacts/{contact.id}/erase",
+                         {"confirm_email": "WIS@klant.example"})
+
+    assert response.status_code == 303
+    certificate = db.session.scalar(sa.select(ErasureCertificate))
+    assert certificate.instructed_by == f"staff:{manager.id}"
+    shown = client.get(response.headers["Location"])
+    assert certificate.digest.encode() in shown.data and b"Wis Mij" not in shown.data
+    db.session.expire_all()
+    assert db.session.get(Contact, contact.id).erased_at is not None
+
+
+def test_a_wrong_address_erases_nothing(app, client):
+    sign_in(client, make_staff(StaffRole.MANAGER))
+    contact = make_contact(email="wis@klant.example")
+    post_form(client, f"/manage/contacts/{contact.id}/erase", {"confirm_email": "other@x.nl"})
+    assert db.session.scalar(sa.select(Contact.erased_at)) is None
+
+
+def test_without_the_csrf_token_nothing_is_erased(app, client):
+    sign_in(client, make_staff(StaffRole.MANAGER))
+    contact = make_contact(email="wis@klant.example")
+    client.post(f"/manage/contacts/{contact.id}/erase", data={"confirm_email": contact.email})
+    assert db.session.scalar(sa.select(Contact.erased_at)) is None
+
+
+def test_an_agent_may_not_erase(app, client):
+    sign_in(client, make_staff(StaffRole.AGENT))
+    contact = make_contact(email="wis@klant.example")
+    response = post_form(client, f"/manage/contacts/{contact.id}/erase",
+                         {"confirm_email": contact.email})
+    assert response.status_code == 403
+    assert db.session.scalar(sa.select(Contact.erased_at)) is None
