@@ -1,4 +1,5 @@
 """All models, importable from one place (Alembic sees them through this module)."""
+from helpdesk.models.access import AccessGrant, Team, team_member, team_organisation
 from helpdesk.models.mail import (
     CaughtMail,
     HeldMessage,
@@ -47,7 +48,7 @@ from helpdesk.models.ticket import (
 
 __all__ = [
     "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "RESOLVED_STATUSES", "ROLE_RANK",
-    "STATUS_CHANGED", "Attachment", "AuditEntry",
+    "STATUS_CHANGED", "AccessGrant", "Attachment", "AuditEntry",
     "CalendarSettings", "CannedReply", "Category", "CaughtMail", "Channel", "ClosingDay", "Contact",
     "HeldMessage", "HeldReason", "IngestFailure", "LinkRequest", "MailReceipt", "MailboxState",
     "Message",
@@ -55,5 +56,6 @@ __all__ = [
     "RecomputeJob", "ResponseRecord", "ResponseTarget", "RollupSpan", "SignInFailure",
     "SignInToken", "StaffInvitation", "StaffMember", "StaffRole", "StatsChange", "StatsRollup",
     "StatsRollupDay", "StatsRollupMonth", "Ticket",
-    "TicketEvent", "TicketNumberCounter", "TicketPresence", "TicketStatus",
+    "Team", "TicketEvent", "TicketNumberCounter", "TicketPresence", "TicketStatus",
+    "team_member", "team_organisation",
 ]
