@@ -3,15 +3,20 @@ from datetime import datetime
 
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, AuditEntry, StaffMember
+from helpdesk.services.people import visibility
 from helpdesk.services.transaction import use_case
 
 
 @use_case
 def audited_attachment(attachment_id: int, viewer: StaffMember,
                        now: datetime) -> Attachment | None:
-    """The attachment a staff member asked for, with the download written to the audit trail."""
+    """The attachment a staff member asked for, with the download written to the audit trail.
+
+    None when there is none, or when its ticket is one the staff member may not see.
+    """
     attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None:
+    if attachment is None or not visibility.may_see_ticket(viewer, attachment.message.ticket,
+                                                           now):
         return None
     db.session.add(AuditEntry(at=now, staff_id=viewer.id, action="download",
                               subject_type="attachment", subject_id=attachment.id,
