@@ -1,4 +1,4 @@
-"""Managers' pages: organisations, contacts and staff, statistics, SLA and calendar settings."""
+"""Managers' pages: the directory, staff and teams, statistics, SLA and calendar settings."""
 from flask import Blueprint
 
 bp = Blueprint("manager", __name__)
@@ -9,5 +9,6 @@ from helpdesk.web.manager import (  # noqa: E402,F401
     settings_views,
     staff,
     stats_views,
+    teams,
     views,
 )
