@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from helpdesk.domain.ids import parse_id
@@ -29,7 +29,8 @@ class GrantForm(FlaskForm):
     staff_id = SelectField(_l("Agent"), coerce=int, validate_choice=False)
     organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False)
     amount = IntegerField(_l("For"), default=1, validators=[DataRequired(), NumberRange(min=1)])
-    unit = SelectField(_l("Unit"), choices=[("hours", _l("hours")), ("days", _l("days"))])
+    unit = SelectField(_l("Unit"), choices=[SelectChoice("hours", _l("hours")),
+                                            SelectChoice("days", _l("days"))])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
 
     def hours(self) -> int:
