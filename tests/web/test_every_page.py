@@ -99,6 +99,7 @@ PAGES = (
                     "#contact-results tbody tr")),
     Visit(MANAGER, "/manage/contacts/{contact}"),
     Visit(MANAGER, "/manage/staff"),
+    Visit(MANAGER, "/manage/teams"),
     Visit(MANAGER, "/admin/", 403),
     Visit(ADMIN, "/desk/"),
     Visit(ADMIN, "/manage/settings"),

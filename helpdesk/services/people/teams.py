@@ -123,8 +123,7 @@ def grant_access(manager: StaffMember, staff_id: int, organisation_id: int, hour
     if organisation is None:
         raise Refusal("Choose an organisation.")
     if not 1 <= hours <= MAX_GRANT_HOURS:
-        raise Refusal("Access lasts from 1 hour up to %(hours)s hours (30 days).",
-                      hours=MAX_GRANT_HOURS)
+        raise Refusal("Access lasts from 1 hour up to %(days)s days.", days=MAX_GRANT.days)
     reason = " ".join(reason.split())
     if not reason:
         raise Refusal("Say why the agent needs access.")
@@ -161,7 +160,7 @@ class GrantRow:
 
 def recent_grants(now: datetime, *, staff_id: int | None = None,
                   organisation_id: int | None = None, limit: int = 50) -> list[GrantRow]:
-    """Running grants first, then those ended in the last 30 days, newest first."""
+    """Running grants first, then those ended within MAX_GRANT, newest first."""
     query = (sa.select(AccessGrant)
              .options(selectinload(AccessGrant.staff), selectinload(AccessGrant.organisation),
                       selectinload(AccessGrant.granted_by))

@@ -58,7 +58,7 @@ def _page(*, team_form: TeamNameForm | None = None, grant_form: GrantForm | None
         "manager/teams.html", teams=teams.all_teams(), agents=teams.grantable_agents(),
         organisations=organisation_choices(_manager(), now),
         grants=teams.recent_grants(now), team_form=team_form or TeamNameForm(formdata=None),
-        grant_form=grant_form, max_hours=teams.MAX_GRANT_HOURS, error=error)
+        grant_form=grant_form, max_days=teams.MAX_GRANT.days, error=error)
 
 
 def _back(message: str):
