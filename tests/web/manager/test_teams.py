@@ -75,3 +75,13 @@ def test_access_longer_than_thirty_days_is_refused_in_a_sentence(client, app):
     assert response.status_code == 200
     assert "30 days" in response.get_data(as_text=True)
     assert db.session.scalars(sa.select(AccessGrant)).all() == []
+
+
+def test_an_organisation_s_page_links_to_granting_access_to_it_chosen(client, app):
+    _manager_client(client)
+    make_staff(name="Anna Agent")
+    globex = make_organisation(slug="globex", name="Globex")
+    page = client.get("/manage/organisations/globex").get_data(as_text=True)
+    assert f"/manage/teams?organisation={globex.id}#grant-form" in page
+    form = client.get(f"/manage/teams?organisation={globex.id}").get_data(as_text=True)
+    assert f'<option value="{globex.id}" selected>' in form
