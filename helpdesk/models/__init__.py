@@ -1,4 +1,5 @@
 """All models, importable from one place (Alembic sees them through this module)."""
+from helpdesk.models.access import AccessGrant, Team, team_member, team_organisation
 from helpdesk.models.breach import Breach, BreachOrganisation, BreachStatus
 from helpdesk.models.erasure import ErasureCertificate, ErasureFile
 from helpdesk.models.export import ExportRequest
@@ -51,8 +52,8 @@ from helpdesk.models.ticket import (
 
 __all__ = [
     "AWAITING_DESK_STATUSES", "OPEN_STATUSES", "RESOLVED_STATUSES", "ROLE_RANK",
-    "STATUS_CHANGED", "Attachment", "AuditChainHead", "AuditEntry", "Breach", "BreachOrganisation",
-    "BreachStatus",
+    "STATUS_CHANGED", "AccessGrant", "Attachment", "AuditChainHead", "AuditEntry", "Breach",
+    "BreachOrganisation", "BreachStatus",
     "CalendarSettings", "CannedReply", "Category", "CaughtMail", "Channel", "ClosingDay", "Contact",
     "ExportRequest",
     "ErasureCertificate", "ErasureFile",
@@ -62,5 +63,6 @@ __all__ = [
     "RecomputeJob", "ResponseRecord", "ResponseTarget", "RollupSpan", "SignInFailure",
     "SignInToken", "StaffInvitation", "StaffMember", "StaffRole", "StatsChange", "StatsRollup",
     "StatsRollupDay", "StatsRollupMonth", "Ticket",
-    "TicketEvent", "TicketNumberCounter", "TicketPresence", "TicketStatus",
+    "Team", "TicketEvent", "TicketNumberCounter", "TicketPresence", "TicketStatus",
+    "team_member", "team_organisation",
 ]

@@ -105,6 +105,7 @@ PAGES = (
     Visit(MANAGER, "/manage/breaches/new"),
     Visit(MANAGER, "/manage/breaches/{breach}"),
     Visit(MANAGER, "/manage/breaches/{breach}/edit"),
+    Visit(MANAGER, "/manage/teams"),
     Visit(MANAGER, "/admin/", 403),
     Visit(ADMIN, "/desk/"),
     Visit(ADMIN, "/manage/settings"),

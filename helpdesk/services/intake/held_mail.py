@@ -25,7 +25,7 @@ from helpdesk.services import Refusal
 from helpdesk.services.intake import inbound_mail
 from helpdesk.services.intake.raw_mail import raw_bytes
 from helpdesk.services.notifications import customer_mail
-from helpdesk.services.people import audit, directory
+from helpdesk.services.people import audit, directory, visibility
 from helpdesk.services.privacy import access
 from helpdesk.services.tickets import lifecycle
 from helpdesk.services.transaction import use_case
@@ -95,7 +95,8 @@ def open_ticket(held: HeldMessage, agent: StaffMember, contact_id: int, category
     """Make a ticket of the mail for a super-user; its clock runs from when we received it."""
     _refuse_if_handled(held)
     contact = db.session.get(Contact, contact_id)
-    if contact is None or not contact.is_super_user or not contact.active:
+    if (contact is None or not contact.is_super_user or not contact.active
+            or not visibility.may_see_contact(agent, contact, now)):
         raise Refusal("Choose the super-user to open the ticket for.")
     mail = parsed(held)
     subject = strip_category_marker(mail.subject if mail and mail.subject else held.subject)
@@ -118,6 +119,8 @@ def add_to_ticket(held: HeldMessage, agent: StaffMember, number: int, now: datet
         raise Refusal("There is no ticket with that number.")
     if ticket.merged_into_id is not None:
         ticket = db.session.get(Ticket, ticket.merged_into_id)
+    if not visibility.may_see_ticket(agent, ticket, now):
+        raise Refusal("There is no ticket with that number.")
     mail = parsed(held)
     sender = held.sender or (mail.from_address if mail else "") or "unknown"
     contact = db.session.scalar(sa.select(Contact).filter_by(email=sender.lower()))
@@ -137,6 +140,10 @@ def register_sender(held: HeldMessage, agent: StaffMember, organisation_slug: st
     """Make the sender a contact of an organisation; the mail itself waits for a decision."""
     if not held.sender:
         raise Refusal("This message has no sender address to register.")
+    organisation = directory.find_organisation(organisation_slug)
+    if organisation is not None and not visibility.may_see_organisation(
+            agent, organisation.id, now):
+        raise Refusal("There is no organisation with slug %(slug)s.", slug=organisation_slug)
     contact = directory.add_contact(held.sender, organisation_slug, name or held.sender, now,
                                  super_user=super_user, by=agent)
     _audit(held, agent, now, "held_register_sender",

@@ -26,7 +26,7 @@ from helpdesk.models import (
     StaffRole,
 )
 from helpdesk.services import Refusal
-from helpdesk.services.people import audit
+from helpdesk.services.people import audit, visibility
 from helpdesk.services.transaction import job, use_case
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -312,12 +312,13 @@ def set_language(person: StaffMember | Contact, language: str) -> None:
     person.language = language
 
 
-def find_super_users(text: str, limit: int = 20) -> list[Contact]:
-    """Active super-users whose name, email or organisation contains the text."""
+def find_super_users(text: str, viewer: StaffMember, now: datetime,
+                     limit: int = 20) -> list[Contact]:
+    """Active super-users the viewer may see whose name, email or organisation has the text."""
     text = text.strip()
     if not text:
         return []
-    return db.session.scalars(
+    query = (
         sa.select(Contact).join(Organisation)
         .where(Contact.is_super_user.is_(True), Contact.active.is_(True),
                Organisation.status != OrganisationStatus.ENDED,
@@ -325,5 +326,9 @@ def find_super_users(text: str, limit: int = 20) -> list[Contact]:
                       Contact.email.icontains(text, autoescape=True),
                       Organisation.name.icontains(text, autoescape=True),
                       Organisation.slug.icontains(text, autoescape=True)))
-        .order_by(Organisation.name, Contact.name).limit(limit)
-    ).all()
+        .order_by(Organisation.name, Contact.name).limit(limit))
+    condition = visibility.organisation_condition(
+        Contact.organisation_id, visibility.visible_organisation_ids(viewer, now))
+    if condition is not None:
+        query = query.where(condition)
+    return db.session.scalars(query).all()

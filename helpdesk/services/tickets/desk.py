@@ -18,7 +18,7 @@ from helpdesk.models import (
 from helpdesk.services import Refusal
 from helpdesk.services.mail_out import outbox
 from helpdesk.services.notifications import customer_mail
-from helpdesk.services.people import audit
+from helpdesk.services.people import audit, visibility
 from helpdesk.services.privacy import access
 from helpdesk.services.tickets import lifecycle, presence, uploads
 from helpdesk.services.tickets.uploads import Upload
@@ -126,7 +126,7 @@ def clear_calamity(ticket: Ticket, agent: StaffMember, category: Category, reaso
 def merge(source: Ticket, agent: StaffMember, target_number: int, now: datetime) -> Ticket:
     """Merge `source` into the ticket with that number; returns the target."""
     target = db.session.scalar(sa.select(Ticket).filter_by(number=target_number))
-    if target is None:
+    if target is None or not visibility.may_see_ticket(agent, target, now):
         raise Refusal("There is no ticket with that number.")
     lifecycle.merge(source, target, agent, now)
     return target
@@ -156,7 +156,8 @@ def log_call(agent: StaffMember, contact_id: int, *, category: Category, subject
     confirmed once, with the summary and the ticket number to reply to.
     """
     contact = db.session.get(Contact, contact_id)
-    if contact is None or not contact.is_super_user or not contact.active:
+    if (contact is None or not contact.is_super_user or not contact.active
+            or not visibility.may_see_contact(agent, contact, now)):
         raise Refusal("Choose the super-user you spoke with.")
     if contact.organisation.status == OrganisationStatus.ENDED:
         raise Refusal("The contract with this organisation has ended.")

@@ -26,6 +26,7 @@ from helpdesk.models import (
 )
 from helpdesk.models.ticket import CALAMITY_FIRST_SQL, UNDUE_LAST_SQL
 from helpdesk.services import NotFound
+from helpdesk.services.people import visibility
 from helpdesk.services.promise.calendar_settings import configured_calendar
 from helpdesk.services.tickets.search import ticket_condition
 
@@ -177,11 +178,14 @@ def time_left(ticket: Ticket | sa.Row, now: datetime,
 
 def queue_query(filters: QueueFilters, viewer: StaffMember, now: datetime, *,
                 timezone: str = DEFAULT_TIMEZONE) -> sa.Select:
-    """The tickets the filters select, in the order the queue shows them."""
+    """The tickets the filters select and the viewer may see, in the order the queue shows them."""
     query = (sa.select(*ROW_COLUMNS)
              .join(Organisation, Organisation.id == Ticket.organisation_id)
              .join(Contact, Contact.id == Ticket.raised_by_id)
              .outerjoin(StaffMember, StaffMember.id == Ticket.assignee_id))
+    visible = visibility.ticket_condition(viewer, now)
+    if visible is not None:
+        query = query.where(visible)
     if filters.status == "":
         # A ticket number is a look-up: the agent wants that ticket, resolved or closed too.
         # Only the default view gives way; a status the agent chose still applies.
@@ -244,17 +248,26 @@ def staff_choices(shown_id: int | None = None) -> list[StaffMember]:
                               .order_by(StaffMember.name)).all()
 
 
-def organisation_choices() -> list[Organisation]:
-    return db.session.scalars(sa.select(Organisation).order_by(Organisation.name)).all()
+def organisation_choices(viewer: StaffMember, now: datetime) -> list[Organisation]:
+    """The organisations the viewer may see, by name."""
+    query = sa.select(Organisation).order_by(Organisation.name)
+    visible = visibility.organisation_condition(
+        Organisation.id, visibility.visible_organisation_ids(viewer, now))
+    if visible is not None:
+        query = query.where(visible)
+    return db.session.scalars(query).all()
 
 
-def ticket_by_number(number: int) -> Ticket:
-    """The ticket with the people every page of it names, in one query."""
+def ticket_by_number(number: int, viewer: StaffMember, now: datetime) -> Ticket:
+    """The ticket with the people every page of it names, in one query.
+
+    A ticket the viewer may not see is not found: its number reveals nothing.
+    """
     ticket = db.session.scalar(
         sa.select(Ticket).filter_by(number=number)
         .options(joinedload(Ticket.organisation), joinedload(Ticket.raised_by),
                  joinedload(Ticket.assignee)))
-    if ticket is None:
+    if ticket is None or not visibility.may_see_ticket(viewer, ticket, now):
         raise NotFound("There is no ticket with that number.")
     return ticket
 

@@ -25,6 +25,11 @@ FRAGMENTS = {
 }
 
 
+def _ticket(number: int) -> Ticket:
+    """The ticket, if the signed-in agent may see it (else not found)."""
+    return ticket_by_number(number, current_user, datetime.now(UTC))
+
+
 def _done(ticket: Ticket, target_id: str, message: str):
     """The change is made: updated fragments for htmx, else back to the ticket page."""
     if not wants_fragment(target_id):
@@ -67,7 +72,7 @@ def _decide(ticket: Ticket, target_id: str, form_key: str, form, change, done, *
 @bp.post("/tickets/<int:number>/reply")
 @policy(AGENT)
 def reply(number: int):
-    ticket = ticket_by_number(number)
+    ticket = _ticket(number)
     form = forms.reply_form(canned_replies.all_replies(), submitted=True)
     if not form.validate_on_submit():
         return _again(ticket, "reply-form", _form_error(form), reply_form=form)
@@ -90,7 +95,7 @@ def reply(number: int):
 @bp.post("/tickets/<int:number>/note")
 @policy(AGENT)
 def note(number: int):
-    ticket, form = ticket_by_number(number), forms.note_form(submitted=True)
+    ticket, form = _ticket(number), forms.note_form(submitted=True)
     return _decide(ticket, "note-form", "note_form", form,
                    lambda now: desk.add_note(ticket, current_user, form.body.data, now),
                    lambda _result: _("Note added."))
@@ -99,7 +104,7 @@ def note(number: int):
 @bp.post("/tickets/<int:number>/assign")
 @policy(AGENT)
 def assign(number: int):
-    ticket = ticket_by_number(number)
+    ticket = _ticket(number)
     form = forms.assign_form(ticket, staff_choices(), submitted=True)
     to_me = bool(request.form.get("to_me"))
 
@@ -130,7 +135,7 @@ def category(number: int):
 
 def _set_control(number: int, form_key: str, make_form, change, saved: str):
     """One of the ticket's own fields, set from its form in the controls box."""
-    ticket = ticket_by_number(number)
+    ticket = _ticket(number)
     form = make_form(ticket, submitted=True)
     return _decide(ticket, "ticket-controls", form_key, form,
                    lambda now: change(ticket, form, now), lambda _result: saved)
@@ -140,7 +145,7 @@ def _set_control(number: int, form_key: str, make_form, change, saved: str):
 @policy(AGENT)
 def calamity(number: int):
     """Mark a calamity, or clear one: which of the two follows from the ticket."""
-    ticket = ticket_by_number(number)
+    ticket = _ticket(number)
     form = forms.calamity_form(submitted=True)
 
     def mark_or_clear(now: datetime) -> str:
@@ -159,7 +164,7 @@ def calamity(number: int):
 @bp.post("/tickets/<int:number>/merge")
 @policy(AGENT)
 def merge(number: int):
-    ticket = ticket_by_number(number)
+    ticket = _ticket(number)
     form = forms.merge_form(submitted=True)
     return _decide(ticket, "merge-form", "merge_form", form,
                    lambda now: desk.merge(ticket, current_user, form.target_number(), now),
@@ -169,7 +174,7 @@ def merge(number: int):
 @bp.post("/tickets/<int:number>/mail/<int:mail_id>/send-again")
 @policy(AGENT)
 def send_mail_again(number: int, mail_id: int):
-    ticket = ticket_by_number(number)  # the CSRF token is checked for every post (csrf.init_app)
+    ticket = _ticket(number)  # the CSRF token is checked for every post (csrf.init_app)
     try:
         desk.send_mail_again(ticket, current_user, mail_id, datetime.now(UTC))
     except Refusal as error:

@@ -45,7 +45,7 @@ def message_source_download(number: int, message_id: int):
 
 def _message_source_or_404(number: int, message_id: int) -> tuple[Ticket, bytes]:
     """The ticket and its message's source, the read audited; 404 when there is none."""
-    ticket = ticket_by_number(number)
+    ticket = ticket_by_number(number, current_user, datetime.now(UTC))
     raw = audited_message_source(ticket, message_id, current_user, datetime.now(UTC))
     if raw is None:
         abort(404)

@@ -51,7 +51,8 @@ def _context(held: HeldMessage, *, error: str | None = None, error_for: str | No
         "open_form": open_form,
         "add_form": submitted.pop("add_form", None) or forms.HeldAddForm(formdata=None),
         "register_form": submitted.pop("register_form", None) or forms.held_register_form(
-            organisation_choices(), mail.from_name if mail and mail.from_name else ""),
+            organisation_choices(current_user, datetime.now(UTC)),
+            mail.from_name if mail and mail.from_name else ""),
         "error": error, "error_for": error_for,
     }
     context.update(picker_context(open_form))
@@ -114,7 +115,7 @@ def held_add(held_id: int):
 @policy(AGENT)
 def held_register(held_id: int):
     held = _held(held_id)
-    form = forms.held_register_form(organisation_choices(), "")
+    form = forms.held_register_form(organisation_choices(current_user, datetime.now(UTC)), "")
     return _decide(held, "register", form, lambda now: held_mail.register_sender(
         held, current_user, form.organisation.data, form.name.data, form.super_user.data, now),
         lambda contact: _("%(email)s is registered.", email=contact.email))

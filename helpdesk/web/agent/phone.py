@@ -8,7 +8,7 @@ from flask_login import current_user
 from helpdesk.extensions import db
 from helpdesk.models import Category, Contact
 from helpdesk.services import Refusal
-from helpdesk.services.people import directory
+from helpdesk.services.people import directory, visibility
 from helpdesk.services.tickets import desk
 from helpdesk.web.access import AGENT, policy
 from helpdesk.web.agent import bp, forms
@@ -18,8 +18,11 @@ from helpdesk.web.i18n import desk_zone
 
 def picker_context(form) -> dict:
     """The super-users matching the search, with the chosen one kept in view."""
-    matches = directory.find_super_users(form.contact_q.data or "")
+    now = datetime.now(UTC)
+    matches = directory.find_super_users(form.contact_q.data or "", current_user, now)
     chosen = db.session.get(Contact, form.contact_id.data) if form.contact_id.data else None
+    if chosen is not None and not visibility.may_see_contact(current_user, chosen, now):
+        chosen = None
     if chosen is not None and chosen not in matches:
         matches.insert(0, chosen)
     return {"matches": matches, "chosen_id": chosen.id if chosen else None}
@@ -32,7 +35,8 @@ def contacts():
     query = request.args.get("contact_q", "")
     return render_page_or_fragment("agent/contacts.html", "agent/_contact_results.html",
                                    "contact-results", contact_q=query, chosen_id=None,
-                                   matches=directory.find_super_users(query))
+                                   matches=directory.find_super_users(query, current_user,
+                                                                      datetime.now(UTC)))
 
 
 @bp.route("/phone", methods=["GET", "POST"])

@@ -58,7 +58,7 @@ def queue():
         "new_calamities": new_calamities(known, now) if known is not None else [],
         "poll_seconds": current_app.config["QUEUE_POLL_SECONDS"],
         "staff": staff_choices(parse_id(filters.assignee)),
-        "organisations": organisation_choices(),
+        "organisations": organisation_choices(current_user, now),
         "categories": [(c.value, category_label(c)) for c in Category],
         "statuses": [(s.value, status_label(s)) for s in TicketStatus],
         "labels": row_labels(),
@@ -78,8 +78,8 @@ def queue():
 @bp.get("/tickets/<int:number>")
 @policy(AGENT)
 def ticket(number: int):
-    ticket = ticket_by_number(number)
     now = datetime.now(UTC)
+    ticket = ticket_by_number(number, current_user, now)
     remote_images_for = id_arg(request.args, "images")
     page = render_template(
         "agent/ticket.html",
@@ -96,8 +96,8 @@ def ticket(number: int):
 @policy(AGENT)
 def presence(number: int):
     """The open ticket page checks in; the answer says who else is on it."""
-    ticket = ticket_by_number(number)
     now = datetime.now(UTC)
+    ticket = ticket_by_number(number, current_user, now)
     desk.still_here(ticket, current_user, now,
                     replying=bool(request.form.get("body", "").strip()))
     return fragment_or_redirect("agent/_presence.html", "presence",

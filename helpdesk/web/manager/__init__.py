@@ -1,4 +1,4 @@
-"""Managers' pages: organisations, contacts, staff, statistics, settings, the breach register."""
+"""Managers' pages: the directory, staff and teams, statistics, settings, the breach register."""
 from flask import Blueprint
 
 bp = Blueprint("manager", __name__)
@@ -11,5 +11,6 @@ from helpdesk.web.manager import (  # noqa: E402,F401
     settings_views,
     staff,
     stats_views,
+    teams,
     views,
 )

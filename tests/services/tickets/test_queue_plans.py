@@ -4,8 +4,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
+from helpdesk.models import Team
 from helpdesk.services.tickets.queue import QueueFilters, queue_query
-from tests.fixtures.factories import make_staff
+from tests.fixtures.factories import make_organisation, make_staff
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -39,3 +40,15 @@ def test_filtered_open_work_uses_the_same_index(app):
     db.session.rollback()
     assert "ix_ticket_queue_urgency" in plan
 
+
+
+def test_an_agent_s_teams_filter_the_queue_without_leaving_the_urgency_index(app):
+    agent, acme = make_staff(), make_organisation()
+    db.session.add(Team(name="Benelux", created_at=NOW, members=[agent], organisations=[acme]))
+    db.session.commit()
+    query = queue_query(QueueFilters(), agent, NOW).limit(51)
+    assert "organisation_id IN" in str(query.compile(db.engine))
+    plan = _plan(query)
+    db.session.rollback()
+    assert "ix_ticket_queue_urgency" in plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan and "Sort" not in plan

@@ -23,8 +23,9 @@ from tests.web.agent.conftest import htmx
 # The viewer, the ticket, its messages with attachments, events, responses, colleagues, canned
 # replies, the calendar (its clock and the page's time zone), who else is on it, the calamity
 # banner, mail that did not go out, the outbox's count (this desk has no outgoing mail); then the
-# audit entry (with the chain's head: locked, then moved on) and the presence, committed together.
-TICKET_PAGE_STATEMENTS = 17
+# audit entry (with the chain's head: locked, then moved on) and the presence, committed together;
+# and whether the desk has teams (visibility).
+TICKET_PAGE_STATEMENTS = 18
 
 
 @pytest.fixture
