@@ -56,13 +56,14 @@ def test_opening_the_ticket_is_audited(agent_client, agent, ticket):
 
 def _statements_to_open(client, ticket) -> int:
     statements = []
+    url = _url(ticket)  # the test's own reload of an expired ticket is not the page's
 
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
     sa.event.listen(db.engine, "before_cursor_execute", count)
     try:
-        assert client.get(_url(ticket)).status_code == 200
+        assert client.get(url).status_code == 200
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     return len(statements)
@@ -84,6 +85,7 @@ def test_the_ticket_page_runs_a_fixed_number_of_queries_however_long_the_convers
                                   storage_path=f"blobs/{minute}"))
         presence.touch(ticket, make_staff(name=f"Watcher {minute}"), now)
     db.session.commit()
+    _statements_to_open(agent_client, bare)  # the trail's first entry ever writes its head row
     # Every page part reads its rows in one query: no query per message, event or colleague.
     assert _statements_to_open(agent_client, ticket) == _statements_to_open(agent_client, bare)
     assert _statements_to_open(agent_client, ticket) <= TICKET_PAGE_STATEMENTS
