@@ -68,6 +68,7 @@ AUDIT_ACTION_LABELS = {
     export_requests.REQUESTED: _l("Export requested"),
     export_requests.BUILT: _l("Export built"),
     export_requests.DOWNLOADED: _l("Export downloaded"),
+    export_requests.FAILED: _l("Export failed"),
     sla_settings.CHANGED: _l("Setting changed"),
     teams.TEAM_CREATED: _l("Team created"),
     teams.TEAM_RENAMED: _l("Team renamed"),
