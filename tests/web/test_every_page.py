@@ -15,7 +15,14 @@ import time_machine
 from playwright.sync_api import expect
 
 from helpdesk.extensions import db
-from helpdesk.models import Category, CaughtMail, OutboxMessage, StaffRole, TicketStatus
+from helpdesk.models import (
+    Category,
+    CaughtMail,
+    OrganisationStatus,
+    OutboxMessage,
+    StaffRole,
+    TicketStatus,
+)
 from helpdesk.services.mail_out.catcher import CatchingConnection
 from helpdesk.services.privacy import breaches, erase
 from helpdesk.services.promise import sla_settings
@@ -98,6 +105,7 @@ PAGES = (
     Visit(MANAGER, "/manage/organisations/{organisation}"),
     Visit(MANAGER, "/manage/organisations/{organisation}/contacts/new"),
     Visit(MANAGER, "/manage/organisations/{organisation}/access"),
+    Visit(MANAGER, "/manage/organisations/{ended}"),
     Visit(MANAGER, "/manage/contacts",
           swap=Swap("a search", lambda page: page.fill("#contact-q", "Jansen"),
                     "#contact-results tbody tr:only-child")),
@@ -209,10 +217,12 @@ def build_desk(now: datetime) -> Desk:
     gone = make_contact(organisation, name="Piet Vertrokken", email="piet@acme-logistiek.example")
     make_ticket(gone, subject="Mijn laatste vraag", now=now - timedelta(days=2))
     certificate = erase.erase_contact(gone.email, now, by=people[MANAGER])
+    ended = make_organisation(slug="oud", name="Oud en Beëindigd B.V.",
+                              status=OrganisationStatus.ENDED)  # offers its erasure
     return Desk(ids={"long": long.number, "resolved": resolved.number, "closed": closed.number,
                      "held": held.id, "canned": canned.id, "organisation": organisation.slug,
                      "contact": eva.id, "caught": caught, "breach": breach.id,
-                     "certificate": certificate.id,
+                     "certificate": certificate.id, "ended": ended.slug,
                      "invitation": invitation_link.rpartition("/invitation/")[2]},
                 people=people)
 

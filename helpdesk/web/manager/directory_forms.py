@@ -71,6 +71,13 @@ class EraseContactForm(FlaskForm):
                                 validators=[DataRequired(), Length(max=254)])
 
 
+class EraseOrganisationForm(FlaskForm):
+    """The confirmation step: the manager types the slug of the ended organisation to erase."""
+
+    confirm_slug = StringField(_l("Type the organisation's slug to confirm"),
+                               validators=[DataRequired(), Length(max=64)])
+
+
 class AccessReportForm(FlaskForm):
     """The access report's range: a GET form whose values live in the URL (no CSRF needed)."""
 
