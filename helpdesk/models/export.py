@@ -13,7 +13,8 @@ from helpdesk.models.types import UTCDateTime
 
 class ExportRequest(db.Model):
     """Asked for at `requested_at`; built (file_path set) by the worker; the link's token is
-    kept hashed and works until `expires_at`, once (`used_at`); the file goes after either."""
+    kept hashed and works until `expires_at`, once (`used_at`); the file goes after either.
+    A build that fails is tried again, `build_attempts` times in all, then `failed_at` is set."""
 
     __table_args__ = (sa.Index("ix_export_request_built_at", "built_at"),)
 
@@ -26,6 +27,8 @@ class ExportRequest(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     file_path: Mapped[str | None] = mapped_column(sa.String(300))  # None once removed
+    build_attempts: Mapped[int] = mapped_column(default=0)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship()
     requested_by: Mapped[Contact] = relationship()

@@ -7,16 +7,18 @@ from flask_babel import lazy_gettext as _l
 
 from helpdesk.domain import languages
 from helpdesk.models import Category, Channel, OrganisationStatus, StaffRole, TicketStatus
+from helpdesk.services.intake import held_mail
 from helpdesk.services.language import desk_name
 from helpdesk.services.notifications.wording import (
     current_language,
     duration_label,
     lateness_label,
 )
-from helpdesk.services.people import contacts, directory
+from helpdesk.services.people import contacts, directory, teams
 from helpdesk.services.portal import link_mail
-from helpdesk.services.privacy import breaches
-from helpdesk.services.privacy.access import EXPORTED
+from helpdesk.services.privacy import access, breaches, export_requests
+from helpdesk.services.promise import sla_settings
+from helpdesk.services.staffing import accounts, invitations
 
 CATEGORY_LABELS = {
     Category.BUG: _l("Bug"),
@@ -46,7 +48,7 @@ ORGANISATION_STATUS_LABELS = {
     OrganisationStatus.ENDED: _l("Ended"),
 }
 
-# What the directory's audit trail says was done (AuditEntry.action), for the history tables.
+# What the audit trail says was done (AuditEntry.action), for every table that lists entries.
 AUDIT_ACTION_LABELS = {
     directory.ADDED: _l("Added"),
     directory.RENAMED: _l("Renamed"),
@@ -56,9 +58,33 @@ AUDIT_ACTION_LABELS = {
     contacts.SUPER_USER_CHANGED: _l("Super-user changed"),
     contacts.DEACTIVATED: _l("Deactivated"),
     link_mail.LINK_SENT: _l("Sign-in link sent"),
-    EXPORTED: _l("Data exported"),
-    "view_ticket": _l("Ticket read"),
-    "download": _l("Attachment downloaded"),
+    access.EXPORTED: _l("Data exported"),
+    access.VIEWED_TICKET: _l("Ticket read"),
+    access.DOWNLOADED: _l("Attachment downloaded"),
+    access.VIEWED_CONTACT: _l("Contact page read"),
+    access.VIEWED_ORGANISATION: _l("Organisation page read"),
+    access.VIEWED_MESSAGE_SOURCE: _l("Original mail read"),
+    access.VIEWED_HELD_SOURCE: _l("Held mail read"),
+    export_requests.REQUESTED: _l("Export requested"),
+    export_requests.BUILT: _l("Export built"),
+    export_requests.DOWNLOADED: _l("Export downloaded"),
+    export_requests.FAILED: _l("Export failed"),
+    sla_settings.CHANGED: _l("Setting changed"),
+    teams.TEAM_CREATED: _l("Team created"),
+    teams.TEAM_RENAMED: _l("Team renamed"),
+    teams.TEAM_DELETED: _l("Team deleted"),
+    teams.MEMBERS_CHANGED: _l("Team members changed"),
+    teams.ORGANISATIONS_CHANGED: _l("Team's organisations changed"),
+    teams.GRANTED: _l("Temporary access granted"),
+    teams.REVOKED: _l("Temporary access revoked"),
+    held_mail.SENDER_REGISTERED: _l("Held mail's sender added as contact"),
+    held_mail.TICKET_OPENED: _l("Held mail opened as a ticket"),
+    held_mail.ADDED_TO_TICKET: _l("Held mail added to a ticket"),
+    held_mail.DISMISSED: _l("Held mail dismissed"),
+    accounts.ROLE_CHANGED: _l("Staff role changed"),
+    accounts.DEACTIVATED: _l("Staff account deactivated"),
+    invitations.INVITED: _l("Staff member invited"),
+    invitations.ACCEPTED: _l("Staff invitation accepted"),
     breaches.RECORDED: _l("Breach recorded"),
     breaches.EDITED: _l("Breach changed"),
     breaches.CLOSED: _l("Breach closed"),

@@ -27,6 +27,8 @@ def upgrade():
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('file_path', sa.String(length=300), nullable=True),
+    sa.Column('build_attempts', sa.Integer(), nullable=False),
+    sa.Column('failed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_export_request_organisation_id_organisation')),
     sa.ForeignKeyConstraint(['requested_by_id'], ['contact.id'], name=op.f('fk_export_request_requested_by_id_contact')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_export_request')),

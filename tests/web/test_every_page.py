@@ -15,9 +15,16 @@ import time_machine
 from playwright.sync_api import expect
 
 from helpdesk.extensions import db
-from helpdesk.models import Category, CaughtMail, OutboxMessage, StaffRole, TicketStatus
+from helpdesk.models import (
+    Category,
+    CaughtMail,
+    OrganisationStatus,
+    OutboxMessage,
+    StaffRole,
+    TicketStatus,
+)
 from helpdesk.services.mail_out.catcher import CatchingConnection
-from helpdesk.services.privacy import breaches
+from helpdesk.services.privacy import breaches, erase
 from helpdesk.services.promise import sla_settings
 from helpdesk.services.promise.calendar_settings import configured_calendar
 from helpdesk.services.staffing import invitations
@@ -82,6 +89,7 @@ PAGES = (
     Visit(AGENT, "/desk/contacts?contact_q=Jansen"),
     Visit(AGENT, "/manage/stats", 403),
     Visit(AGENT, "/manage/breaches", 403),
+    Visit(AGENT, "/manage/organisations/{organisation}/access", 403),
     Visit(AGENT, "/dev/mail/", catcher=True),
     Visit(AGENT, "/dev/mail/{caught}", catcher=True),
     Visit(AGENT, "/dev/mail/", 404),
@@ -96,16 +104,20 @@ PAGES = (
     Visit(MANAGER, "/manage/canned-replies/{canned}"),
     Visit(MANAGER, "/manage/organisations/{organisation}"),
     Visit(MANAGER, "/manage/organisations/{organisation}/contacts/new"),
+    Visit(MANAGER, "/manage/organisations/{organisation}/access"),
+    Visit(MANAGER, "/manage/organisations/{ended}"),
     Visit(MANAGER, "/manage/contacts",
           swap=Swap("a search", lambda page: page.fill("#contact-q", "Jansen"),
-                    "#contact-results tbody tr")),
+                    "#contact-results tbody tr:only-child")),
     Visit(MANAGER, "/manage/contacts/{contact}"),
+    Visit(MANAGER, "/manage/contacts/{contact}/access"),
     Visit(MANAGER, "/manage/staff"),
     Visit(MANAGER, "/manage/breaches"),
     Visit(MANAGER, "/manage/breaches/new"),
     Visit(MANAGER, "/manage/breaches/{breach}"),
     Visit(MANAGER, "/manage/breaches/{breach}/edit"),
     Visit(MANAGER, "/manage/teams"),
+    Visit(MANAGER, "/manage/erasures/{certificate}"),
     Visit(MANAGER, "/admin/", 403),
     Visit(ADMIN, "/desk/"),
     Visit(ADMIN, "/manage/settings"),
@@ -122,6 +134,7 @@ PAGES = (
           swap=Swap("an empty ticket", lambda page: page.click("#new-ticket-form button.primary"),
                     "#new-ticket-form .flash-error")),
     Visit(SUPER_USER, "/portal/tickets/999999", 404),
+    Visit(SUPER_USER, "/portal/export"),
     Visit(SUPER_USER, "/desk/", 403),
     Visit(SUPER_USER, "/dev/mail/", 403, catcher=True),
 )
@@ -201,9 +214,15 @@ def build_desk(now: datetime) -> Desk:
         measures_taken="Schijfversleuteling bevestigd; sessies beëindigd.",
         contact_point="Fleur Privacy, privacy@desk.example, 020 123 4567",
         organisation_ids=(organisation.id,)), now, people[MANAGER])
+    gone = make_contact(organisation, name="Piet Vertrokken", email="piet@acme-logistiek.example")
+    make_ticket(gone, subject="Mijn laatste vraag", now=now - timedelta(days=2))
+    certificate = erase.erase_contact(gone.email, now, by=people[MANAGER])
+    ended = make_organisation(slug="oud", name="Oud en Beëindigd B.V.",
+                              status=OrganisationStatus.ENDED)  # offers its erasure
     return Desk(ids={"long": long.number, "resolved": resolved.number, "closed": closed.number,
                      "held": held.id, "canned": canned.id, "organisation": organisation.slug,
                      "contact": eva.id, "caught": caught, "breach": breach.id,
+                     "certificate": certificate.id, "ended": ended.slug,
                      "invitation": invitation_link.rpartition("/invitation/")[2]},
                 people=people)
 

@@ -30,6 +30,12 @@ from helpdesk.services.privacy import access
 from helpdesk.services.tickets import lifecycle
 from helpdesk.services.transaction import use_case
 
+# The audit trail's actions on held mail.
+SENDER_REGISTERED = "held_register_sender"
+TICKET_OPENED = "held_open_ticket"
+ADDED_TO_TICKET = "held_add_to_ticket"
+DISMISSED = "held_dismiss"
+
 PER_PAGE = 100
 
 
@@ -106,7 +112,7 @@ def open_ticket(held: HeldMessage, agent: StaffMember, contact_id: int, category
         logged_by=agent, **_message_fields(held, mail))
     _store_attachments(message, mail)
     customer_mail.queue_acknowledgement(ticket, now)
-    _resolve(held, agent, now, "held_open_ticket", f"opened ticket #{ticket.number}")
+    _resolve(held, agent, now, TICKET_OPENED, f"opened ticket #{ticket.number}")
     return ticket
 
 
@@ -130,7 +136,7 @@ def add_to_ticket(held: HeldMessage, agent: StaffMember, number: int, now: datet
         ticket, sender, _body_text(held, mail), received_at=held.received_at, now=now,
         agent=agent, contact=contact, **_message_fields(held, mail))
     _store_attachments(message, mail)
-    _resolve(held, agent, now, "held_add_to_ticket", f"added to ticket #{ticket.number}")
+    _resolve(held, agent, now, ADDED_TO_TICKET, f"added to ticket #{ticket.number}")
     return ticket
 
 
@@ -146,7 +152,7 @@ def register_sender(held: HeldMessage, agent: StaffMember, organisation_slug: st
         raise Refusal("There is no organisation with slug %(slug)s.", slug=organisation_slug)
     contact = directory.add_contact(held.sender, organisation_slug, name or held.sender, now,
                                  super_user=super_user, by=agent)
-    _audit(held, agent, now, "held_register_sender",
+    _audit(held, agent, now, SENDER_REGISTERED,
            f"{contact.email} → {organisation_slug}{' (super-user)' if super_user else ''}")
     return contact
 
@@ -155,7 +161,7 @@ def register_sender(held: HeldMessage, agent: StaffMember, organisation_slug: st
 def dismiss(held: HeldMessage, agent: StaffMember, now: datetime) -> None:
     """Hide the mail from the list; it is kept, with who dismissed it and when."""
     _refuse_if_handled(held)
-    _resolve(held, agent, now, "held_dismiss", "dismissed")
+    _resolve(held, agent, now, DISMISSED, "dismissed")
 
 
 def _refuse_if_handled(held: HeldMessage) -> None:

@@ -18,6 +18,14 @@ from helpdesk.services.transaction import use_case
 
 TEAM = "team"
 ACCESS_GRANT = "access_grant"
+# The audit trail's actions on teams and grants.
+TEAM_CREATED = "team_create"
+TEAM_RENAMED = "team_rename"
+TEAM_DELETED = "team_delete"
+MEMBERS_CHANGED = "team_members"
+ORGANISATIONS_CHANGED = "team_organisations"
+GRANTED = "access_grant"
+REVOKED = "access_revoke"
 # Temporary means temporary: a longer need is a team membership.
 MAX_GRANT = timedelta(days=30)
 MAX_GRANT_HOURS = int(MAX_GRANT / timedelta(hours=1))
@@ -53,7 +61,7 @@ def create_team(manager: StaffMember, name: str, now: datetime) -> Team:
     team = Team(name=_clean_name(name), created_at=now)
     db.session.add(team)
     db.session.flush()
-    audit.add_entry("team_create", now, manager, TEAM, team.id, team.name)
+    audit.add_entry(TEAM_CREATED, now, manager, TEAM, team.id, team.name)
     return team
 
 
@@ -62,7 +70,7 @@ def rename_team(manager: StaffMember, team_id: int, name: str, now: datetime) ->
     team = team_by_id(team_id)
     new_name = _clean_name(name, team)
     if new_name != team.name:
-        audit.add_entry("team_rename", now, manager, TEAM, team.id, f"{team.name} → {new_name}")
+        audit.add_entry(TEAM_RENAMED, now, manager, TEAM, team.id, f"{team.name} → {new_name}")
         team.name = new_name
     return team
 
@@ -71,7 +79,7 @@ def rename_team(manager: StaffMember, team_id: int, name: str, now: datetime) ->
 def delete_team(manager: StaffMember, team_id: int, now: datetime) -> None:
     """Remove the team; its members keep what their other teams serve."""
     team = team_by_id(team_id)
-    audit.add_entry("team_delete", now, manager, TEAM, team.id, team.name)
+    audit.add_entry(TEAM_DELETED, now, manager, TEAM, team.id, team.name)
     db.session.delete(team)
 
 
@@ -85,7 +93,7 @@ def set_members(manager: StaffMember, team_id: int, staff_ids: list[int],
     detail = _difference("members", {s.email for s in team.members}, {s.email for s in chosen})
     if detail:
         team.members = list(chosen)
-        audit.add_entry("team_members", now, manager, TEAM, team.id, detail)
+        audit.add_entry(MEMBERS_CHANGED, now, manager, TEAM, team.id, detail)
     return team
 
 
@@ -100,7 +108,7 @@ def set_organisations(manager: StaffMember, team_id: int, organisation_ids: list
                          {o.slug for o in chosen})
     if detail:
         team.organisations = list(chosen)
-        audit.add_entry("team_organisations", now, manager, TEAM, team.id, detail)
+        audit.add_entry(ORGANISATIONS_CHANGED, now, manager, TEAM, team.id, detail)
     return team
 
 
@@ -132,7 +140,7 @@ def grant_access(manager: StaffMember, staff_id: int, organisation_id: int, hour
                         expires_at=now + timedelta(hours=hours), reason=reason[:300])
     db.session.add(grant)
     db.session.flush()
-    audit.add_entry("access_grant", now, manager, ACCESS_GRANT, grant.id,
+    audit.add_entry(GRANTED, now, manager, ACCESS_GRANT, grant.id,
                     f"{agent.email} → {organisation.slug} until "
                     f"{grant.expires_at.isoformat(timespec='minutes')}: {grant.reason}")
     return grant
@@ -147,7 +155,7 @@ def revoke_grant(manager: StaffMember, grant_id: int, now: datetime) -> AccessGr
     if not grant.is_active(now):
         raise Refusal("This access has ended already.")
     grant.revoked_at, grant.revoked_by_id = now, manager.id
-    audit.add_entry("access_revoke", now, manager, ACCESS_GRANT, grant.id,
+    audit.add_entry(REVOKED, now, manager, ACCESS_GRANT, grant.id,
                     f"{grant.staff.email} → {grant.organisation.slug}")
     return grant
 

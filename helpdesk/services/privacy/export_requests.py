@@ -2,7 +2,9 @@
 the zip, and the super-user is mailed a link that works once, until EXPORT_LINK_VALID is up.
 
 Only the link's hash is stored. The file is removed when it is downloaded or when the link
-expires (the `exports` job), so a built export does not outlive its link.
+expires (the `exports` job), so a built export does not outlive its link. A build that fails is
+tried again on later passes; after BUILD_ATTEMPTS it is marked failed and the managers are
+mailed, and the super-user may ask again.
 """
 import hashlib
 import logging
@@ -29,8 +31,10 @@ log = logging.getLogger(__name__)
 REQUESTED = "export_requested"
 BUILT = "export_built"
 DOWNLOADED = "export_downloaded"
+FAILED = "export_failed"
 MANAGERS = (StaffRole.MANAGER, StaffRole.ADMIN)  # an admin may do all a manager may
 BUILDS_PER_PASS = 1  # one zip may take a while; the next pass builds the next
+BUILD_ATTEMPTS = 3  # a passing fault (a full disk) gets another pass; a lasting one stops
 
 
 class ExportLinkGone(Refusal):
@@ -52,7 +56,7 @@ def pending_request(contact: Contact, now: datetime) -> ExportRequest | None:
     return db.session.scalar(
         sa.select(ExportRequest).where(
             ExportRequest.organisation_id == contact.organisation_id,
-            ExportRequest.used_at.is_(None),
+            ExportRequest.used_at.is_(None), ExportRequest.failed_at.is_(None),
             sa.or_(ExportRequest.expires_at.is_(None), ExportRequest.expires_at > now))
         .order_by(ExportRequest.id.desc()).limit(1))
 
@@ -70,9 +74,7 @@ def request_export(contact: Contact, now: datetime) -> ExportRequest:
     audit.add_entry(REQUESTED, now, None, audit.ORGANISATION, contact.organisation_id,
                     "asked for by a super-user", contact_id=contact.id,
                     organisation_id=contact.organisation_id)
-    for manager in db.session.scalars(
-            sa.select(StaffMember).where(StaffMember.active.is_(True),
-                                         StaffMember.role.in_(MANAGERS))):
+    for manager in _managers():
         _mail("export_requested", manager.email, manager.language, now,
               contact=contact, organisation=contact.organisation, reader=manager)
     return request
@@ -90,7 +92,7 @@ def exports_job(now: datetime) -> int:
             claimed = db.session.execute(
                 sa.update(ExportRequest).where(ExportRequest.id == request_id,
                                                ExportRequest.built_at.is_(None))
-                .values(built_at=now))
+                .values(built_at=now, build_attempts=ExportRequest.build_attempts + 1))
             db.session.commit()
             if claimed.rowcount == 1:
                 _build(db.session.get(ExportRequest, request_id), now)
@@ -99,12 +101,42 @@ def exports_job(now: datetime) -> int:
         except Exception:
             db.session.rollback()
             log.exception("export request %s failed", request_id)
+            _release_or_fail(request_id, now)
     for request in db.session.scalars(
             sa.select(ExportRequest).where(ExportRequest.file_path.is_not(None),
                                            ExportRequest.expires_at <= now)).all():
         _remove_file(request)
         db.session.commit()
     return built
+
+
+def _release_or_fail(request_id: int, now: datetime) -> None:
+    """After a failed build: give the claim back for another pass, or, after the last attempt,
+    mark the request failed (so the organisation may ask again) and tell the managers."""
+    try:
+        request = db.session.get(ExportRequest, request_id)
+        if request.build_attempts < BUILD_ATTEMPTS:
+            request.built_at = None
+        else:
+            request.failed_at = now
+            audit.add_entry(FAILED, now, None, audit.ORGANISATION, request.organisation_id,
+                            f"not built after {request.build_attempts} attempts",
+                            contact_id=request.requested_by_id,
+                            organisation_id=request.organisation_id)
+            for manager in _managers():
+                _mail("export_failed", manager.email, manager.language, now,
+                      contact=request.requested_by, organisation=request.organisation,
+                      reader=manager, attempts=request.build_attempts)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("export request %s could not be released", request_id)
+
+
+def _managers() -> list[StaffMember]:
+    return db.session.scalars(
+        sa.select(StaffMember).where(StaffMember.active.is_(True),
+                                     StaffMember.role.in_(MANAGERS))).all()
 
 
 def _build(request: ExportRequest, now: datetime) -> None:

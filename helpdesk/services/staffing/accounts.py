@@ -17,6 +17,8 @@ from helpdesk.services.people import directory
 from helpdesk.services.transaction import use_case
 
 SUBJECT = "staff_member"
+ROLE_CHANGED = "change_staff_role"
+DEACTIVATED = "deactivate_staff"
 
 
 def all_staff() -> list[StaffMember]:
@@ -60,7 +62,7 @@ def change_role(manager: StaffMember, staff_id: int, role: str, now: datetime) -
     staff = _other_account(manager, staff_id)
     ensure_may_grant(manager, new_role)
     if staff.role != new_role:
-        audit(manager, "change_staff_role", now, SUBJECT, staff.id,
+        audit(manager, ROLE_CHANGED, now, SUBJECT, staff.id,
               f"{staff.email}: {staff.role.value} -> {new_role.value}")
         staff.role = new_role
     return staff
@@ -73,5 +75,5 @@ def deactivate(manager: StaffMember, staff_id: int, now: datetime) -> StaffMembe
     if staff.active:
         staff.active = False
         directory.end_all_sessions(staff)
-        audit(manager, "deactivate_staff", now, SUBJECT, staff.id, staff.email)
+        audit(manager, DEACTIVATED, now, SUBJECT, staff.id, staff.email)
     return staff

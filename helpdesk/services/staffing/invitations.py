@@ -26,6 +26,8 @@ from helpdesk.services.transaction import use_case
 KIND = "staff_invitation"  # the outbox kind and the templates' name
 ENDPOINT = "auth.accept_invitation"
 SUBJECT = "staff_invitation"
+INVITED = "invite_staff"
+ACCEPTED = "accept_staff_invitation"
 
 
 def valid_for() -> timedelta:
@@ -59,7 +61,7 @@ def invite(manager: StaffMember, email: str, name: str, role: str,
         expires_at=now + valid_for())
     db.session.add(invitation)
     db.session.flush()
-    audit(manager, "invite_staff", now, SUBJECT, invitation.id,
+    audit(manager, INVITED, now, SUBJECT, invitation.id,
           f"{email} as {chosen_role.value}")
     _queue_mail(invitation, manager, raw_token, now)
     return invitation
@@ -116,6 +118,6 @@ def accept(raw_token: str, password: str, code: str, now: datetime) -> StaffMemb
         .values(used_at=now)
         .execution_options(synchronize_session=False))
     invitation.used_at, invitation.staff_id = now, staff.id
-    audit(staff, "accept_staff_invitation", now, SUBJECT, invitation.id,
+    audit(staff, ACCEPTED, now, SUBJECT, invitation.id,
           f"{staff.email} as {staff.role.value}")
     return staff

@@ -4,6 +4,7 @@ from flask import Blueprint
 bp = Blueprint("manager", __name__)
 
 from helpdesk.web.manager import (  # noqa: E402,F401
+    access_report,
     breaches,
     canned,
     contacts,

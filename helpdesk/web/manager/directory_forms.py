@@ -9,9 +9,10 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from helpdesk.domain import languages
+from helpdesk.domain.periods import EARLIEST, LATEST
 from helpdesk.web.labels import LANGUAGE_LABELS, ORGANISATION_STATUS_LABELS
 
 
@@ -68,3 +69,31 @@ class EraseContactForm(FlaskForm):
 
     confirm_email = StringField(_l("Type the contact's email address to confirm"),
                                 validators=[DataRequired(), Length(max=254)])
+
+
+class EraseOrganisationForm(FlaskForm):
+    """The confirmation step: the manager types the slug of the ended organisation to erase."""
+
+    confirm_slug = StringField(_l("Type the organisation's slug to confirm"),
+                               validators=[DataRequired(), Length(max=64)])
+
+
+class AccessReportForm(FlaskForm):
+    """The access report's range: a GET form whose values live in the URL (no CSRF needed)."""
+
+    class Meta:
+        csrf = False
+
+    first_day = DateField(_l("From"), validators=[InputRequired()])
+    last_day = DateField(_l("To"), validators=[InputRequired()])
+
+    def validate_first_day(self, field):
+        _in_this_century(field)
+
+    def validate_last_day(self, field):
+        _in_this_century(field)
+
+
+def _in_this_century(field) -> None:
+    if field.data is not None and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(_l("Choose a date in this century."))

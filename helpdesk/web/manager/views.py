@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from helpdesk.extensions import db
-from helpdesk.models import OPEN_STATUSES, Contact, Organisation, Ticket
+from helpdesk.models import OPEN_STATUSES, Contact, Organisation, OrganisationStatus, Ticket
 from helpdesk.services import Refusal
 from helpdesk.services.people import audit, directory
 from helpdesk.services.privacy import access, export_zip
@@ -17,6 +17,7 @@ from helpdesk.web.htmx import fragment_or_redirect, render_page_or_fragment
 from helpdesk.web.i18n import desk_zone
 from helpdesk.web.manager import bp
 from helpdesk.web.manager.directory_forms import (
+    EraseOrganisationForm,
     NewContactForm,
     OrganisationForm,
     RenameForm,
@@ -74,7 +75,10 @@ def _page_context(organisation: Organisation, **forms) -> dict:
     forms.setdefault("rename_form", RenameForm(name=organisation.name, formdata=None))
     forms.setdefault("status_form", StatusForm(status=organisation.status.value,
                                                effective_on=_today(), formdata=None))
-    return {"organisation": organisation, "history": audit.history(organisation), **forms}
+    forms.setdefault("erase_form", EraseOrganisationForm(formdata=None))
+    erasable = organisation.status == OrganisationStatus.ENDED and organisation.erased_at is None
+    return {"organisation": organisation, "history": audit.history(organisation),
+            "erasable": erasable, **forms}
 
 
 @bp.get("/organisations/<slug>")
