@@ -110,6 +110,7 @@ def exports_job(now: datetime) -> int:
     return built
 
 
+@job
 def _release_or_fail(request_id: int, now: datetime) -> None:
     """After a failed build: give the claim back for another pass, or, after the last attempt,
     mark the request failed (so the organisation may ask again) and tell the managers."""
