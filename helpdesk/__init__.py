@@ -46,10 +46,9 @@ def configure_settings(app: Flask, config: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'helpdesk.sqlite'}"
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
-    blob_store = Path(app.config["BLOB_STORE"])
-    if not blob_store.is_absolute():
-        blob_store = instance / blob_store
-    app.config["BLOB_STORE"] = str(blob_store)
+    for folder_setting in ("BLOB_STORE", "BACKUP_DIR"):
+        folder = Path(app.config[folder_setting])
+        app.config[folder_setting] = str(folder if folder.is_absolute() else instance / folder)
     from helpdesk.services.mail_out.route import catcher_setting
 
     # Decided once, like the cookies from DESK_URL: the running desk reads a plain bool.

@@ -246,6 +246,14 @@ SETTINGS: tuple[Setting, ...] = (
     # after it ended (the terms allow at most a year); an export's download link lives this long.
     Setting("RETENTION_DAYS", integer(1, 365), 365),
     Setting("EXPORT_LINK_VALID", DURATION, timedelta(days=1)),
+    # Operations (docs/operations.md): backups the worker makes and keeps, the watchdog that
+    # tells when mail stops, and the token that guards /metrics (empty: no /metrics).
+    Setting("BACKUP_DIR", FOLDER, "backups"),  # relative paths are inside the instance folder
+    Setting("BACKUP_INTERVAL", DURATION, timedelta(hours=24)),
+    Setting("BACKUP_KEEP", POSITIVE, 7),
+    Setting("WATCHDOG_MAIL_MINUTES", MINUTES, 15),
+    Setting("WATCHDOG_WEBHOOK_URL", OPTIONAL_TEXT, None, secret=True),
+    Setting("METRICS_TOKEN", OPTIONAL_TEXT, None, secret=True),
     # Upload limits.
     Setting("MAX_ATTACHMENT_BYTES", POSITIVE, 25 * MB),
     Setting("MAX_ATTACHMENTS_PER_MESSAGE", POSITIVE, 10),

@@ -14,6 +14,7 @@ from helpdesk.models.mail import (
     OutboxState,
     RawMail,
 )
+from helpdesk.models.operations import Backup, BackupState, JobHeartbeat, WatchdogIncident
 from helpdesk.models.organisation import Contact, Organisation, OrganisationStatus
 from helpdesk.models.presence import TicketPresence
 from helpdesk.models.security import (
@@ -55,7 +56,7 @@ __all__ = [
     "STATUS_CHANGED", "AccessGrant", "Attachment", "AuditChainHead", "AuditEntry", "Breach",
     "BreachOrganisation", "BreachStatus",
     "CalendarSettings", "CannedReply", "Category", "CaughtMail", "Channel", "ClosingDay", "Contact",
-    "ExportRequest",
+    "Backup", "BackupState", "ExportRequest", "JobHeartbeat", "WatchdogIncident",
     "ErasureCertificate", "ErasureFile",
     "HeldMessage", "HeldReason", "IngestFailure", "LinkRequest", "MailReceipt", "MailboxState",
     "Message",
