@@ -426,14 +426,19 @@ def held_command(as_json: bool):
 
 @bp.cli.command("worker")
 @click.option("--once", is_flag=True, help="Run one pass of every job and exit.")
-def worker_command(once: bool):
+@click.option("--jobs", "only", default="", metavar="NAME,...",
+              help="Run only these jobs (e.g. on a machine of their own).")
+@click.option("--skip", default="", metavar="NAME,...", help="Run every job but these.")
+@one_line_errors
+def worker_command(once: bool, only: str, skip: str):
     """Run the periodic jobs (SLA sweep, calendar recompute, ...) until stopped."""
+    chosen = jobs.chosen(_names(only), _names(skip))
     # One pass prints its own summary; a running worker logs each pass.
     logging.basicConfig(level=logging.WARNING if once else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if once:
         tracker = OutageTracker(logging.getLogger("helpdesk.jobs"))
-        results = jobs.run_once(tracker=tracker)
+        results = jobs.run_once(chosen, tracker=tracker)
         for name, summary in results:
             click.echo(f"{name}: {'failed, see the log' if summary is None else summary}")
         failed = [name for name, summary in results if summary is None]
@@ -445,8 +450,13 @@ def worker_command(once: bool):
         signal.signal(signum, lambda *_: stop.set())
     click.echo(mail_in.mail_in_summary(current_app.config), err=True)
     click.echo(route.mail_out_line(), err=True)
-    click.echo("Worker running; stop it with Ctrl-C.", err=True)
-    jobs.run_forever(stop)
+    click.echo(f"Worker running {', '.join(job.name for job in chosen)}; stop it with Ctrl-C.",
+               err=True)
+    jobs.run_forever(stop, chosen)
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 @bp.cli.group("sla")

@@ -254,6 +254,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WATCHDOG_MAIL_MINUTES", MINUTES, 15),
     Setting("WATCHDOG_WEBHOOK_URL", OPTIONAL_TEXT, None, secret=True),
     Setting("METRICS_TOKEN", OPTIONAL_TEXT, None, secret=True),
+    # A worker holds each job it runs this long past its last renewal (a third of it apart):
+    # a worker that dies hands its jobs to another this long after.
+    Setting("WORKER_LEASE", duration(timedelta(seconds=3)), timedelta(seconds=60)),
     # Upload limits.
     Setting("MAX_ATTACHMENT_BYTES", POSITIVE, 25 * MB),
     Setting("MAX_ATTACHMENTS_PER_MESSAGE", POSITIVE, 10),

@@ -19,7 +19,7 @@ from helpdesk.extensions import db
 
 pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.smtp", "tests.fixtures.dovecot",
                   "tests.fixtures.transactions", "tests.fixtures.corpus",
-                  "tests.fixtures.browser", "tests.fixtures.mail_in"]
+                  "tests.fixtures.browser", "tests.fixtures.mail_in", "tests.fixtures.processes"]
 
 # HELPDESK_TEST_DATABASE=postgresql runs the suite on PostgreSQL (make test does both).
 DATABASE = os.environ.get("HELPDESK_TEST_DATABASE", "sqlite")

@@ -66,7 +66,7 @@ def sample(name: str, tmp_path: Path, database_uri: str) -> str:
                "MAIL_IN_CLIENTS": '["192.0.2.0/24"]',
                "MAIL_CATCHER": "false",  # a catcher is refused in production
                "RETENTION_DAYS": "180", "BACKUP_DIR": str(tmp_path / "env-backups"),
-               "WATCHDOG_WEBHOOK_URL": "http://127.0.0.1:9/hook"}
+               "WATCHDOG_WEBHOOK_URL": "http://127.0.0.1:9/hook", "WORKER_LEASE": "90s"}
     setting = BY_NAME[name]
     if name in special:
         return special[name]

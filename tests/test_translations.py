@@ -12,6 +12,8 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None,
 # Refusals only the operator reads, in English: the command line's, and the desk's own
 # configuration (mail settings), which the worker logs.
 OPERATOR_ONLY = {
+    "Unknown job %(names)s; the jobs are %(known)s.",
+    "No job is left to run.",
     "There is no staff member with email %(email)s.",
     "Unknown category %(category)r; use one of %(names)s.",
     "%(text)r is not an ISO 8601 moment.",

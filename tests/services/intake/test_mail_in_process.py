@@ -1,87 +1,25 @@
 """`flask mail-in` and the worker as processes: killed mid-mail, the sender's retry counts once."""
-import os
 import signal
 import smtplib
 import socket
-import subprocess
-import sys
-import threading
 import time
 
 import pytest
 import sqlalchemy as sa
 
-from helpdesk import ROOT
 from helpdesk.extensions import db
 from helpdesk.models import MailReceipt, Ticket
-from tests.conftest import SECRET_KEY
 from tests.fixtures.factories import make_contact
 from tests.fixtures.mail import make_mail
 from tests.fixtures.ports import free_port
+from tests.fixtures.processes import flask_env
 
 DESK = "support@desk.example"
 
 
-class Process:
-    """A flask command with its output collected line by line as it comes."""
-
-    def __init__(self, env: dict, *args: str):
-        self.popen = subprocess.Popen([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                      text=True)
-        self.lines: list[str] = []
-        self.reader = threading.Thread(target=self._collect, daemon=True)
-        self.reader.start()
-
-    def _collect(self) -> None:
-        for line in self.popen.stdout:
-            self.lines.append(line)
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
-
-    def wait_for(self, text: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while not any(text in line for line in self.lines):
-            assert self.popen.poll() is None or any(text in line for line in self.lines), \
-                f"ended ({self.popen.returncode}) before {text!r}:\n{self.output}"
-            assert time.monotonic() < deadline, f"no {text!r} in {timeout} s:\n{self.output}"
-            time.sleep(0.05)
-
-    def end(self, signum: int | None = signal.SIGTERM) -> int:
-        """Its exit code, once it ended: sent `signum` first, or (None) of its own accord."""
-        if signum is not None and self.popen.poll() is None:
-            self.popen.send_signal(signum)
-        code = self.popen.wait(60)
-        self.reader.join(30)
-        return code
-
-
 @pytest.fixture
 def env(app) -> dict:
-    port = free_port()
-    environ = {key: value for key, value in os.environ.items()
-               if not key.startswith("HELPDESK_")}
-    environ.update(FLASK_APP="app.py", HELPDESK_SECRET_KEY=SECRET_KEY,
-                   HELPDESK_SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                   HELPDESK_BLOB_STORE=app.config["BLOB_STORE"],
-                   HELPDESK_MAIL_DEFAULT_SENDER=DESK, HELPDESK_MAIL_IN_PORT=str(port))
-    return environ
-
-
-@pytest.fixture
-def processes():
-    started: list[Process] = []
-
-    def start(env: dict, *args: str) -> Process:
-        process = Process(env, *args)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.end(signal.SIGKILL)
+    return flask_env(app, MAIL_DEFAULT_SENDER=DESK, MAIL_IN_PORT=str(free_port()))
 
 
 def count(model) -> int:
