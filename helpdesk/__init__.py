@@ -143,6 +143,7 @@ def configure_blueprints(app: Flask) -> None:
     from helpdesk.web.auth import bp as auth_bp
     from helpdesk.web.dev_mail import bp as dev_mail_bp
     from helpdesk.web.manager import bp as manager_bp
+    from helpdesk.web.operations import bp as operations_bp
     from helpdesk.web.portal import bp as portal_bp
 
     app.register_blueprint(auth_bp)
@@ -152,6 +153,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     # Before configure_security: its 404 for a desk without the catcher comes before sign-in.
     app.register_blueprint(dev_mail_bp, url_prefix="/dev/mail")
+    app.register_blueprint(operations_bp)
     app.register_blueprint(cli_bp)
 
 

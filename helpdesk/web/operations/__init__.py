@@ -1,0 +1,6 @@
+"""What a load balancer asks: does the process live (/healthz), can it serve (/readyz)."""
+from flask import Blueprint
+
+bp = Blueprint("operations", __name__)
+
+from helpdesk.web.operations import views  # noqa: E402,F401
