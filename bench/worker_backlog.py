@@ -99,6 +99,7 @@ def run(database: str, server, count: int, backlog: timedelta, samples: int) -> 
               f"load average {os.getloadavg()[0]:.1f}")
         env = {**os.environ, "FLASK_APP": "app.py", "HELPDESK_SQLALCHEMY_DATABASE_URI": url,
                "HELPDESK_SECRET_KEY": "bench", "HELPDESK_BLOB_STORE": f"{scratch}/blobs",
+               "HELPDESK_BACKUP_DIR": f"{scratch}/backups",
                "HELPDESK_IMAP_HOST": "127.0.0.1", "HELPDESK_IMAP_PORT": str(server.port),
                "HELPDESK_IMAP_USER": USER, "HELPDESK_IMAP_PASSWORD": PASSWORD,
                "HELPDESK_IMAP_FOLDER": folder, "HELPDESK_IMAP_SECURITY": "none",

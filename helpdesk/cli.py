@@ -29,6 +29,7 @@ from helpdesk.services.demo import send as demo_send
 from helpdesk.services.escalation import sweep
 from helpdesk.services.intake import ingest, mail_import, mail_in
 from helpdesk.services.mail_out import route, sender
+from helpdesk.services.operations import backups
 from helpdesk.services.people import contacts, directory
 from helpdesk.services.portal import link_mail
 from helpdesk.services.privacy import (
@@ -220,6 +221,27 @@ def export_command(organisation_slug: str, output: str | None):
         click.echo(f"Wrote {output}.", err=True)
     else:
         click.echo(text)
+
+
+@bp.cli.command("backup")
+@click.option("--output", type=click.Path(file_okay=False), default=None,
+              help="The folder to write the backup in (default: HELPDESK_BACKUP_DIR).")
+@one_line_errors
+def backup_command(output: str | None):
+    """Back up the database and blob store, then restore it into a scratch database to check."""
+    click.echo(backups.make_backup(_now(), output))
+
+
+@bp.cli.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--yes", is_flag=True, help="Replace the desk's data by the backup's.")
+@click.option("--force", is_flag=True, help="Also when the desk's database holds data.")
+@one_line_errors
+def restore_command(folder: str, yes: bool, force: bool):
+    """Check a backup's manifest, then make the desk's database and blob store the backup's."""
+    if not yes:
+        raise Refusal("A restore replaces the desk's data; add --yes to restore.")
+    click.echo(backups.restore_backup(folder, _now(), force=force))
 
 
 @bp.cli.group("privacy")

@@ -25,7 +25,7 @@ from helpdesk.services import Refusal
 from helpdesk.services.escalation import sweep
 from helpdesk.services.intake import ingest, mail_in
 from helpdesk.services.mail_out import sender
-from helpdesk.services.operations import heartbeats
+from helpdesk.services.operations import backups, heartbeats
 from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
 from helpdesk.services.privacy import erasure_files, export_requests, retention
@@ -74,6 +74,8 @@ JOBS: tuple[Job, ...] = (
     Job("retention", retention.retention_job, 3600, lane=LONG),
     # Files an erasure listed but did not get to delete (it crashed after its commit).
     Job("erasure-files", erasure_files.finish_pending_files, 300, lane=LONG),
+    # A verified backup every BACKUP_INTERVAL; the job only looks each minute whether one is due.
+    Job("backup", backups.backup_job, 60, lane=LONG),
 )
 
 

@@ -128,6 +128,7 @@ def app(database_url, tmp_path):
         "SECRET_KEY": SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": _fresh_database_url(database_url, tmp_path),
         "BLOB_STORE": str(tmp_path / "blobs"),
+        "BACKUP_DIR": str(tmp_path / "backups"),
         "MAIL_DEFAULT_SENDER": "support@desk.example",
         "SERVER_NAME": "desk.example",
     })

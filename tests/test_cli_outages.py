@@ -27,7 +27,8 @@ def _env(app, **settings) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith("HELPDESK_")}
     env.update(FLASK_APP="app.py", HELPDESK_SECRET_KEY=SECRET_KEY,
                HELPDESK_SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-               HELPDESK_BLOB_STORE=app.config["BLOB_STORE"])
+               HELPDESK_BLOB_STORE=app.config["BLOB_STORE"],
+               HELPDESK_BACKUP_DIR=app.config["BACKUP_DIR"])
     for name, value in settings.items():
         env[f"HELPDESK_{name}"] = str(value)
     return env

@@ -12,6 +12,18 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None,
 # Refusals only the operator reads, in English: the command line's, and the desk's own
 # configuration (mail settings), which the worker logs.
 OPERATOR_ONLY = {
+    # flask backup and flask restore speak to the console.
+    "The backup failed: %(error)s",
+    "%(path)s is not a backup of the desk: it has no manifest.",
+    "The backup in %(path)s is damaged: %(file)s does not match its digest.",
+    "The backup in %(path)s is damaged: %(file)s is missing.",
+    "The backup in %(path)s has format %(format)s; this desk reads format %(known)s.",
+    "The backup holds a %(engine)s database; this desk runs on %(target)s.",
+    "Stop the workers first: %(holders)s still run jobs.",
+    "The desk's database is not empty; restore over it with --force.",
+    "The restore failed, the database is as it was: %(error)s",
+    "The restored database's rows differ from the backup's manifest.",
+    "A restore replaces the desk's data; add --yes to restore.",
     "Unknown job %(names)s; the jobs are %(known)s.",
     "No job is left to run.",
     "There is no staff member with email %(email)s.",
