@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_urls(app)
     configure_extensions(app)
     configure_blueprints(app)
+    configure_metrics(app)
     configure_security(app)
     configure_templates(app)
     return app
@@ -155,6 +156,13 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(dev_mail_bp, url_prefix="/dev/mail")
     app.register_blueprint(operations_bp)
     app.register_blueprint(cli_bp)
+
+
+def configure_metrics(app: Flask) -> None:
+    """Before configure_security: a request its hooks answer early is timed too."""
+    from helpdesk.web.operations import metrics
+
+    metrics.init_app(app)
 
 
 def configure_security(app: Flask) -> None:

@@ -30,6 +30,7 @@ from helpdesk.services.escalation import sweep
 from helpdesk.services.intake import ingest, mail_import, mail_in
 from helpdesk.services.mail_out import route, sender
 from helpdesk.services.operations import backups
+from helpdesk.services.operations.status import DeskStatus, desk_status
 from helpdesk.services.people import contacts, directory
 from helpdesk.services.portal import link_mail
 from helpdesk.services.privacy import (
@@ -444,6 +445,49 @@ def held_command(as_json: bool):
     for row in rows:
         click.echo(f"{row['id']:>6}  {row['received_at'][:16]}  {row['reason']:<28} "
                    f"{row['sender'] or '-':<32} {row['subject']}")
+
+
+@bp.cli.command("health")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines.")
+@one_line_errors
+def health_command(as_json: bool):
+    """How the desk runs: mail, outbox, jobs, backup, certificates; exit 1 if something is wrong."""
+    status = desk_status(_now())
+    if as_json:
+        click.echo(json.dumps(status.as_json(), indent=2, ensure_ascii=False))
+    else:
+        for line in _health_lines(status):
+            click.echo(line)
+        for problem in status.problems:
+            click.echo(f"problem: {problem}")
+        click.echo("all is well" if status.ok else f"{len(status.problems)} problem(s)")
+    if not status.ok:
+        sys.exit(1)
+
+
+def _health_lines(status: DeskStatus) -> list[str]:
+    def moment(at: datetime | None) -> str:
+        return f"{at:%Y-%m-%d %H:%M:%S} UTC" if at else "never"
+
+    mail, outbox, backup = status.mail, status.outbox, status.backup
+    lines = [f"mail: {mail.mailbox}, last good pass {moment(mail.last_success_at)}, "
+             f"{mail.waiting_on_server if mail.waiting_on_server is not None else 'unknown'} "
+             f"waiting on the server, {mail.failing} failing" if mail.mailbox else
+             "mail: no IMAP mailbox configured",
+             f"mail: last received {moment(mail.last_received_at)}; {mail.held_waiting} held "
+             f"awaiting a decision ({mail.held_unreadable} unreadable)",
+             f"outbox: {outbox.waiting} waiting (oldest since {moment(outbox.oldest_waiting_at)}), "
+             f"{outbox.failed} failed, {outbox.held_back} held back"]
+    for job in status.jobs:
+        runner = f"run by {job.holder}" if job.live else "no worker"
+        duration = f"{job.last_duration_ms} ms" if job.last_duration_ms is not None else "-"
+        lines.append(f"job {job.job}: {runner}, last success {moment(job.last_succeeded_at)}, "
+                     f"last pass {duration}, {job.runs} runs, {job.failures} failed")
+    lines.append(f"backup: last verified {moment(backup.last_verified_at)}")
+    for certificate in status.certificates:
+        lines.append(f"certificate {certificate.setting}: {certificate.path}, valid until "
+                     f"{moment(certificate.expires_at)}")
+    return lines
 
 
 @bp.cli.command("worker")

@@ -1,8 +1,11 @@
-"""The administration page: read-only, for admins only."""
-from flask import render_template
+"""The administration pages: read-only, for admins only."""
+from datetime import UTC, datetime
+
+from flask import jsonify, render_template
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.services.administration import overview
+from helpdesk.services.operations.status import desk_status
 from helpdesk.web.access import ADMIN, policy
 from helpdesk.web.admin import bp
 
@@ -17,3 +20,10 @@ def overview_page():
     return render_template("admin/overview.html", mailbox=overview.mailbox(),
                            kept=overview.kept(), settings=overview.settings(),
                            sources=SOURCE_LABELS)
+
+
+@bp.get("/status.json")
+@policy(ADMIN)
+def status_json():
+    """The desk's status as `flask health --json` prints it (always 200: `ok` says the verdict)."""
+    return jsonify(desk_status(datetime.now(UTC)).as_json())

@@ -1,4 +1,5 @@
-"""What a load balancer asks: does the process live (/healthz), can it serve (/readyz)."""
+"""What a load balancer asks: does the process live (/healthz), can it serve (/readyz);
+and what Prometheus scrapes (/metrics)."""
 from flask import Blueprint
 
 bp = Blueprint("operations", __name__)
