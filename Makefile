@@ -67,7 +67,7 @@ translations: $(VENV)/.installed-app
 # Refresh the catalogue after adding strings: make messages, then translate the .po file.
 # Refusal messages are extracted too: agents and customers read them translated.
 messages: $(VENV)/.installed-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k Refusal -k NotFound -k UploadRejected -k ReadOnly -o helpdesk/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k Refusal -k NotFound -k UploadRejected -k ReadOnly -k ExportLinkGone -o helpdesk/translations/messages.pot .
 	$(BIN)/pybabel update -i helpdesk/translations/messages.pot -d helpdesk/translations
 
 # Real servers the tests talk to: Dovecot (IMAP) and Chromium (browser tests).

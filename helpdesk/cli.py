@@ -29,7 +29,7 @@ from helpdesk.services.demo import send as demo_send
 from helpdesk.services.escalation import sweep
 from helpdesk.services.intake import ingest, mail_import, mail_in
 from helpdesk.services.mail_out import route, sender
-from helpdesk.services.operations import backups
+from helpdesk.services.operations import backups, watchdog
 from helpdesk.services.operations.status import DeskStatus, desk_status
 from helpdesk.services.people import contacts, directory
 from helpdesk.services.portal import link_mail
@@ -243,6 +243,14 @@ def restore_command(folder: str, yes: bool, force: bool):
     if not yes:
         raise Refusal("A restore replaces the desk's data; add --yes to restore.")
     click.echo(backups.restore_backup(folder, _now(), force=force))
+
+
+@bp.cli.command("watchdog")
+@one_line_errors
+def watchdog_command():
+    """Look once for what has stopped and tell the admins and managers (run it from a timer:
+    a stopped worker cannot say so itself)."""
+    click.echo(watchdog.check(_now()))
 
 
 @bp.cli.group("privacy")

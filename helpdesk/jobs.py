@@ -25,7 +25,7 @@ from helpdesk.services import Refusal
 from helpdesk.services.escalation import sweep
 from helpdesk.services.intake import ingest, mail_in
 from helpdesk.services.mail_out import sender
-from helpdesk.services.operations import backups, heartbeats
+from helpdesk.services.operations import backups, heartbeats, watchdog
 from helpdesk.services.people import directory
 from helpdesk.services.portal import link_mail
 from helpdesk.services.privacy import erasure_files, export_requests, retention
@@ -76,6 +76,8 @@ JOBS: tuple[Job, ...] = (
     Job("erasure-files", erasure_files.finish_pending_files, 300, lane=LONG),
     # A verified backup every BACKUP_INTERVAL; the job only looks each minute whether one is due.
     Job("backup", backups.backup_job, 60, lane=LONG),
+    # Mail not fetched, a login refused, an outbox stuck, a job silent, a backup too old.
+    Job("watchdog", watchdog.check, 60),
 )
 
 
@@ -144,7 +146,7 @@ def run_once(jobs: Iterable[Job] = JOBS, tracker: OutageTracker | None = None,
             results.append((job.name, Skipped(other)))
             continue
         results.append((job.name, run_job(job, _now(), tracker)))
-        _record(heartbeats.release, [job.name], holder, tracker=tracker)
+        _record(heartbeats.release, [job.name], holder, _now(), tracker=tracker)
     return results
 
 
@@ -204,7 +206,7 @@ class Leases:
 
     def release(self) -> None:
         try:
-            heartbeats.release(self.names, self.holder)
+            heartbeats.release(self.names, self.holder, _now())
         except Exception as error:  # they lapse by themselves
             self.tracker.failed("leases", error, _now())
 

@@ -38,7 +38,7 @@ def test_health_of_a_running_desk_prints_its_figures_and_exits_0(runner, now):
 
 def test_health_says_each_problem_in_one_line_and_exits_1(runner, now):
     _running_desk(now)
-    heartbeats.release(["outbox-send"], "worker-1:42")
+    heartbeats.release(["outbox-send"], "worker-1:42", now)
     with time_machine.travel(now + timedelta(days=2), tick=False):
         result = runner.invoke(args=["health"])
     assert result.exit_code == 1

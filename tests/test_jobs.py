@@ -10,7 +10,8 @@ def test_the_worker_sweeps_every_minute_fetches_mail_every_30_s_and_sends_every_
     assert intervals == {"sla-sweep": 60, "calendar-recompute": 5, "mail-ingest": 30,
                          "mail-in": 60, "outbox-send": 10, "link-requests": 5, "exports": 30,
                          "organisation-status": 60, "stats-rollup": 300,
-                         "retention": 3600, "erasure-files": 300, "backup": 60}
+                         "retention": 3600, "erasure-files": 300, "backup": 60,
+                         "watchdog": 60}
 
 
 def test_a_failing_job_is_logged_and_the_next_job_still_runs(app, caplog):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from imapclient import IMAPClient, SocketTimeout
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
 from helpdesk.adapters.network import is_loopback
 from helpdesk.settings import SECURITY_MODES
@@ -28,6 +28,10 @@ class ImapConfigError(ValueError):
 
 class MailboxError(Exception):
     """The server dropped, refused or stopped answering: retry later, nothing is lost."""
+
+
+class MailboxLoginRefused(MailboxError):
+    """The server refused the credentials: retrying will not help until someone fixes them."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ def _translated(action: str) -> Iterator[None]:
     """Every failure of the server or the network becomes one MailboxError."""
     try:
         yield
+    except LoginError as error:
+        raise MailboxLoginRefused(f"IMAP {action} refused: {error}") from error
     except (IMAPClientError, OSError) as error:  # ssl and socket errors are OSErrors
         raise MailboxError(f"IMAP {action} failed: {type(error).__name__}: {error}") from error
 

@@ -117,6 +117,8 @@ class MailboxState(db.Model):
     last_pass_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     mail_waiting: Mapped[int] = mapped_column(default=0)
+    # When a pass last ran through: the watchdog counts mail not fetched from there.
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class IngestFailure(db.Model):

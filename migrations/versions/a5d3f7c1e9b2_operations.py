@@ -59,8 +59,15 @@ def upgrade():
     sa.UniqueConstraint('open_key', name=op.f('uq_watchdog_incident_open_key'))
     )
 
+    # The watchdog's "mail not fetched for N minutes" counts from the last pass that worked.
+    with op.batch_alter_table('mailbox_state', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('last_success_at', sa.DateTime(timezone=True),
+                                      nullable=True))
+
 
 def downgrade():
+    with op.batch_alter_table('mailbox_state', schema=None) as batch_op:
+        batch_op.drop_column('last_success_at')
     op.drop_table('watchdog_incident')
     op.drop_table('job_heartbeat')
     op.drop_table('backup')

@@ -105,8 +105,12 @@ def ingest_once(now: datetime) -> PassReport:
     with mailbox_lock(settings.mailbox) as locked:
         if not locked:
             return PassReport(settings.mailbox, busy=True)
-        with open_session(settings) as session:
-            return run_pass(session, now)
+        try:
+            with open_session(settings) as session:
+                return run_pass(session, now)
+        except MailboxError as error:  # a refused login, too, is what the folder's state says
+            record_pass_error(settings.mailbox, error, now)
+            raise
 
 
 def ingest_job(now: datetime) -> str:
@@ -425,6 +429,7 @@ def _position(mailbox: str, uidvalidity: int, report: PassReport) -> MailboxStat
 def _passed(state: MailboxState, waiting: int, now: datetime) -> None:
     """A pass ran through: when, and the mail it left in the folder (failed, retried next)."""
     state.last_pass_at, state.last_error, state.mail_waiting = now, None, waiting
+    state.last_success_at = now
     db.session.commit()
 
 

@@ -23,7 +23,7 @@ automatic mails sent (or being sent) in the past hour is held back, and agents s
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -124,14 +124,16 @@ def _envelope_from() -> str:
 
 
 @job
-def send_due_mail(now: datetime, limit: int = 200) -> SendReport:
-    """Send what is due, one row per commit; stop early when the server cannot be reached."""
+def send_due_mail(now: datetime, limit: int = 200,
+                  only: Collection[int] | None = None) -> SendReport:
+    """Send what is due (of `only` these rows, if given), one row per commit; stop early when
+    the server cannot be reached."""
     report = SendReport()
     envelope_from = _envelope_from()
     clock, moment = batch_clock(now), now
     with _connection(clock) as smtp:
         for _ in range(limit):
-            outgoing = claim_next(moment)
+            outgoing = claim_next(moment, only)
             if outgoing is None:
                 break
             failure = _deliver(outgoing, smtp, envelope_from, moment, clock, report)
@@ -149,12 +151,12 @@ def _unclaimed(now: datetime):
 
 
 @job
-def claim_next(now: datetime) -> OutboxMessage | None:
-    """Lease the next due row to this worker and commit, or return None."""
+def claim_next(now: datetime, only: Collection[int] | None = None) -> OutboxMessage | None:
+    """Lease the next due row (of `only` these, if given) to this worker and commit, or None."""
     due = (
         sa.select(OutboxMessage.id)
         .where(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.next_attempt_at <= now,
-               _unclaimed(now))
+               _unclaimed(now), OutboxMessage.id.in_(only) if only is not None else sa.true())
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(1)
         .with_for_update(skip_locked=True)

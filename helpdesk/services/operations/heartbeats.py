@@ -49,8 +49,10 @@ def claim(job_names: Iterable[str], holder: str, now: datetime, lease: timedelta
     return set(held)
 
 
-def release(job_names: Iterable[str], holder: str) -> None:
-    """Give up these leases at once (a clean stop), so another worker need not wait for them."""
+def release(job_names: Iterable[str], holder: str, now: datetime) -> None:
+    """Give up these leases at once (a clean stop), so another worker need not wait for them.
+
+    The lease then ends `now`: the watchdog counts a job's silence from there."""
     names = sorted(set(job_names))
     if not names:
         return
@@ -58,7 +60,7 @@ def release(job_names: Iterable[str], holder: str) -> None:
         connection.execute(
             sa.update(_table)
             .where(_table.c.job.in_(names), _table.c.lease_holder == holder)
-            .values(lease_holder=None, lease_until=None))
+            .values(lease_holder=None, lease_until=now))
 
 
 def holder_of(job_name: str, now: datetime) -> str | None:

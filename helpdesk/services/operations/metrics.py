@@ -119,7 +119,7 @@ def _jobs(status: DeskStatus) -> Iterator[Metric]:
 def _health(status: DeskStatus) -> Iterator[Metric]:
     if status.backup.age_seconds is not None:
         yield GaugeMetricFamily("helpdesk_backup_last_verified_age_seconds",
-                                "Since the last verified backup finished.",
+                                "Since the last verified backup's snapshot (what a restore loses).",
                                 value=status.backup.age_seconds)
     expiry = GaugeMetricFamily("helpdesk_certificate_expiry_timestamp_seconds",
                                "When each configured certificate expires.", labels=["setting"])

@@ -47,6 +47,7 @@ class Rules:
 
     mail_pass_age: timedelta  # no successful pass over the mailbox for this long
     outbox_wait: timedelta  # a mail waiting to be sent this long
+    outbox_not_sending: timedelta  # the watchdog: nothing sent while mail waited this long
     backup_age: timedelta  # the last verified backup is this old: one was missed
     certificate_notice: timedelta  # a certificate expires within this
 
@@ -55,6 +56,7 @@ class Rules:
         config = current_app.config
         return cls(mail_pass_age=timedelta(minutes=config["WATCHDOG_MAIL_MINUTES"]),
                    outbox_wait=timedelta(minutes=30),
+                   outbox_not_sending=timedelta(minutes=15),
                    backup_age=2 * config["BACKUP_INTERVAL"],
                    certificate_notice=timedelta(days=14))
 
@@ -202,6 +204,7 @@ def _mail(mailbox: str | None, jobs: tuple[JobStatus, ...], now: datetime) -> Ma
     # heartbeat. The later of the two is the last pass known to have worked.
     ran_through = state is not None and state.last_pass_at is not None and not state.last_error
     successes = [state.last_pass_at] if ran_through else []
+    successes += [state.last_success_at] if state is not None and state.last_success_at else []
     successes += [job.last_succeeded_at for job in jobs
                   if job.job == MAIL_JOB and job.last_succeeded_at and mailbox]
     last_success = max(successes, default=None)

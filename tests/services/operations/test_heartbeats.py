@@ -35,9 +35,9 @@ def test_the_holder_renews_its_own_lease(app, now):
 
 def test_a_released_lease_is_free_at_once_and_another_holder_cannot_release_it(app, now):
     heartbeats.claim(["sla-sweep"], "a:1", now, LEASE)
-    heartbeats.release(["sla-sweep"], "b:2")
+    heartbeats.release(["sla-sweep"], "b:2", now)
     assert heartbeats.holder_of("sla-sweep", now) == "a:1"
-    heartbeats.release(["sla-sweep"], "a:1")
+    heartbeats.release(["sla-sweep"], "a:1", now)
     assert heartbeats.holder_of("sla-sweep", now) is None
     assert heartbeats.claim(["sla-sweep"], "b:2", now, LEASE) == {"sla-sweep"}
 

@@ -126,7 +126,7 @@ def test_mail_waiting_less_than_half_an_hour_is_no_problem(healthy, now):
 
 
 def test_a_job_no_worker_holds_and_a_job_whose_last_pass_failed_are_problems(healthy, now):
-    heartbeats.release(["outbox-send"], "worker-1:42")
+    heartbeats.release(["outbox-send"], "worker-1:42", now)
     heartbeats.pass_started("sla-sweep", now - timedelta(seconds=30))
     heartbeats.pass_finished("sla-sweep", now - timedelta(seconds=30), now - timedelta(seconds=29),
                              RuntimeError("database is locked"))

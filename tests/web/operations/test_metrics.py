@@ -144,7 +144,7 @@ def test_job_figures_come_from_each_jobs_heartbeat(scraper, now):
     heartbeats.pass_started("sla-sweep", now - timedelta(seconds=5))
     heartbeats.pass_finished("sla-sweep", now - timedelta(seconds=5),
                              now - timedelta(seconds=5) + timedelta(milliseconds=1250))
-    heartbeats.release(["outbox-send"], "worker-1:42")
+    heartbeats.release(["outbox-send"], "worker-1:42", now)
     samples = _scrape(scraper, now)
     assert samples["helpdesk_job_last_duration_seconds", (("job", "sla-sweep"),)] == 1.25
     assert samples["helpdesk_job_runs_total", (("job", "sla-sweep"),)] == 1
