@@ -20,6 +20,8 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from helpdesk.logs import FORMATS as LOG_FORMATS
+
 PREFIX = "HELPDESK_"
 FILE_SUFFIX = "_FILE"  # HELPDESK_<NAME>_FILE: the value is that file's content
 SECURITY_MODES = ("ssl", "starttls", "none")  # IMAP and SMTP alike
@@ -232,6 +234,8 @@ MB = 1024 * 1024
 SETTINGS: tuple[Setting, ...] = (
     # What this desk is: `development` (make run) allows what production must not (a mail catcher).
     Setting("ENVIRONMENT", choice("production", "development"), "production"),
+    # Every process's log on stderr: `text` lines, or `json` objects one a line (helpdesk/logs.py).
+    Setting("LOG_FORMAT", choice(*LOG_FORMATS), "text"),
     # Storage. Empty database and secret key: filled in by create_app in the instance folder.
     Setting("SQLALCHEMY_DATABASE_URI", DATABASE_URL, "", secret=True),
     Setting("SECRET_KEY", TEXT, "", secret=True),

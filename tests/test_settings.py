@@ -61,7 +61,7 @@ def sample(name: str, tmp_path: Path, database_uri: str) -> str:
                "BLOB_STORE": str(tmp_path / "env-blobs"), "DESK_URL": "https://localhost",
                "IMAP_CA_FILE": str(ca_file), "MAIL_CA_FILE": str(ca_file),
                "TRUSTED_HOSTS": '["localhost"]', "SESSION_COOKIE_NAME": "desk_session",
-               "MAIL_IN_PROTOCOL": "lmtp", "ENVIRONMENT": "development",
+               "MAIL_IN_PROTOCOL": "lmtp", "ENVIRONMENT": "development", "LOG_FORMAT": "json",
                "MAIL_IN_TLS_CERT": str(ca_file), "MAIL_IN_TLS_KEY": str(ca_file),
                "MAIL_IN_CLIENTS": '["192.0.2.0/24"]',
                "MAIL_CATCHER": "false",  # a catcher is refused in production
