@@ -1,6 +1,7 @@
 """deploy/ as production runs it: gunicorn with its config, the systemd units, the environment."""
 import http.client
 import json
+import re
 import shlex
 import shutil
 import signal
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpdesk import ROOT
+from helpdesk.jobs import JOBS
 from helpdesk.settings import BY_NAME, SETTINGS, from_environment
 from tests.fixtures.ports import free_port
 from tests.fixtures.processes import flask_env
@@ -182,3 +184,16 @@ def test_the_proxies_take_the_largest_request_the_desk_takes():
     megabytes = largest // (1024 * 1024)
     assert f"client_max_body_size {megabytes}m;" in (DEPLOY / "nginx.conf").read_text()
     assert f"max_size {megabytes}MiB" in (DEPLOY / "Caddyfile").read_text()
+
+
+def test_the_operations_guide_names_only_real_settings_and_every_job():
+    guide = (ROOT / "docs" / "operations.md").read_text()
+    variables = {s.variable for s in SETTINGS} | {s.file_variable for s in SETTINGS}
+    named = set(re.findall(r"HELPDESK_[A-Z0-9_]*[A-Z0-9](?![A-Z0-9_])", guide))
+    families = set(re.findall(r"(HELPDESK_[A-Z0-9_]+_)\*", guide))
+    assert sorted(named - variables) == []
+    assert [f for f in families if not any(v.startswith(f) for v in variables)] == []
+    config = (DEPLOY / "gunicorn.conf.py").read_text()
+    assert [name for name in set(re.findall(r"\b(?:GUNICORN_[A-Z_]+|FORWARDED_ALLOW_IPS)\b",
+                                            guide)) if name not in config] == []
+    assert [job.name for job in JOBS if f"`{job.name}`" not in guide] == []
