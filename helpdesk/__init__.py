@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     configure_settings(app, config)
+    configure_logging(app)
     configure_urls(app)
     configure_extensions(app)
     configure_blueprints(app)
@@ -54,6 +55,14 @@ def configure_settings(app: Flask, config: dict | None) -> None:
 
     # Decided once, like the cookies from DESK_URL: the running desk reads a plain bool.
     app.config["MAIL_CATCHER"] = catcher_setting(app.config)
+
+
+def configure_logging(app: Flask) -> None:
+    """Each record a line on stderr in HELPDESK_LOG_FORMAT, addresses masked; a process whose
+    logging is already set up (gunicorn with deploy/gunicorn.conf.py, a test run) keeps it."""
+    from helpdesk import logs
+
+    logs.configure(app.config["LOG_FORMAT"])
 
 
 def _instance_secret_key(instance: Path) -> str:

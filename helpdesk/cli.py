@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app
 from flask_babel import force_locale
 
-from helpdesk import jobs
+from helpdesk import jobs, logs
 from helpdesk.adapters.private_files import write_private
 from helpdesk.domain import languages
 from helpdesk.domain.ids import MAX_ID
@@ -52,6 +52,7 @@ from helpdesk.services.promise.calendar_settings import (
 from helpdesk.services.stats import rollup
 
 bp = Blueprint("cli", __name__, cli_group=None)
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -424,13 +425,12 @@ def ingest_command(once: bool):
 @one_line_errors
 def mail_in_command(host: str | None, port: int | None):
     """Take mail pushed by your mail server (SMTP or LMTP) into tickets until stopped."""
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(current_app.config["LOG_FORMAT"], logging.INFO)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    mail_in.serve(stop, _now, host=host, port=port, on_listening=lambda server: click.echo(
-        f"Mail in: {server.settings.describe()}; stop it with Ctrl-C.", err=True))
+    mail_in.serve(stop, _now, host=host, port=port, on_listening=lambda server: _tell_operator(
+        f"Mail in: {server.settings.describe()}; stop it with Ctrl-C."))
 
 
 @bp.cli.command("held")
@@ -508,8 +508,7 @@ def worker_command(once: bool, only: str, skip: str):
     """Run the periodic jobs (SLA sweep, calendar recompute, ...) until stopped."""
     chosen = jobs.chosen(_names(only), _names(skip))
     # One pass prints its own summary; a running worker logs each pass.
-    logging.basicConfig(level=logging.WARNING if once else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(current_app.config["LOG_FORMAT"], logging.WARNING if once else logging.INFO)
     if once:
         tracker = OutageTracker(logging.getLogger("helpdesk.jobs"))
         results = jobs.run_once(chosen, tracker=tracker)
@@ -522,15 +521,24 @@ def worker_command(once: bool, only: str, skip: str):
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    click.echo(mail_in.mail_in_summary(current_app.config), err=True)
-    click.echo(route.mail_out_line(), err=True)
-    click.echo(f"Worker running {', '.join(job.name for job in chosen)}; stop it with Ctrl-C.",
-               err=True)
+    _tell_operator(mail_in.mail_in_summary(current_app.config))
+    _tell_operator(route.mail_out_line())
+    _tell_operator(f"Worker running {', '.join(job.name for job in chosen)}; stop it with "
+                   "Ctrl-C.")
     jobs.run_forever(stop, chosen)
 
 
 def _names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _tell_operator(line: str) -> None:
+    """What a service says as it starts: a plain line, or a log record when the log is JSON
+    lines, so that every line a service writes parses."""
+    if current_app.config["LOG_FORMAT"] == "json":
+        log.info("%s", line)
+    else:
+        click.echo(line, err=True)
 
 
 @bp.cli.group("sla")

@@ -3,7 +3,8 @@
 Values from the environment are converted here, once, when the app is created, so a
 duration is a timedelta and a number an int wherever the code reads it, and a bad value
 stops the start with one line that names the variable and what it takes, instead of
-failing a page later.
+failing a page later. Any setting may instead be given as HELPDESK_<NAME>_FILE, the path
+of a file that holds the value (a secret mounted by systemd or a container runtime).
 """
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from helpdesk.logs import FORMATS as LOG_FORMATS
+
 PREFIX = "HELPDESK_"
+FILE_SUFFIX = "_FILE"  # HELPDESK_<NAME>_FILE: the value is that file's content
 SECURITY_MODES = ("ssl", "starttls", "none")  # IMAP and SMTP alike
 SENDER_AUTH_MODES = ("off", "log", "enforce")
 
@@ -221,14 +225,20 @@ class Setting:
     def variable(self) -> str:
         return PREFIX + self.name
 
+    @property
+    def file_variable(self) -> str:
+        return self.variable + FILE_SUFFIX
+
 
 MB = 1024 * 1024
 SETTINGS: tuple[Setting, ...] = (
     # What this desk is: `development` (make run) allows what production must not (a mail catcher).
     Setting("ENVIRONMENT", choice("production", "development"), "production"),
+    # Every process's log on stderr: `text` lines, or `json` objects one a line (helpdesk/logs.py).
+    Setting("LOG_FORMAT", choice(*LOG_FORMATS), "text"),
     # Storage. Empty database and secret key: filled in by create_app in the instance folder.
     Setting("SQLALCHEMY_DATABASE_URI", DATABASE_URL, "", secret=True),
-    Setting("SECRET_KEY", TEXT, ""),
+    Setting("SECRET_KEY", TEXT, "", secret=True),
     Setting("BLOB_STORE", FOLDER, "blobs"),  # relative paths are inside the instance folder
     # Sessions and sign-in.
     Setting("STAFF_SESSION_IDLE", DURATION, timedelta(minutes=30)),
@@ -265,7 +275,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IMAP_HOST", TEXT, "127.0.0.1"),
     Setting("IMAP_PORT", PORT, 993),
     Setting("IMAP_USER", TEXT, ""),
-    Setting("IMAP_PASSWORD", TEXT, ""),
+    Setting("IMAP_PASSWORD", TEXT, "", secret=True),
     Setting("IMAP_FOLDER", TEXT, "INBOX"),
     Setting("IMAP_PROCESSED_FOLDER", TEXT, ""),  # empty: flag processed mail in place
     Setting("IMAP_SECURITY", SECURITY, "ssl"),
@@ -296,7 +306,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_SECURITY", SECURITY, "ssl"),  # TLS never falls back to plaintext
     Setting("MAIL_CA_FILE", OPTIONAL_FILE, None),  # None: the system's trusted certificates
     Setting("MAIL_USERNAME", OPTIONAL_TEXT, None),
-    Setting("MAIL_PASSWORD", OPTIONAL_TEXT, None),
+    Setting("MAIL_PASSWORD", OPTIONAL_TEXT, None, secret=True),
     Setting("MAIL_DEFAULT_SENDER", TEXT, "support@helpdesk.invalid"),
     # None: on in development when there is no MAIL_SERVER; never in production.
     Setting("MAIL_CATCHER", BOOLEAN, None),
@@ -333,20 +343,45 @@ def defaults() -> dict[str, object]:
 
 def given_by(environ: Mapping[str, str]) -> frozenset[str]:
     """The config keys of the settings the environment gives (whatever their value)."""
-    return frozenset(setting.name for setting in SETTINGS if setting.variable in environ)
+    return frozenset(setting.name for setting in SETTINGS
+                     if setting.variable in environ or setting.file_variable in environ)
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
     """The settings the environment gives, converted; SettingError names a bad one."""
     values: dict[str, object] = {}
     for setting in SETTINGS:
-        raw = environ.get(setting.variable)
-        if raw is None:
+        given = _given_text(setting, environ)
+        if given is None:
             continue
+        variable, raw = given
         try:
             values[setting.name] = setting.kind.parse(raw)
         except (ValueError, KeyError, OverflowError) as error:
-            got = "a value not shown here" if setting.secret else repr(raw)
-            raise SettingError(f"{setting.variable}: expected {setting.kind.expected}, "
+            # A file is where secrets are kept: what it holds is never repeated.
+            hidden = setting.secret or variable == setting.file_variable
+            got = "a value not shown here" if hidden else repr(raw)
+            raise SettingError(f"{variable}: expected {setting.kind.expected}, "
                                f"got {got}") from error
     return values
+
+
+def _given_text(setting: Setting, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """The variable that gives a setting and its text: HELPDESK_<NAME> itself, or the content
+    of the file HELPDESK_<NAME>_FILE names (without its final line break); None if neither."""
+    path = environ.get(setting.file_variable)
+    if path is None:
+        raw = environ.get(setting.variable)
+        return None if raw is None else (setting.variable, raw)
+    if setting.variable in environ:
+        raise SettingError(f"{setting.variable} and {setting.file_variable} are both set; "
+                           "give only one of them")
+    try:
+        content = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SettingError(f"{setting.file_variable}: cannot read {path}: "
+                           "not UTF-8 text") from None
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise SettingError(f"{setting.file_variable}: cannot read {path}: {reason}") from None
+    return setting.file_variable, content.removesuffix("\n").removesuffix("\r")

@@ -61,7 +61,7 @@ def sample(name: str, tmp_path: Path, database_uri: str) -> str:
                "BLOB_STORE": str(tmp_path / "env-blobs"), "DESK_URL": "https://localhost",
                "IMAP_CA_FILE": str(ca_file), "MAIL_CA_FILE": str(ca_file),
                "TRUSTED_HOSTS": '["localhost"]', "SESSION_COOKIE_NAME": "desk_session",
-               "MAIL_IN_PROTOCOL": "lmtp", "ENVIRONMENT": "development",
+               "MAIL_IN_PROTOCOL": "lmtp", "ENVIRONMENT": "development", "LOG_FORMAT": "json",
                "MAIL_IN_TLS_CERT": str(ca_file), "MAIL_IN_TLS_KEY": str(ca_file),
                "MAIL_IN_CLIENTS": '["192.0.2.0/24"]',
                "MAIL_CATCHER": "false",  # a catcher is refused in production
@@ -257,3 +257,67 @@ def test_a_retention_period_longer_than_the_terms_allow_is_refused():
     with pytest.raises(SettingError, match="HELPDESK_RETENTION_DAYS: expected a whole number "
                                            "from 1 to 365, got '400'"):
         from_environment({"HELPDESK_RETENTION_DAYS": "400"})
+
+
+def test_a_setting_given_as_a_file_takes_its_content_without_the_final_line_break(tmp_path):
+    secret = tmp_path / "mail-password"
+    secret.write_text("s3cret with spaces \n")
+    lease = tmp_path / "lease"
+    lease.write_text("90s\r\n")
+    values = from_environment({"HELPDESK_MAIL_PASSWORD_FILE": str(secret),
+                               "HELPDESK_WORKER_LEASE_FILE": str(lease)})
+    assert values == {"MAIL_PASSWORD": "s3cret with spaces ", "WORKER_LEASE": timedelta(seconds=90)}
+
+
+def test_a_secret_key_file_is_what_create_app_signs_with(tmp_path, monkeypatch):
+    key_file = tmp_path / "secret_key"
+    key_file.write_text("key-from-a-file\n")
+    monkeypatch.setenv("HELPDESK_SECRET_KEY_FILE", str(key_file))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY"] == "key-from-a-file"
+    assert "SECRET_KEY" in app.extensions["settings_given"]["environment"]
+
+
+def test_a_setting_given_both_ways_is_refused_in_one_line(tmp_path):
+    secret = tmp_path / "key"
+    secret.write_text("from-the-file")
+    with pytest.raises(SettingError) as refused:
+        from_environment({"HELPDESK_SECRET_KEY": "from-the-variable",
+                          "HELPDESK_SECRET_KEY_FILE": str(secret)})
+    assert str(refused.value) == ("HELPDESK_SECRET_KEY and HELPDESK_SECRET_KEY_FILE are both "
+                                  "set; give only one of them")
+
+
+@pytest.mark.parametrize("problem", ["missing", "folder", "unreadable", "not text"])
+def test_an_unreadable_file_names_its_variable_and_path_but_not_its_content(problem, tmp_path):
+    path = tmp_path / "imap-password"
+    if problem == "folder":
+        path.mkdir()
+    elif problem == "unreadable":
+        path.write_text("hunter2")
+        path.chmod(0)
+        if os.access(path, os.R_OK):
+            pytest.skip("running as root: every file is readable")
+    elif problem == "not text":
+        path.write_bytes(b"hunter2\xff\xfe")
+    with pytest.raises(SettingError) as refused:
+        from_environment({"HELPDESK_IMAP_PASSWORD_FILE": str(path)})
+    message = str(refused.value)
+    assert message.startswith(f"HELPDESK_IMAP_PASSWORD_FILE: cannot read {path}: ")
+    assert "hunter2" not in message and "\n" not in message
+
+
+def test_a_bad_value_from_a_file_names_the_file_variable_and_does_not_repeat_it(tmp_path):
+    idle = tmp_path / "idle"
+    idle.write_text("ten minutes\n")
+    with pytest.raises(SettingError) as refused:
+        from_environment({"HELPDESK_STAFF_SESSION_IDLE_FILE": str(idle)})
+    assert str(refused.value) == (
+        "HELPDESK_STAFF_SESSION_IDLE_FILE: expected a duration of at least 1m, such as 600 "
+        "(seconds), 10m or 2h, got a value not shown here")
+
+
+def test_no_setting_is_another_settings_file_variable():
+    variables = {setting.variable for setting in SETTINGS}
+    assert [s.file_variable for s in SETTINGS if s.file_variable in variables] == []
+
