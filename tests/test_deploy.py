@@ -18,7 +18,10 @@ from tests.fixtures.ports import free_port
 from tests.fixtures.processes import flask_env
 
 DEPLOY = ROOT / "deploy"
-UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
+# The services that run all the time; the watchdog's one-shot service and its timer apart.
+UNITS = [DEPLOY / "systemd" / name for name in ("helpdesk-web@.service",
+                                                "helpdesk-worker@.service")]
+WATCHDOG = DEPLOY / "systemd" / "helpdesk-watchdog.service"
 CHECKOUT = "/srv/helpdesk"  # where the units and docs/operations.md put the repository
 HOST = "desk.example"
 
@@ -91,9 +94,25 @@ def _in_checkout(path: str) -> Path:
     return ROOT / Path(path).relative_to(CHECKOUT)
 
 
-def test_there_is_a_web_and_a_worker_unit():
-    assert [unit.name for unit in UNITS] == ["helpdesk-web@.service",
-                                             "helpdesk-worker@.service"]
+def test_there_are_web_and_worker_units_and_a_watchdog_on_a_timer():
+    assert sorted(path.name for path in (DEPLOY / "systemd").iterdir()) == [
+        "helpdesk-watchdog.service", "helpdesk-watchdog.timer", "helpdesk-web@.service",
+        "helpdesk-worker@.service"]
+
+
+def test_the_watchdog_runs_every_minute_as_the_desk_apart_from_the_workers(app):
+    service = {key: values[-1] for key, values in _unit(WATCHDOG)["Service"].items()}
+    assert (service["Type"], service["User"], service["EnvironmentFile"]) == (
+        "oneshot", "helpdesk", "/etc/helpdesk/env")
+    assert "helpdesk-worker" not in WATCHDOG.read_text().partition("[Service]")[0]
+    timer = {key: values[-1] for key, values in
+             _unit(WATCHDOG.with_suffix(".timer"))["Timer"].items()}
+    assert timer["OnUnitActiveSec"] == "1min"
+    command = _command(WATCHDOG)
+    assert Path(command[0]).name == "flask" and command[1:] == ["--app", "app", "watchdog"]
+    helped = subprocess.run([*command, "--help"], cwd=ROOT, env=flask_env(app),
+                            capture_output=True, text=True, timeout=60)
+    assert helped.returncode == 0 and "Look once for what has stopped" in helped.stdout
 
 
 @pytest.mark.parametrize("path", UNITS, ids=lambda path: path.name)
@@ -137,7 +156,7 @@ def test_the_worker_unit_starts_flask_worker(app):
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
-@pytest.mark.parametrize("path", UNITS, ids=lambda path: path.name)
+@pytest.mark.parametrize("path", [*UNITS, WATCHDOG], ids=lambda path: path.name)
 def test_systemd_finds_nothing_wrong_with_a_unit(path, tmp_path):
     # Placed in this checkout and run as root: no /srv/helpdesk and no helpdesk user here.
     text = path.read_text().replace(CHECKOUT, str(ROOT)).replace("User=helpdesk", "User=root")
