@@ -1,7 +1,7 @@
 """Two web instances and two workers on one database, mailbox and SMTP sink, run for real.
 
     .venv/bin/python bench/two_instances.py [--mails 1000] [--agents 4] [--rate 10]
-                                            [--calamity-every 20] [--calamity-minutes 1]
+                                            [--calamity-every 20] [--no-breaches]
                                             [--database-url postgresql+psycopg://postgres@127.0.0.1:5432]
 
 A fresh PostgreSQL database is migrated (`flask db upgrade`) and seeded with organisations,
@@ -35,14 +35,14 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=defaults.rate_per_second,
                         help="mails appended per second")
     parser.add_argument("--calamity-every", type=int, default=defaults.calamity_every)
-    parser.add_argument("--calamity-minutes", type=int, default=defaults.calamity_target_minutes,
-                        help="a calamity's response target; over 1 keeps breaches out of the run")
+    parser.add_argument("--no-breaches", action="store_true",
+                        help="calamities due after the run: only their alerts escalate")
     parser.add_argument("--database-url", default=POSTGRES_SERVER,
                         help="the PostgreSQL server, without a database name")
     args = parser.parse_args()
     plan = Plan(mails=args.mails, agents=args.agents, rate_per_second=args.rate,
                 calamity_every=args.calamity_every,
-                calamity_target_minutes=args.calamity_minutes)
+                breaches=not args.no_breaches)
     print(f"two instances: {plan.mails} mails at {plan.rate_per_second}/s, {plan.agents} agents, "
           f"every {plan.calamity_every}th a calamity due in {plan.calamity_target_minutes} min")
     report = run(plan, args.database_url.rstrip("/"))
