@@ -28,6 +28,7 @@ class MakeRun:
                     "HELPDESK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{self.database}",
                     "HELPDESK_SECRET_KEY": "make-run-test",
                     "HELPDESK_BLOB_STORE": str(tmp_path / "blobs"),
+                    "HELPDESK_BACKUP_DIR": str(tmp_path / "backups"),
                     "HELPDESK_MAIL_IN_PORT": str(self.mail_port)}
         self.lines: list[str] = []
         self.process: subprocess.Popen | None = None

@@ -86,6 +86,12 @@ def compose_late_breaches(late: list, staff: StaffMember, now: datetime) -> Noti
                         body_html=render_template("email/late_breaches.html", **context))
 
 
+def notice_subject(kind: str, ticket: Ticket) -> str:
+    """A ticket notice's subject in the current language: the reference, then the news."""
+    subject = TICKET_NOTICE_SUBJECTS[kind] % {"subject": ticket.subject}
+    return clean_header_value(f"[#{ticket.number}] {subject}")
+
+
 def compose_ticket_notice(kind: str, ticket: Ticket, record: ResponseRecord,
                           staff: StaffMember, now: datetime) -> Notification:
     """One notice of TICKET_NOTICE_SUBJECTS about the response `record` owes."""
@@ -97,7 +103,6 @@ def compose_ticket_notice(kind: str, ticket: Ticket, record: ResponseRecord,
         "due_moment": moment_in_words(record.due_at),
         "waited": duration_label(max(now - record.received_at, timedelta(0))),
     }
-    subject = TICKET_NOTICE_SUBJECTS[kind] % {"subject": ticket.subject}
-    return Notification(subject=clean_header_value(f"[#{ticket.number}] {subject}"),
+    return Notification(subject=notice_subject(kind, ticket),
                         body_text=render_template(f"email/{kind}.txt", **context),
                         body_html=render_template(f"email/{kind}.html", **context))

@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 # Bodies are downloaded, and committed, in batches: few round trips and commits, bounded memory.
 FETCH_BATCH_BYTES = 16 * 1024 * 1024
 FETCH_BATCH_MESSAGES = 100
+ALREADY_INGESTED = "already ingested"  # a pass's count of mail it had stored before
 IDLE_RENEW_SECONDS = 120  # a pass this often whatever IDLE says; servers drop IDLE at 30 min
 # Failures of the database, the disk or the server are not the message's fault: not counted.
 _INFRASTRUCTURE_ERRORS = (MailboxError, sa.exc.OperationalError, sa.exc.InterfaceError, OSError)
@@ -144,12 +145,17 @@ def ingest_forever(stop: threading.Event, clock: Callable[[], datetime],
         try:
             with open_session(settings) as session:
                 while not stop.is_set():
+                    took_mail = False
                     with mailbox_lock(settings.mailbox) as locked:
                         if locked:
-                            _log_report(run_pass(session, clock()))
+                            report = run_pass(session, clock())
+                            _log_report(report)
+                            took_mail = _took_new_mail(report)
                         else:
                             session.select()
                     tracker.succeeded(task, clock())
+                    if took_mail:
+                        continue  # mail that came meanwhile was announced to the pass, not IDLE
                     if session.can_idle:
                         session.idle(IDLE_RENEW_SECONDS if locked else poll_seconds, stop.is_set)
                     else:
@@ -159,6 +165,17 @@ def ingest_forever(stop: threading.Event, clock: Callable[[], datetime],
             record_pass_error(settings.mailbox, error, clock())
             tracker.failed(task, error, clock())
             stop.wait(tracker.delay_seconds(task))
+
+
+def _took_new_mail(report: PassReport) -> bool:
+    """Whether a pass took new mail in without a failure: more may have come meanwhile.
+
+    The server announces new mail to whichever command comes next, and during a pass that is
+    one of the pass's own (FETCH, STORE, MOVE): the NOOP before IDLE hears nothing, and the
+    mail would wait for IDLE_RENEW_SECONDS. A pass that found nothing new (or met a failure,
+    which waits for a later pass on purpose) goes to IDLE as ever.
+    """
+    return not report.failed and any(outcome != ALREADY_INGESTED for outcome in report.counts)
 
 
 def _log_report(report: PassReport) -> None:
@@ -228,7 +245,7 @@ def _ingest_folder(session: ImapSession, state: MailboxState, report: PassReport
             for envelope in batch:
                 outcome = outcomes.get(envelope.uid)
                 if envelope.uid in done:
-                    report.counts["already ingested"] += 1
+                    report.counts[ALREADY_INGESTED] += 1
                     finished.append(envelope.uid)
                 elif isinstance(outcome, Exception):
                     report.failed += 1

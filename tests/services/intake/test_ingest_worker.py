@@ -82,3 +82,21 @@ def test_worker_reconnects_after_the_server_drops_the_connection(app, mailbox, w
     mailbox.server.kick()
     mailbox.append(make_mail("ann@customer.example", "After the drop"))
     assert wait_until(lambda: tickets_with("After the drop") == 1) < 8
+
+
+def test_mail_that_arrives_during_a_pass_is_taken_at_once_not_at_the_idle_renewal(
+        app, mailbox, worker, monkeypatch):
+    """The server announces it to one of the pass's own commands, which IDLE never sees."""
+    make_contact(email="ann@customer.example")
+    worker()
+    marking = ImapSession.mark_processed
+    appended = []
+
+    def mark_and_receive(self, uids):
+        if not appended:  # within the first pass that takes mail, more arrives
+            appended.append(mailbox.append(make_mail("ann@customer.example", "Meanwhile")))
+        return marking(self, uids)
+
+    monkeypatch.setattr(ImapSession, "mark_processed", mark_and_receive)
+    mailbox.append(make_mail("ann@customer.example", "First"))
+    assert wait_until(lambda: tickets_with("Meanwhile") == 1) < 5
