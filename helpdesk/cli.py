@@ -5,6 +5,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections import Counter
 from datetime import UTC, date, datetime
 from functools import wraps
@@ -411,9 +412,7 @@ def ingest_command(once: bool):
             raise TemporaryFailure(report.summary())
         click.echo(report.summary())
         return
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = _stop_on_signals()
     click.echo("Ingesting mail until stopped (Ctrl-C).", err=True)
     ingest.ingest_forever(stop, clock=_now)
 
@@ -426,9 +425,7 @@ def ingest_command(once: bool):
 def mail_in_command(host: str | None, port: int | None):
     """Take mail pushed by your mail server (SMTP or LMTP) into tickets until stopped."""
     logs.configure(current_app.config["LOG_FORMAT"], logging.INFO)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = _stop_on_signals()
     mail_in.serve(stop, _now, host=host, port=port, on_listening=lambda server: _tell_operator(
         f"Mail in: {server.settings.describe()}; stop it with Ctrl-C."))
 
@@ -518,9 +515,7 @@ def worker_command(once: bool, only: str, skip: str):
         if failed:
             sys.exit(EX_TEMPFAIL if all(tracker.is_down(name) for name in failed) else 1)
         return
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = _stop_on_signals()
     _tell_operator(mail_in.mail_in_summary(current_app.config))
     _tell_operator(route.mail_out_line())
     _tell_operator(f"Worker running {', '.join(job.name for job in chosen)}; stop it with "
@@ -530,6 +525,27 @@ def worker_command(once: bool, only: str, skip: str):
 
 def _names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set soon after SIGTERM or SIGINT.
+
+    The handler only notes the signal; a thread of its own sets the event. A handler that
+    set it itself would take the event's lock in the main thread, which may hold that lock
+    already (waiting on the event), or be inside the handler of a first signal (make run's
+    Ctrl-C is followed by its trap's SIGTERM): it would wait for itself forever.
+    """
+    stop, received = threading.Event(), []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda signum, _frame: received.append(signum))
+
+    def relay() -> None:
+        while not received:
+            time.sleep(0.1)
+        stop.set()
+
+    threading.Thread(target=relay, name="signals", daemon=True).start()
+    return stop
 
 
 def _tell_operator(line: str) -> None:

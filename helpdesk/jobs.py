@@ -234,7 +234,10 @@ def run_forever(stop: threading.Event, jobs: Iterable[Job] = JOBS,
         periodic = tuple(job for job in jobs if job.forever is None and job.lane == lane)
         threads.append(_start_thread(
             f"{lane} jobs", lambda periodic=periodic: _run_lane(stop, periodic, leases, tracker)))
-    stop.wait()
+    # Woken twice a second: a SIGTERM the kernel hands to another thread is only flagged, and
+    # the main thread runs its handler once it runs Python code again.
+    while not stop.wait(0.5):
+        pass
     deadline = time.monotonic() + STOP_SECONDS
     for thread in list(threads):
         thread.join(max(0.0, deadline - time.monotonic()))
