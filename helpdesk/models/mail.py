@@ -54,6 +54,8 @@ class MailReceipt(db.Model):
     # None only for a message held as too large: it stays on the server, never downloaded.
     raw_mail_id: Mapped[int | None] = mapped_column(sa.ForeignKey("raw_mail.id"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the desk stored it: the ingestion latency is stored_at - received_at.
+    stored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     mailbox: Mapped[str] = mapped_column(sa.String(200), default="")
     uidvalidity: Mapped[int | None] = mapped_column(sa.BigInteger)
     uid: Mapped[int | None] = mapped_column(sa.BigInteger)

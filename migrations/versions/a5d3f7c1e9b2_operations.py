@@ -60,14 +60,17 @@ def upgrade():
     )
 
     # The watchdog's "mail not fetched for N minutes" counts from the last pass that worked.
-    with op.batch_alter_table('mailbox_state', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('last_success_at', sa.DateTime(timezone=True),
-                                      nullable=True))
+    op.add_column('mailbox_state',
+                  sa.Column('last_success_at', sa.DateTime(timezone=True), nullable=True))
+    # When each mail was stored, for the ingestion latency /metrics reports.
+    op.add_column('mail_receipt',
+                  sa.Column('stored_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('mailbox_state', schema=None) as batch_op:
-        batch_op.drop_column('last_success_at')
+    # Plain ALTERs: a batch copy would reflect (and copy) the tables they refer to.
+    op.drop_column('mail_receipt', 'stored_at')
+    op.drop_column('mailbox_state', 'last_success_at')
     op.drop_table('watchdog_incident')
     op.drop_table('job_heartbeat')
     op.drop_table('backup')

@@ -230,7 +230,8 @@ def stage_kept(kept: Kept, *, received_at: datetime, now: datetime, source: Mail
         written = _add_to_ticket(parsed, routed, kept.raw_mail, received_at, now, auth, sla_terms,
                                  staging, tell_customers)
         staging.threads.add(written.ticket, written.message.message_id)
-    return _add_receipt(written, key, fingerprint, kept.raw_mail, received_at, source, staging)
+    return _add_receipt(written, key, fingerprint, kept.raw_mail, received_at, now, source,
+                        staging)
 
 
 def stage_too_large(header: bytes, size: int, *, received_at: datetime, now: datetime,
@@ -248,7 +249,7 @@ def stage_too_large(header: bytes, size: int, *, received_at: datetime, now: dat
               f"{source.mailbox} (UID {source.uid})")
     received_at = min(received_at, now)
     written = _hold(parsed, Held(HeldReason.TOO_LARGE, detail), None, received_at, now)
-    return _add_receipt(written, key, fingerprint, None, received_at, source, staging)
+    return _add_receipt(written, key, fingerprint, None, received_at, now, source, staging)
 
 
 def stage_failing(raw: bytes, detail: str, *, received_at: datetime, now: datetime,
@@ -262,7 +263,8 @@ def stage_failing(raw: bytes, detail: str, *, received_at: datetime, now: dateti
     held = Held(HeldReason.UNPARSABLE, detail)
     received_at = min(received_at, now)
     written = _hold(ParsedEmail(), held, raw_mail, received_at, now)
-    return _add_receipt(written, key, fingerprint, raw_mail, received_at, source, staging)
+    return _add_receipt(written, key, fingerprint, raw_mail, received_at, now, source,
+                        staging)
 
 
 def storable(parsed: ParsedEmail) -> ParsedEmail:
@@ -378,11 +380,12 @@ def store_attachments(message: Message, attachments: list[ParsedAttachment],
 
 
 def _add_receipt(written: _Written, key: str, fingerprint: str, raw_mail: RawMail | None,
-                 received_at: datetime, source: MailSource, staging: Staging) -> Result:
+                 received_at: datetime, now: datetime, source: MailSource,
+                 staging: Staging) -> Result:
     """The receipt joins the same transaction: the message and its receipt exist together."""
     staging.receipted[key, fingerprint] = True  # a second copy later in this commit: duplicate
     db.session.add(MailReceipt(
         dedupe_key=key, fingerprint=fingerprint, raw_mail=raw_mail, received_at=received_at,
-        mailbox=source.mailbox, uidvalidity=source.uidvalidity, uid=source.uid,
+        stored_at=now, mailbox=source.mailbox, uidvalidity=source.uidvalidity, uid=source.uid,
         message=written.message, held_message=written.held_message))
     return Result(written.outcome, key, written.held_reason, fingerprint)

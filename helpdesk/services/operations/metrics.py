@@ -4,11 +4,17 @@ Counting rows rather than events in memory gives every web process the same answ
 many processes and workers run; a counter here falls only when erasure removes rows, which
 Prometheus reads as a reset. The desk's status (`status.py`) supplies the ages and the health.
 """
+import bisect
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -30,6 +36,7 @@ def desk_metrics(now: datetime) -> Iterator[Metric]:
     """Every metric family the desk reports from its database at `now`."""
     status = desk_status(now)
     yield from _mail(status)
+    yield _ingestion_latency(now)
     yield from _outbox(status)
     yield from _sla(now)
     yield from _jobs(status)
@@ -64,6 +71,26 @@ def _mail(status: DeskStatus) -> Iterator[Metric]:
         yield GaugeMetricFamily("helpdesk_mail_last_success_age_seconds",
                                 "Since the last pass over the IMAP folder that ran through.",
                                 value=mail.last_success_age_seconds)
+
+
+# Seconds from a mail's arrival at the server (its INTERNALDATE, or when it was pushed) to the
+# desk's storing it, over the mails stored in the last LATENCY_WINDOW.
+LATENCY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 900, 3600)
+LATENCY_WINDOW = timedelta(hours=1)
+LATENCY_SAMPLE = 10_000  # the newest; a backlog larger than this is seen in its newest part
+
+
+def _ingestion_latency(now: datetime) -> Metric:
+    rows = db.session.execute(
+        sa.select(MailReceipt.received_at, MailReceipt.stored_at)
+        .where(MailReceipt.stored_at > now - LATENCY_WINDOW)
+        .order_by(MailReceipt.stored_at.desc()).limit(LATENCY_SAMPLE)).all()
+    latencies = sorted(max((stored - received).total_seconds(), 0.0) for received, stored in rows)
+    buckets = [(str(bound), bisect.bisect_right(latencies, bound)) for bound in LATENCY_BUCKETS]
+    return HistogramMetricFamily(
+        "helpdesk_mail_ingestion_latency_seconds",
+        "From a mail's arrival at the server to its storing, over the last hour's mail.",
+        buckets=[*buckets, ("+Inf", len(latencies))], sum_value=sum(latencies))
 
 
 def _outbox(status: DeskStatus) -> Iterator[Metric]:

@@ -61,6 +61,8 @@ def test_mail_from_a_super_user_opens_a_ticket_and_queues_an_acknowledgement(app
         ann, Channel.EMAIL, Category.BUG, "Export fails")
     message = ticket.messages[0]
     assert message.created_at == RECEIVED_AT  # the server's INTERNALDATE
+    [receipt] = all_of(MailReceipt)
+    assert (receipt.received_at, receipt.stored_at) == (RECEIVED_AT, NOW)  # the latency's ends
     assert "<b>open</b>" in message.body_html
     assert raw_bytes(message.raw_mail) == raw
     [attachment] = message.attachments

@@ -105,6 +105,25 @@ def test_mail_figures_count_what_the_database_holds(scraper, now):
     assert samples["helpdesk_mail_held_waiting", (("reason", "unknown sender"),)] == 1
 
 
+def test_ingestion_latency_is_a_histogram_of_the_last_hours_mail(scraper, now):
+    def stored(key: str, waited_seconds: float, ago: timedelta = timedelta(0)) -> MailReceipt:
+        receipt = _receipt(now - ago - timedelta(seconds=waited_seconds), key)
+        receipt.stored_at = now - ago
+        return receipt
+
+    db.session.add_all([stored("<a@x>", 0.4), stored("<b@x>", 3), stored("<c@x>", 40),
+                        stored("<d@x>", 7200),  # found in the mailbox two hours late
+                        stored("<e@x>", 2, ago=timedelta(hours=2)),  # outside the hour
+                        _receipt(now, "<f@x>")])  # stored before the desk kept the moment
+    db.session.commit()
+    samples = _scrape(scraper, now)
+    bucket = "helpdesk_mail_ingestion_latency_seconds_bucket"
+    assert [samples[bucket, (("le", le),)] for le in ("1", "5", "60", "3600", "+Inf")] \
+        == [1, 2, 3, 3, 4]
+    assert samples["helpdesk_mail_ingestion_latency_seconds_count", ()] == 4
+    assert samples["helpdesk_mail_ingestion_latency_seconds_sum", ()] == pytest.approx(7243.4)
+
+
 def test_outbox_figures_count_sent_failed_and_retried_mail(scraper, now):
     db.session.add_all([
         _outbox(now, OutboxState.SENT, 1), _outbox(now, OutboxState.SENT, 3),  # 2 retries
