@@ -24,6 +24,9 @@ OPERATOR_ONLY = {
     "The restore failed, the database is as it was: %(error)s",
     "The restored database's rows differ from the backup's manifest.",
     "A restore replaces the desk's data; add --yes to restore.",
+    "The backup in %(path)s is damaged: %(file)s is not a file a backup holds.",
+    "The backup's database is of a newer desk (migration %(revision)s); restore it with that "
+    "version's code.",
     "Unknown job %(names)s; the jobs are %(known)s.",
     "No job is left to run.",
     "There is no staff member with email %(email)s.",

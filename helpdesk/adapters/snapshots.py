@@ -5,13 +5,14 @@ Row counts are read in the very snapshot the file holds, so a restore can be com
 them exactly, while the desk keeps writing.
 """
 import os
-import shutil
 import sqlite3
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterable
 from contextlib import closing
 from pathlib import Path
+from typing import IO
 
 import sqlalchemy as sa
 
@@ -119,30 +120,23 @@ def restore_snapshot(engine: sa.Engine, snapshot: Path) -> None:
     """Replace the desk's database by `snapshot`, all at once: on failure it is left as it was."""
     engine.dispose()  # our own pooled connections would hold locks the restore waits for
     if engine_kind(engine) == SQLITE:
-        with closing(sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True)) as source, \
-                closing(sqlite3.connect(engine.url.database, timeout=10)) as live:
-            source.backup(live)
+        try:
+            with closing(sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True)) as source, \
+                    closing(sqlite3.connect(engine.url.database, timeout=10)) as live:
+                source.backup(live)  # one transaction on `live`: rolled back on an error
+        except sqlite3.Error as error:
+            raise SnapshotError(f"SQLite: {error}") from None
         return
-    # The dump as SQL after a fresh schema, in one transaction of psql's: all or nothing.
-    dump = subprocess.Popen(["pg_restore", "--no-owner", "--no-privileges", "--file=-",
-                             str(snapshot)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=libpq_environment(engine.url))
-    load = subprocess.Popen(["psql", "--no-psqlrc", "--quiet", "--single-transaction",
-                             "--set=ON_ERROR_STOP=1", "--output=/dev/null"],
-                            stdin=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=libpq_environment(engine.url))
-    try:
-        load.stdin.write(b"DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n")
-        shutil.copyfileobj(dump.stdout, load.stdin)
-    except BrokenPipeError:
-        pass  # psql stopped at an error: its own message says which
-    finally:
-        load.stdin.close()
-    dump_error, load_error = dump.stderr.read(), load.stderr.read()
-    if dump.wait() != 0:
-        raise SnapshotError(_first_line(dump_error, "pg_restore failed"))
-    if load.wait() != 0:
-        raise SnapshotError(_first_line(load_error, "psql failed"))
+    # The dump as SQL first, checked whole; then a fresh schema and that SQL in one
+    # transaction of psql's, which stops at the first error: all or nothing.
+    with tempfile.TemporaryDirectory(prefix="helpdesk-restore-") as scratch:
+        script = Path(scratch) / "restore.sql"
+        script.write_bytes(b"DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n")
+        with open(script, "ab") as handle:
+            _run(["pg_restore", "--no-owner", "--no-privileges", "--file=-", str(snapshot)],
+                 engine.url, stdout=handle)
+        _run(["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
+              "--output=/dev/null", f"--file={script}"], engine.url)
 
 
 def sqlite_engine(path: Path, *, read_only: bool = False) -> sa.Engine:
@@ -162,9 +156,10 @@ def libpq_environment(url: sa.URL) -> dict[str, str]:
     return environment
 
 
-def _run(command: list[str], url: sa.URL) -> None:
+def _run(command: list[str], url: sa.URL, stdout: IO[bytes] | None = None) -> None:
     try:
-        result = subprocess.run(command, capture_output=True, env=libpq_environment(url))
+        result = subprocess.run(command, stdout=stdout or subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=libpq_environment(url))
     except FileNotFoundError:
         raise SnapshotError(f"{command[0]} is not installed (Debian: postgresql-client)") from None
     if result.returncode != 0:

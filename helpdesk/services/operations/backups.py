@@ -13,7 +13,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,7 +22,7 @@ from flask_migrate import upgrade
 from helpdesk.adapters import snapshots
 from helpdesk.adapters.private_files import FILE_MODE, private_folder, write_private
 from helpdesk.extensions import db
-from helpdesk.models import Backup, BackupState
+from helpdesk.models import Backup, BackupState, JobHeartbeat
 from helpdesk.services import Refusal
 from helpdesk.services.operations import heartbeats
 from helpdesk.services.transaction import job
@@ -31,8 +31,11 @@ MANIFEST, MANIFEST_DIGEST, BLOBS = "manifest.json", "manifest.sha256", "blobs"
 FORMAT = 1
 # A failed backup is tried again this soon, not a whole interval later.
 RETRY_AFTER = timedelta(minutes=15)
-# A backup still "running" after this long was cut off (its worker stopped or was killed).
+# A backup still "running" after this long, or whose folder has not changed for SILENT_AFTER,
+# was cut off (its worker stopped or was killed); a running one writes a file at least every
+# few minutes, and its scratch restore takes minutes.
 STALE_AFTER = timedelta(hours=12)
+SILENT_AFTER = timedelta(minutes=30)
 CHUNK = 1 << 20
 ENGINE_NAMES = {snapshots.SQLITE: "SQLite", snapshots.POSTGRESQL: "PostgreSQL"}
 
@@ -97,13 +100,16 @@ def make_backup(now: datetime, output: str | Path | None = None) -> BackupMade:
         _sync_tree(partial)
         os.replace(partial, folder)
         _fsync(root)
-    except (OSError, snapshots.SnapshotError) as error:
+    except BaseException as error:  # whatever stopped it, the record says so
         shutil.rmtree(partial, ignore_errors=True)
         db.session.rollback()
-        record.state, record.error = BackupState.FAILED, str(error)[:Backup.error.type.length]
+        reason = str(error) or type(error).__name__
+        record.state, record.error = BackupState.FAILED, reason[:Backup.error.type.length]
         record.finished_at = now + timedelta(seconds=time.monotonic() - began)
         db.session.commit()
-        raise Refusal("The backup failed: %(error)s", error=str(error)) from None
+        if isinstance(error, OSError | snapshots.SnapshotError | Refusal):
+            raise Refusal("The backup failed: %(error)s", error=reason) from None
+        raise
     record.state, record.manifest_sha256 = BackupState.VERIFIED, manifest_digest
     record.size_bytes = sum(entry["size"] for entry in entries)
     record.finished_at = now + timedelta(seconds=time.monotonic() - began)
@@ -125,6 +131,17 @@ def check_backup(folder: str | Path) -> dict:
     if manifest.get("format") != FORMAT:
         raise Refusal("The backup in %(path)s has format %(format)s; this desk reads format "
                       "%(known)s.", path=str(folder), format=manifest.get("format"), known=FORMAT)
+    database_file = snapshots.FILE_NAMES.get(manifest.get("engine"))
+    for entry in manifest["files"]:
+        name = PurePosixPath(entry["path"])
+        inside = (name.parts[0] == BLOBS and len(name.parts) > 1) if name.parts else False
+        if (str(name) != entry["path"] or name.is_absolute() or ".." in name.parts
+                or not (inside or entry["path"] == database_file)):
+            raise Refusal("The backup in %(path)s is damaged: %(file)s is not a file a backup "
+                          "holds.", path=str(folder), file=entry["path"])
+    if manifest["database"]["file"] != database_file:
+        raise Refusal("The backup in %(path)s is damaged: %(file)s is not a file a backup "
+                      "holds.", path=str(folder), file=manifest["database"]["file"])
     _check_files(folder, manifest)
     return manifest
 
@@ -143,23 +160,36 @@ def restore_backup(folder: str | Path, now: datetime, *, force: bool = False) ->
                       holders=", ".join(holders))
     if not force and _holds_data():
         raise Refusal("The desk's database is not empty; restore over it with --force.")
+    if unknown := sorted(set(manifest["migrations"]) - _known_revisions()):
+        raise Refusal("The backup's database is of a newer desk (migration %(revision)s); "
+                      "restore it with that version's code.", revision=", ".join(unknown))
+    store = Path(current_app.config["BLOB_STORE"])
+    try:
+        # Files first, without removing any: the database is replaced only once they are in.
+        wanted = _add_blobs(folder, store, manifest)
+    except OSError as error:
+        raise Refusal("The restore failed, the database is as it was: %(error)s",
+                      error=str(error)) from None
     db.session.remove()
     try:
         snapshots.restore_snapshot(db.engine, folder / manifest["database"]["file"])
     except snapshots.SnapshotError as error:
         raise Refusal("The restore failed, the database is as it was: %(error)s",
                       error=str(error)) from None
-    files = _restore_blobs(folder, Path(current_app.config["BLOB_STORE"]), manifest)
+    _remove_other_blobs(store, wanted)
     with db.engine.connect() as connection:
         counts = snapshots.row_counts(connection, manifest["database"]["rows"])
     if counts != manifest["database"]["rows"]:
         raise Refusal("The restored database's rows differ from the backup's manifest.")
-    # The snapshot was taken while this backup was still being made.
+    # The snapshot was taken while this backup was still being made, and while its worker
+    # held leases: no worker holds any now (checked above), and none has stopped since then.
     db.session.execute(sa.update(Backup).where(Backup.id == manifest["backup_id"]).values(
         state=BackupState.VERIFIED, finished_at=datetime.fromisoformat(manifest["made_at"]),
         manifest_sha256=hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest()))
+    db.session.execute(sa.update(JobHeartbeat).values(lease_holder=None, lease_until=None))
     db.session.commit()
     upgrade(directory=current_app.extensions["migrate"].directory)
+    files = len(wanted)
     return RestoreDone(manifest["backup_id"], manifest["made_at"], sum(counts.values()), files)
 
 
@@ -216,11 +246,22 @@ def last_good_backup() -> Backup | None:
 
 @job
 def _give_up_interrupted(now: datetime) -> None:
+    """A backup still "running" whose folder has not changed for SILENT_AFTER (or that began
+    STALE_AFTER ago) was cut off: a worker killed or stopped in the middle of it."""
     for backup in db.session.scalars(sa.select(Backup).where(
-            Backup.state == BackupState.RUNNING, Backup.started_at < now - STALE_AFTER)):
-        shutil.rmtree(_partial_folder(Path(backup.path)), ignore_errors=True)
+            Backup.state == BackupState.RUNNING, Backup.started_at < now - SILENT_AFTER)):
+        partial = _partial_folder(Path(backup.path))
+        if backup.started_at >= now - STALE_AFTER and _last_written(partial) > now - SILENT_AFTER:
+            continue
+        shutil.rmtree(partial, ignore_errors=True)
         backup.state, backup.error, backup.finished_at = BackupState.FAILED, "interrupted", now
     db.session.commit()
+
+
+def _last_written(folder: Path) -> datetime:
+    """When anything in the folder last changed (long ago when it is not there)."""
+    moments = [path.stat().st_mtime for path in (folder, *folder.rglob("*")) if path.exists()]
+    return datetime.fromtimestamp(max(moments, default=0), UTC)
 
 
 def _table_names() -> list[str]:
@@ -283,8 +324,8 @@ def _copy_blobs(store: Path, folder: Path, previous: Path | None) -> list[dict]:
     return entries
 
 
-def _restore_blobs(folder: Path, store: Path, manifest: dict) -> int:
-    """Make the blob store hold exactly the backup's blob files."""
+def _add_blobs(folder: Path, store: Path, manifest: dict) -> set[str]:
+    """Put the backup's blob files into the store (keeping the others); the names it holds."""
     wanted = {entry["path"].removeprefix(f"{BLOBS}/"): entry for entry in manifest["files"]
               if entry["path"].startswith(f"{BLOBS}/")}
     private_folder(store)
@@ -297,14 +338,25 @@ def _restore_blobs(folder: Path, store: Path, manifest: dict) -> int:
         shutil.copyfile(folder / entry["path"], partial)
         os.chmod(partial, FILE_MODE)
         os.replace(partial, target)
+    _sync_tree(store)
+    return set(wanted)
+
+
+def _remove_other_blobs(store: Path, wanted: set[str]) -> None:
+    """Make the store hold exactly the backup's files: the restored rows name no others."""
     for path in sorted(store.rglob("*"), reverse=True):
         relative = path.relative_to(store).as_posix()
         if path.is_file() and relative not in wanted:
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
-    _sync_tree(store)
-    return len(wanted)
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(current_app.extensions["migrate"].directory)
+    return {revision.revision for revision in script.walk_revisions()}
 
 
 def _entry(folder: Path, name: str) -> dict:
@@ -316,7 +368,7 @@ def _entry(folder: Path, name: str) -> dict:
 def _check_files(folder: Path, manifest: dict) -> None:
     for entry in manifest["files"]:
         path = folder / entry["path"]
-        if not path.is_file():
+        if path.is_symlink() or not path.is_file():
             raise Refusal("The backup in %(path)s is damaged: %(file)s is missing.",
                           path=str(folder), file=entry["path"])
         if path.stat().st_size != entry["size"] or _digest(path) != entry["sha256"]:

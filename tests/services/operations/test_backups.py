@@ -1,5 +1,7 @@
 """Backups and the restore drill: back up, change, restore, find the backup moment exactly."""
+import hashlib
 import json
+import os
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -203,3 +205,76 @@ def test_a_backup_cut_off_by_a_crash_is_given_up_and_its_leftovers_removed(app, 
     backups.backup_job(now + timedelta(hours=13, minutes=1))
     assert cut_off.state == BackupState.FAILED and cut_off.error == "interrupted"
     assert not leftover.exists()
+
+
+def _resign(folder: Path, change) -> None:
+    """Edit a backup's manifest and give it a matching digest, as a forger would."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    change(manifest)
+    content = json.dumps(manifest).encode()
+    (folder / "manifest.json").write_bytes(content)
+    (folder / "manifest.sha256").write_text(f"{hashlib.sha256(content).hexdigest()}  x\n")
+
+
+@pytest.mark.parametrize("forged", ["blobs/../../../outside", "blobs//tmp/outside",
+                                    "/tmp/outside", "secret.txt"])
+def test_a_manifest_naming_a_file_outside_the_backup_is_refused(app, now, tmp_path, forged):
+    _desk_with_files(now)
+    made = backups.make_backup(now)
+    _resign(made.path, lambda m: m["files"].append({"path": forged, "size": 1, "sha256": "0"}))
+    with pytest.raises(Refusal, match="is not a file a backup holds"):
+        backups.restore_backup(made.path, now, force=True)
+
+
+def test_a_dump_the_database_cannot_load_leaves_the_desk_as_it_was(app, now):
+    _desk_with_files(now)
+    made = backups.make_backup(now)
+    make_ticket(now=now)
+    rows_then = _every_row()
+    database = made.path / backups.check_backup(made.path)["database"]["file"]
+    database.write_bytes(database.read_bytes()[:4096])  # cut short, and signed anew
+
+    def cut_short(manifest):
+        [entry] = [e for e in manifest["files"] if e["path"] == database.name]
+        entry["size"], entry["sha256"] = 4096, hashlib.sha256(database.read_bytes()).hexdigest()
+
+    _resign(made.path, cut_short)
+    with pytest.raises(Refusal, match="The restore failed, the database is as it was"):
+        backups.restore_backup(made.path, now, force=True)
+    db.session.remove()
+    assert _every_row() == rows_then
+
+
+def test_a_backup_of_a_newer_desk_is_refused_before_anything_changes(app, now):
+    made = backups.make_backup(now)
+    _resign(made.path, lambda m: m.update(migrations=["ffffffffffff"]))
+    with pytest.raises(Refusal, match="of a newer desk .migration ffffffffffff."):
+        backups.restore_backup(made.path, now, force=True)
+
+
+def test_a_backup_whose_folder_fell_silent_for_30_minutes_is_given_up(app, now):
+    made = backups.make_backup(now)
+    cut_off = Backup(started_at=now + timedelta(hours=1), state=BackupState.RUNNING,
+                     path=str(made.path.parent / "helpdesk-killed"))
+    db.session.add(cut_off)
+    db.session.commit()
+    leftover = made.path.parent / ".helpdesk-killed.partial"
+    leftover.mkdir()
+    written = (now + timedelta(hours=1, minutes=1)).timestamp()
+    os.utime(leftover, (written, written))
+
+    assert backups.backup_job(now + timedelta(hours=1, minutes=30)) is None  # still writing
+    backups.backup_job(now + timedelta(hours=1, minutes=32))
+    assert cut_off.state == BackupState.FAILED and not leftover.exists()
+
+
+def test_a_backup_stopped_by_any_error_is_recorded_failed(app, now, monkeypatch):
+    def broken(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(backups.snapshots, "write_snapshot", broken)
+    with pytest.raises(KeyboardInterrupt):
+        backups.make_backup(now)
+    [record] = db.session.scalars(sa.select(Backup)).all()
+    assert (record.state, record.error) == (BackupState.FAILED, "KeyboardInterrupt")
+    assert not list(Path(app.config["BACKUP_DIR"]).glob(".*.partial"))
