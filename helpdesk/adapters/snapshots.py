@@ -39,6 +39,15 @@ def row_counts(connection: sa.Connection, tables: Iterable[str]) -> dict[str, in
             if table in present else 0 for table in tables}
 
 
+def _counted(engine: sa.Engine, tables: Iterable[str]) -> dict[str, int]:
+    """The rows per table of a database of our own making, then its engine disposed."""
+    try:
+        with engine.connect() as connection:
+            return row_counts(connection, tables)
+    finally:
+        engine.dispose()
+
+
 def write_snapshot(engine: sa.Engine, target: Path, tables: Iterable[str]) -> dict[str, int]:
     """Write the database as of one moment to `target`; returns its rows per table."""
     if engine_kind(engine) == SQLITE:
@@ -53,12 +62,7 @@ def _write_sqlite(engine: sa.Engine, target: Path, tables: Iterable[str]) -> dic
             live.backup(copy)
             # One self-contained file: no -wal beside it to lose.
             copy.execute("PRAGMA journal_mode=DELETE")
-    copy_engine = sqlite_engine(target, read_only=True)
-    try:
-        with copy_engine.connect() as connection:
-            return row_counts(connection, tables)
-    finally:
-        copy_engine.dispose()
+    return _counted(sqlite_engine(target, read_only=True), tables)
 
 
 def _write_postgresql(engine: sa.Engine, target: Path, tables: Iterable[str]) -> dict[str, int]:
@@ -85,12 +89,7 @@ def scratch_row_counts(engine: sa.Engine, snapshot: Path, tables: Iterable[str])
                 problem = copy.execute("PRAGMA integrity_check").fetchone()[0]
                 if problem != "ok":
                     raise SnapshotError(f"the restored copy fails its integrity check: {problem}")
-            scratch_engine = sqlite_engine(scratch, read_only=True)
-            try:
-                with scratch_engine.connect() as connection:
-                    return row_counts(connection, tables)
-            finally:
-                scratch_engine.dispose()
+            return _counted(sqlite_engine(scratch, read_only=True), tables)
         finally:
             scratch.unlink(missing_ok=True)
     name = f"helpdesk_restore_check_{uuid.uuid4().hex[:12]}"
@@ -105,12 +104,7 @@ def scratch_row_counts(engine: sa.Engine, snapshot: Path, tables: Iterable[str])
     try:
         _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
               f"--dbname={name}", str(snapshot)], scratch_url)
-        scratch_engine = sa.create_engine(scratch_url, poolclass=sa.pool.NullPool)
-        try:
-            with scratch_engine.connect() as connection:
-                return row_counts(connection, tables)
-        finally:
-            scratch_engine.dispose()
+        return _counted(sa.create_engine(scratch_url, poolclass=sa.pool.NullPool), tables)
     finally:
         with server.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -49,8 +49,8 @@ class BlobStore:
 
     def _sync_names(self, path: Path) -> None:
         """The directory entries that name the file (its folder may be new too)."""
-        _fsync(path.parent)
-        _fsync(self.root)
+        fsync_path(path.parent)
+        fsync_path(self.root)
 
     def sync(self) -> None:
         """Make every file put since the last sync durable, with the directory entries naming
@@ -58,9 +58,9 @@ class BlobStore:
         paths = list(dict.fromkeys(self.unsynced))
         if len(paths) > 1:
             with ThreadPoolExecutor(min(SYNC_THREADS, len(paths))) as pool:
-                list(pool.map(_fsync, paths))  # list(): the first failure is raised here
+                list(pool.map(fsync_path, paths))  # list(): the first failure is raised here
         elif paths:
-            _fsync(paths[0])
+            fsync_path(paths[0])
         self.unsynced.clear()
 
     def path(self, relative: str) -> Path:
@@ -73,7 +73,8 @@ class BlobStore:
         return self.path(relative).read_bytes()
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """A file's or folder's contents and entries on disk."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)

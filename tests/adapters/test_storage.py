@@ -23,8 +23,8 @@ def test_a_deferred_store_syncs_a_batch_of_files_and_their_names_only_when_asked
         tmp_path, monkeypatch):
     synced = counting_fsyncs(monkeypatch)
     synced_paths = []
-    real_sync = storage._fsync
-    monkeypatch.setattr(storage, "_fsync",
+    real_sync = storage.fsync_path
+    monkeypatch.setattr(storage, "fsync_path",
                         lambda path: synced_paths.append(path) or real_sync(path))
     store = BlobStore(tmp_path, deferred=True)
     paths = [store.put(content, ".eml")[0] for content in (b"one", b"two", b"one")]

@@ -21,6 +21,7 @@ from flask_migrate import upgrade
 
 from helpdesk.adapters import snapshots
 from helpdesk.adapters.private_files import FILE_MODE, private_folder, write_private
+from helpdesk.adapters.storage import fsync_path
 from helpdesk.extensions import db
 from helpdesk.models import Backup, BackupState, JobHeartbeat
 from helpdesk.services import Refusal
@@ -99,7 +100,7 @@ def make_backup(now: datetime, output: str | Path | None = None) -> BackupMade:
                 f"the restored copy's rows differ in {', '.join(differing)}")
         _sync_tree(partial)
         os.replace(partial, folder)
-        _fsync(root)
+        fsync_path(root)
     except BaseException as error:  # whatever stopped it, the record says so
         shutil.rmtree(partial, ignore_errors=True)
         db.session.rollback()
@@ -395,16 +396,8 @@ def _digest(path: Path) -> str:
 def _sync_tree(folder: Path) -> None:
     """Every file and folder under `folder` on disk before the rename that makes it count."""
     for path in sorted(folder.rglob("*")):
-        _fsync(path)
-    _fsync(folder)
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+        fsync_path(path)
+    fsync_path(folder)
 
 
 def age_of(backup: Backup | None, now: datetime) -> timedelta | None:
