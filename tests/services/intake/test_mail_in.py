@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from helpdesk.adapters.mail_in import TRACE_ROOM
 from helpdesk.extensions import db
@@ -422,12 +423,12 @@ def _wait_for(found, seconds: float = 60):
 def test_no_port_is_a_refusal(app):
     app.config["MAIL_IN_PORT"] = 0
 
-    with pytest.raises(Refusal, match="no port"):
+    with force_locale("en"), pytest.raises(Refusal, match="no port"):
         serve(threading.Event(), lambda: NOW)
 
 
 def test_a_port_in_use_is_a_refusal(app, intake):
-    with pytest.raises(Refusal, match="cannot listen on SMTP on 127.0.0.1"):
+    with force_locale("en"), pytest.raises(Refusal, match="cannot listen on SMTP on 127.0.0.1"):
         serve(threading.Event(), lambda: NOW, port=intake.port)
 
 

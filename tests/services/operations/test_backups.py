@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from helpdesk import create_app
 from helpdesk.adapters.storage import blob_store
@@ -20,6 +21,13 @@ from helpdesk.services.operations.readiness import readiness_problem
 from tests.conftest import DATABASE, POSTGRES_SERVER, SECRET_KEY
 from tests.fixtures.factories import make_contact, make_ticket
 from tests.fixtures.held import make_held_message, raw_mail
+
+
+@pytest.fixture(autouse=True)
+def _console_english(app):
+    """These refusals are the operator's, who reads them in English (the CLI's locale)."""
+    with force_locale("en"):
+        yield
 
 
 def _desk_with_files(now):
