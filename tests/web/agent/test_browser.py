@@ -150,6 +150,7 @@ def test_an_agent_logs_a_call_answered_on_the_phone_from_the_workspace(live_serv
                                                                        now):
     sign_in(page, live_server, desk)
     page.click("a[href='/desk/phone']")
+    page.wait_for_load_state()  # htmx listens from then on; typing earlier searches nothing
     page.fill("#contact-q", "Sanne")
     page.locator("#contact-results label", has_text="sanne@devries.example").click()
     page.select_option("#phone-category", "question")
