@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import (
+    ROLE_RANK,
     AccessGrant,
     Category,
     Contact,
@@ -76,3 +77,26 @@ def may_see_ticket(staff: StaffMember, ticket: Ticket, now: datetime) -> bool:
 
 def may_see_contact(staff: StaffMember, contact: Contact, now: datetime) -> bool:
     return may_see_organisation(staff, contact.organisation_id, now)
+
+
+def staff_who_may_see_ticket(ticket: Ticket, now: datetime) -> list[StaffMember]:
+    """The active colleagues the ticket may be given to, by name: those who may see it.
+
+    A ticket given to someone who cannot open it would wait in nobody's queue.
+    """
+    active = (sa.select(StaffMember).where(StaffMember.active.is_(True))
+              .order_by(StaffMember.name, StaffMember.id))
+    if ticket.category == Category.CALAMITY:
+        return db.session.scalars(active).all()
+    seeing_all = [role for role, rank in ROLE_RANK.items()
+                  if rank >= ROLE_RANK[StaffRole.MANAGER]]
+    served = (sa.select(team_member.c.staff_id)
+              .join(team_organisation, team_organisation.c.team_id == team_member.c.team_id)
+              .where(team_organisation.c.organisation_id == ticket.organisation_id))
+    granted = sa.select(AccessGrant.staff_id).where(
+        AccessGrant.organisation_id == ticket.organisation_id, active_grant_condition(now))
+    # One query, the "no team configured" case in it: the ticket page counts its queries.
+    return db.session.scalars(active.where(sa.or_(
+        ~sa.exists().where(Team.id.is_not(None)),
+        StaffMember.role.in_(seeing_all), StaffMember.id.in_(served),
+        StaffMember.id.in_(granted)))).all()

@@ -84,6 +84,9 @@ def assign(ticket: Ticket, agent: StaffMember, assignee_id: int | None,
         assignee = db.session.get(StaffMember, assignee_id)
         if assignee is None or not assignee.active:
             raise Refusal("Choose an active colleague.")
+        if not visibility.may_see_ticket(assignee, ticket, now):
+            raise Refusal("%(name)s does not serve this organisation. A manager can give "
+                          "them access to it first.", name=assignee.name)
     lifecycle.assign(ticket, assignee, agent, now)
 
 

@@ -9,8 +9,9 @@ from flask_login import current_user
 from helpdesk.domain.ids import parse_id
 from helpdesk.models import Category, Ticket, TicketStatus
 from helpdesk.services import Refusal
+from helpdesk.services.people.visibility import staff_who_may_see_ticket
 from helpdesk.services.tickets import canned_replies, desk, uploads
-from helpdesk.services.tickets.queue import staff_choices, ticket_by_number
+from helpdesk.services.tickets.queue import ticket_by_number
 from helpdesk.web.access import AGENT, policy
 from helpdesk.web.agent import bp, forms
 from helpdesk.web.agent.ticket_page import ticket_context
@@ -105,7 +106,8 @@ def note(number: int):
 @policy(AGENT)
 def assign(number: int):
     ticket = _ticket(number)
-    form = forms.assign_form(ticket, staff_choices(), submitted=True)
+    form = forms.assign_form(ticket, staff_who_may_see_ticket(ticket, datetime.now(UTC)),
+                             submitted=True)
     to_me = bool(request.form.get("to_me"))
 
     def assignee_id() -> int | None:

@@ -172,9 +172,12 @@ def assign_form(ticket: Ticket, staff, submitted: bool = False) -> AssignForm:
     form = _form(AssignForm, submitted)
     form.assignee.choices = [SelectChoice("", _l("Nobody"))] + [
         SelectChoice(str(s.id), s.name) for s in staff]
-    current = (SelectChoice("", _l("Nobody")) if ticket.assignee is None else
-               SelectChoice(str(ticket.assignee.id),
-                            _l("%(name)s (no longer active)", name=ticket.assignee.name)))
+    current = SelectChoice("", _l("Nobody"))
+    if ticket.assignee is not None:  # shown as it is when it is no longer a choice
+        why = (_l("%(name)s (no longer sees this organisation)", name=ticket.assignee.name)
+               if ticket.assignee.active else
+               _l("%(name)s (no longer active)", name=ticket.assignee.name))
+        current = SelectChoice(str(ticket.assignee.id), why)
     _show_current(form.assignee, current, submitted)
     return form
 

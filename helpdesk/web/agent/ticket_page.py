@@ -8,8 +8,9 @@ from markupsafe import Markup
 from helpdesk.domain.mail.display import display_html, has_remote_images, normalise_content_id
 from helpdesk.domain.mail.quotes import split_quoted
 from helpdesk.models import Message, StaffMember, Ticket
+from helpdesk.services.people.visibility import staff_who_may_see_ticket
 from helpdesk.services.tickets import canned_replies, presence
-from helpdesk.services.tickets.queue import staff_choices, time_left
+from helpdesk.services.tickets.queue import time_left
 from helpdesk.services.tickets.record import ticket_record
 from helpdesk.web.agent import forms
 from helpdesk.web.i18n import desk_calendar
@@ -51,7 +52,6 @@ def ticket_context(ticket: Ticket, viewer: StaffMember, now: datetime, *,
                    remote_images_for: int | None = None, **overrides) -> dict:
     """The template context for the page and every fragment of it; forms can be overridden."""
     record = ticket_record(ticket)
-    staff = staff_choices()
     canned = canned_replies.all_replies()
     context = {
         "ticket": ticket,
@@ -64,7 +64,7 @@ def ticket_context(ticket: Ticket, viewer: StaffMember, now: datetime, *,
         "now": now,
         "reply_form": forms.reply_form(canned),
         "note_form": forms.note_form(),
-        "assign_form": forms.assign_form(ticket, staff),
+        "assign_form": forms.assign_form(ticket, staff_who_may_see_ticket(ticket, now)),
         "status_form": forms.status_form(ticket),
         "category_form": forms.category_form(ticket),
         "calamity_form": forms.calamity_form(record.category_before_calamity),

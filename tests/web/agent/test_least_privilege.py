@@ -1,12 +1,23 @@
 """With teams, an agent's pages show only their organisations; the rest is not found (404)."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from helpdesk.adapters.storage import blob_store
 from helpdesk.extensions import db
-from helpdesk.models import Attachment, AuditEntry, StaffRole, Team, Ticket
+from helpdesk.models import (
+    AccessGrant,
+    Attachment,
+    AuditEntry,
+    Category,
+    StaffRole,
+    Team,
+    Ticket,
+)
+from helpdesk.services import Refusal
+from helpdesk.services.people.visibility import staff_who_may_see_ticket
+from helpdesk.services.tickets import desk
 from tests.conftest import post_form, sign_in
 from tests.fixtures.factories import make_contact, make_organisation, make_staff, make_ticket
 from tests.fixtures.mail import accept_mail, make_mail
@@ -88,3 +99,50 @@ def test_the_phone_pickers_offer_only_the_teams_super_users(agent_client, teams_
 def test_a_manager_sees_every_ticket_whatever_the_teams(client, teams_desk):
     sign_in(client, make_staff(StaffRole.MANAGER))
     assert client.get(f"/desk/tickets/{teams_desk['globex'].number}").status_code == 200
+
+
+def test_a_ticket_is_offered_and_given_only_to_colleagues_who_may_see_it(agent_client, agent,
+                                                                        teams_desk):
+    outsider = make_staff(name="Otto Outside")
+    manager = make_staff(StaffRole.MANAGER, name="Mia Manager")
+    ticket = teams_desk["acme"]
+    page = agent_client.get(f"/desk/tickets/{ticket.number}").get_data(as_text=True)
+    assert f'<option value="{manager.id}"' in page and f'<option value="{agent.id}"' in page
+    assert f'<option value="{outsider.id}"' not in page
+
+    refused = post_form(agent_client, f"/desk/tickets/{ticket.number}/assign",
+                        {"assignee": str(outsider.id)})
+    assert refused.status_code == 200  # the form again, with its error
+    assert "Otto Outside" not in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).assignee_id is None
+    given = post_form(agent_client, f"/desk/tickets/{ticket.number}/assign",
+                      {"assignee": str(manager.id)})
+    assert given.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).assignee_id == manager.id
+
+
+def test_a_grant_makes_a_colleague_a_choice_until_it_ends(agent_client, teams_desk):
+    outsider = make_staff(name="Otto Outside")
+    ticket = teams_desk["acme"]
+    now = datetime.now(UTC)
+    db.session.add(AccessGrant(staff_id=outsider.id, organisation_id=ticket.organisation_id,
+                               granted_at=now - timedelta(hours=1),
+                               expires_at=now + timedelta(hours=1), reason="Holiday cover"))
+    db.session.commit()
+    assert [s.name for s in staff_who_may_see_ticket(ticket, now)].count("Otto Outside") == 1
+    assert "Otto Outside" not in [
+        s.name for s in staff_who_may_see_ticket(ticket, now + timedelta(hours=2))]
+
+
+def test_the_service_refuses_a_colleague_who_cannot_see_the_ticket(agent, teams_desk):
+    outsider = make_staff(name="Otto Outside")
+    with pytest.raises(Refusal) as refused:
+        desk.assign(teams_desk["acme"], agent, outsider.id, datetime.now(UTC))
+    assert refused.value.message.startswith("%(name)s does not serve this organisation")
+    calamity = teams_desk["globex"]
+    calamity.category = Category.CALAMITY  # everyone's: all hands
+    db.session.commit()
+    desk.assign(calamity, agent, outsider.id, datetime.now(UTC))
+    assert calamity.assignee_id == outsider.id
